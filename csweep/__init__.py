@@ -1,0 +1,20 @@
+"""csweep: compiled, PyRates-compatible parameter sweeps of Jansen-Rit neural mass models.
+
+    from csweep import grid_search      # instead of: from pyrates import grid_search
+
+The call and the returned frames are PyRates 1.2.3's; a Cython/OpenMP kernel does the work.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._integrate import openmp_enabled
+from .sweep import grid_search
+from .template_reader import TemplateError, list_templates, load_template
+
+try:
+    __version__ = version("csweep")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["grid_search", "list_templates", "load_template", "openmp_enabled", "TemplateError",
+           "__version__"]

@@ -1,0 +1,83 @@
+"""``param_grid`` -> one row per parameter set, checked, in PyRates' order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+
+def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
+    """The parameter sets of a sweep as a new DataFrame, one row per set, one column per key.
+
+    A dict is traversed pairwise (all lists of one length) or, with ``permute_grid=True``, as every
+    combination in PyRates' order (``np.meshgrid`` with 'xy' indexing, stacked on the last axis:
+    for two keys the first varies fastest). A DataFrame is used row by row as it is; its index
+    labels name the sets. The caller's object is never modified.
+    """
+    if isinstance(param_grid, pd.DataFrame):
+        grid = param_grid.copy(deep=True)
+        if permute_grid:
+            raise ValueError("permute_grid=True needs param_grid as a dict of value lists; "
+                             "received a DataFrame, whose rows are already the parameter sets")
+        if grid.columns.has_duplicates:
+            raise ValueError(f"param_grid has duplicate columns: {list(grid.columns)}")
+        if grid.index.has_duplicates:
+            raise ValueError("param_grid's index labels name the parameter sets and must be unique; "
+                             f"received duplicates {list(grid.index[grid.index.duplicated()])}")
+        values = {str(key): _as_values(grid[key].to_numpy(), key) for key in grid.columns}
+    elif isinstance(param_grid, Mapping):
+        values = {key: _as_values(value, key) for key, value in param_grid.items()}
+    else:
+        raise TypeError("param_grid must be a dict of value lists or a pandas DataFrame; "
+                        f"received {type(param_grid).__name__}")
+    if not values:
+        raise ValueError("param_grid is empty; expected at least one parameter with values")
+    lengths = {key: len(v) for key, v in values.items()}
+    if 0 in lengths.values():
+        empty = [key for key, n in lengths.items() if n == 0]
+        raise ValueError(f"param_grid[{empty[0]!r}] is empty; expected at least one value")
+    if isinstance(param_grid, pd.DataFrame):
+        return pd.DataFrame(values, index=grid.index)
+    if permute_grid:
+        arrays = list(values.values())
+        combos = np.stack(np.meshgrid(*arrays), -1).reshape(-1, len(arrays))
+        return pd.DataFrame(combos, columns=list(values))
+    if len(set(lengths.values())) > 1:
+        raise ValueError("param_grid lists must have one length to be traversed pairwise; "
+                         f"received lengths {lengths}. Pass permute_grid=True for every "
+                         "combination")
+    return pd.DataFrame(values)
+
+
+def _as_values(value, key) -> np.ndarray:
+    """One grid entry as a new 1-D real array (ints kept as int64), finite."""
+    if isinstance(value, (str, bytes)) or np.ndim(value) == 0:
+        raise TypeError(f"param_grid[{key!r}] must be a sequence of numbers; received "
+                        f"{type(value).__name__} {value!r}")
+    try:
+        array = np.array(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"param_grid[{key!r}] must be a sequence of numbers: {exc}") from None
+    if array.ndim != 1:
+        raise ValueError(f"param_grid[{key!r}] must be one-dimensional; received shape {array.shape}")
+    if array.dtype.kind == "b":
+        raise TypeError(f"param_grid[{key!r}] must hold real numbers; received booleans")
+    if array.dtype.kind not in "iuf":
+        try:  # e.g. an object array of Python numbers
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"param_grid[{key!r}] must hold real numbers; received dtype "
+                            f"{array.dtype}") from None
+    array = array.astype(np.int64 if array.dtype.kind in "iu" else np.float64)
+    if not np.all(np.isfinite(array)):
+        bad = array[~np.isfinite(array)][0]
+        raise ValueError(f"param_grid[{key!r}] must be finite; received {bad}")
+    return array
+
+
+def set_labels(grid: pd.DataFrame, template_name: str, from_dataframe: bool) -> list[str]:
+    """``f"{template_name}_{label}"`` for each set: 0, 1, ... or the DataFrame's own labels."""
+    labels = grid.index if from_dataframe else range(len(grid))
+    return [f"{template_name}_{label}" for label in labels]

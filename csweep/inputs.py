@@ -1,0 +1,65 @@
+"""``inputs`` -> one array per kernel input channel, aligned to the integration steps.
+
+Every channel reaches the kernel as a float64 array of shape ``(rows, cols)``: ``rows`` is 1 (a
+constant) or ``n_steps`` (row k drives step k); ``cols`` is 1 (shared by every set) or ``n_sets``
+(column i drives set i). A channel without an input array is the input variable's constant: its
+template default, or the per-set values a ``param_map`` assigned to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: set[str],
+                 n_steps: int, n_sets: int) -> list[np.ndarray]:
+    """The kernel's input channels, in ``input_paths`` order, checked against the run.
+
+    ``constants`` is ``(len(input_paths), n_sets)``: each channel's value when no array drives it.
+    The caller's arrays are read, never written (the kernel receives them read-only).
+    """
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"inputs must be a dict of 'node/op/var' -> array; received "
+                        f"{type(inputs).__name__}")
+    for key in inputs:
+        if key not in input_paths:
+            raise KeyError(f"inputs: {key!r} is not an input variable of this circuit; its inputs "
+                           f"are {', '.join(input_paths)}")
+        if key in swept:
+            raise ValueError(f"inputs[{key!r}] is also swept through param_map; drive an input "
+                             "variable with an array or sweep its constant value, not both")
+    channels = []
+    for row, path in enumerate(input_paths):
+        if path in inputs:
+            channels.append(_series(inputs[path], path, n_steps, n_sets))
+        elif path in swept:
+            channels.append(np.ascontiguousarray(constants[row][np.newaxis, :]))
+        else:
+            channels.append(np.full((1, 1), constants[row, 0]))
+    return channels
+
+
+def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
+    name = f"inputs[{path!r}]"
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if array.ndim == 1:
+        array = array[:, np.newaxis]
+    if array.ndim != 2:
+        raise ValueError(f"{name} must have shape (steps,), (steps, 1) or (steps, n_sets); "
+                         f"received shape {np.shape(value)}")
+    if array.shape[0] != n_steps:
+        raise ValueError(f"{name} has {array.shape[0]} rows; expected {n_steps} "
+                         "(simulation_time / step_size)")
+    if array.shape[1] not in (1, n_sets):
+        raise ValueError(f"{name} has {array.shape[1]} columns; expected 1 (shared by every "
+                         f"set) or {n_sets} (one per parameter set)")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} holds NaN or infinite values; expected finite numbers")
+    return np.ascontiguousarray(array)

@@ -1,0 +1,133 @@
+"""The lumped Jansen-Rit column (PyRates' JRC2): recognise its operator, bind it to the kernel.
+
+A circuit is compiled to the JRC2 kernel when it has one node holding one operator whose
+equations compute the same derivatives as the Jansen-Rit column below (checked numerically at
+random states and parameters, so any algebraic arrangement of the same model is accepted) and
+whose variables carry the names the kernel's parameter rows use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _integrate
+from .model import CompiledModel, evaluate_operator
+from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
+
+STATES = _integrate.JRC2_STATES
+PARAMETERS = _integrate.JRC2_PARAMETERS
+INPUTS = _integrate.JRC2_INPUTS
+RECORDABLE = _integrate.JRC2_RECORDABLE
+TIME_CONSTANTS = ("tau_e", "tau_i")
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def jansen_rit_rhs(v: dict) -> dict:
+    """The column's derivatives (and firing rate ``m``) as csweep integrates them."""
+    m = v["m_max"] * _sigmoid(v["r"] * (v["V_e"] - v["V_i"] - v["V_thr"]))
+    synapse_e = -v["V_e"] / v["tau_e"] ** 2 - 2 * v["X_e"] / v["tau_e"]
+    return {
+        "m": m,
+        "d/dt V_ein": v["X_ein"],
+        "d/dt X_ein": v["h_e"] * v["c"] / v["tau_e"] * m - v["V_ein"] / v["tau_e"] ** 2
+        - 2 * v["X_ein"] / v["tau_e"],
+        "d/dt V_iin": v["X_iin"],
+        "d/dt X_iin": v["h_e"] * v["c"] / (v["ei_ratio"] * v["tau_e"]) * m
+        - v["V_iin"] / v["tau_e"] ** 2 - 2 * v["X_iin"] / v["tau_e"],
+        "d/dt V_e": v["X_e"],
+        "d/dt X_e": v["h_e"] / v["tau_e"] * (
+            v["c"] * 0.8 * v["m_max"] * _sigmoid(v["r"] * (v["V_ein"] - v["V_thr"]))
+            + v["c"] * v["m_in"] / v["io_ratio"] + v["u"]) + synapse_e,
+        "d/dt V_i": v["X_i"],
+        "d/dt X_i": v["h_i"] * v["c"] / (v["ei_ratio"] * v["tau_i"]) * v["m_max"]
+        * _sigmoid(v["r"] * (v["V_iin"] - v["V_thr"])) - v["V_i"] / v["tau_i"] ** 2
+        - 2 * v["X_i"] / v["tau_i"],
+    }
+
+
+def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
+    """The JRC2 kernel model of ``circuit``, or None when the circuit is not one lumped column.
+
+    Raises :class:`TemplateError` when the circuit has the column's shape (one node, one
+    operator with the column's state variables) but an equation that differs from it.
+    """
+    nodes = circuit.node_paths()
+    if len(nodes) != 1 or circuit.all_edges():
+        return None
+    (node_path, node), = nodes.items()
+    if len(node.operators) != 1:
+        return None
+    (op_name, op), = node.operators.items()
+    if not set(STATES) <= set(op.variables):
+        return None
+    _check_operator(op, f"{op.file}: template {op.name!r} (operator {op_name!r} of node "
+                        f"{node_path!r} in circuit {circuit.name!r})")
+    prefix = f"{node_path}/{op_name}"
+
+    def integrate(params, inputs, record, out, every, first, solver, dt, n_threads):
+        _integrate.integrate_jrc2(params, inputs[0], inputs[1], record, out, every, first,
+                                  _integrate.SOLVERS[solver], dt, n_threads)
+
+    return CompiledModel(
+        name=circuit.name,
+        parameters={f"{prefix}/{name}": op.variables[name].default for name in PARAMETERS},
+        inputs={f"{prefix}/{name}": op.variables[name].default for name in INPUTS},
+        recordables=tuple(f"{prefix}/{name}" for name in RECORDABLE),
+        integrate=integrate,
+        positive=frozenset(f"{prefix}/{name}" for name in TIME_CONSTANTS),
+    )
+
+
+def _check_operator(op: OperatorTemplate, where: str) -> None:
+    """Raise unless ``op`` declares the column's variables and computes its derivatives."""
+    expected_kinds = {**{s: ("variable",) for s in STATES},
+                      **{p: ("constant",) for p in PARAMETERS},
+                      **{i: ("input", "constant") for i in INPUTS},
+                      "m": ("output", "variable")}
+    for name, kinds in expected_kinds.items():
+        if name not in op.variables:
+            raise TemplateError(f"{where}: the lumped Jansen-Rit operator needs variable {name!r}; "
+                                f"it declares {', '.join(op.variables)}")
+        if op.variables[name].kind not in kinds:
+            raise TemplateError(f"{where}: variable {name!r} is declared {op.variables[name].kind}; "
+                                f"expected {' or '.join(kinds)}")
+    extra = set(op.variables) - set(expected_kinds)
+    if extra:
+        raise TemplateError(f"{where}: variable(s) {', '.join(sorted(extra))} are not part of the "
+                            "lumped Jansen-Rit operator csweep integrates")
+    values = _probe_values(op)
+    try:
+        got = evaluate_operator(op, values)
+    except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+        raise TemplateError(f"{where}: {exc}") from None
+    expected = jansen_rit_rhs(values)
+    for key, want in expected.items():
+        if key not in got:
+            raise TemplateError(f"{where}: no equation for {key!r}; the lumped Jansen-Rit operator "
+                                "needs one for each of " + ", ".join(STATES) + " and m")
+        if not np.allclose(got[key], want, rtol=1e-9, atol=1e-12 * np.max(np.abs(want))):
+            text = next(t for t in op.equations if _target_of(t) == key)
+            raise TemplateError(f"{where}: equation {text!r} does not compute the Jansen-Rit "
+                                "column's derivative (see csweep's templates/jansenrit.yaml for the "
+                                "form csweep integrates)")
+
+
+def _target_of(text: str) -> str:
+    lhs = text.split("=", 1)[0].replace(" ", "")
+    return f"d/dt {lhs[6:]}" if lhs.startswith("d/dt*") else lhs
+
+
+def _probe_values(op: OperatorTemplate) -> dict[str, np.ndarray]:
+    """Random states and parameters near the defaults, to compare equations numerically."""
+    rng = np.random.default_rng(12345)
+    values = {}
+    for name in STATES:
+        scale = 0.02 if name.startswith("V") else 2.0
+        values[name] = rng.uniform(-scale, scale, 32)
+    for name in PARAMETERS + INPUTS:
+        default = op.variables[name].default
+        values[name] = (default if default != 0 else 1.0) * rng.uniform(0.5, 1.5, 32)
+    return values

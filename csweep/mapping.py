@@ -1,0 +1,96 @@
+"""``param_map`` + parameter sets -> per-set values of the kernel's parameters and inputs.
+
+Each grid key names ``{"vars": ["op/var", ...], "nodes": ["node", ...]}``: the key's value of a set
+is assigned to every listed variable on every listed node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .model import CompiledModel
+
+
+def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple[
+        np.ndarray, np.ndarray, set[str]]:
+    """Per-set parameter rows ``(n_params, n_sets)``, input constants ``(n_inputs, n_sets)``,
+    and the set of input paths a ``param_map`` entry sweeps."""
+    n_sets = len(grid)
+    parameters = list(model.parameters)
+    inputs = list(model.inputs)
+    params = np.empty((len(parameters), n_sets))
+    params[:] = np.array(list(model.parameters.values()))[:, np.newaxis]
+    constants = np.empty((len(inputs), n_sets))
+    constants[:] = np.array(list(model.inputs.values()), dtype=float)[:, np.newaxis]
+    swept: set[str] = set()
+
+    for key, paths in resolve_param_map(model, grid, param_map).items():
+        values = grid[key].to_numpy(dtype=np.float64)
+        for path in paths:
+            if path in model.parameters:
+                params[parameters.index(path)] = values
+            else:
+                constants[inputs.index(path)] = values
+                swept.add(path)
+    for path in model.positive:
+        row = params[parameters.index(path)]
+        if np.any(row <= 0):
+            bad = row[row <= 0][0]
+            raise ValueError(f"{path} must be > 0 (a time constant); a parameter set gives {bad}")
+    return params, constants, swept
+
+
+def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> dict[str, list[str]]:
+    """Each grid key -> the ``node/op/var`` paths it sets, after checking both sides agree."""
+    if not isinstance(param_map, Mapping):
+        raise TypeError(f"param_map must be a dict of grid key -> {{'vars': [...], 'nodes': "
+                        f"[...]}}; received {type(param_map).__name__}")
+    grid_keys = [str(k) for k in grid.columns]
+    missing = [k for k in grid_keys if k not in param_map]
+    if missing:
+        raise KeyError(f"param_grid key {missing[0]!r} has no entry in param_map; param_map has "
+                       f"{', '.join(map(repr, param_map)) or 'no keys'}")
+    extra = [k for k in param_map if k not in grid_keys]
+    if extra:
+        raise KeyError(f"param_map key {extra[0]!r} is not a param_grid key; param_grid has "
+                       f"{', '.join(map(repr, grid_keys))}")
+    settable = {**model.parameters, **model.inputs}
+    nodes = model.node_paths()
+    resolved = {}
+    for key in grid_keys:
+        entry = param_map[key]
+        where = f"param_map[{key!r}]"
+        if not isinstance(entry, Mapping) or "vars" not in entry:
+            raise TypeError(f"{where} must be a dict with 'vars' and 'nodes'; received {entry!r}")
+        if "edges" in entry:
+            raise ValueError(f"{where}: 'edges' are not supported by the {model.name} template, "
+                             "which has no edges; use 'nodes'")
+        if "nodes" not in entry:
+            raise KeyError(f"{where} needs 'nodes': the nodes whose variables it sets")
+        node_list = _string_list(entry["nodes"], f"{where}['nodes']")
+        var_list = _string_list(entry["vars"], f"{where}['vars']")
+        paths = []
+        for node in node_list:
+            if node not in nodes:
+                raise KeyError(f"{where}['nodes']: unknown node {node!r}; the {model.name} template "
+                               f"has nodes {', '.join(map(repr, nodes))}")
+            for var in var_list:
+                path = f"{node}/{var}"
+                if path not in settable:
+                    options = [p[len(node) + 1:] for p in settable if p.startswith(node + "/")]
+                    raise KeyError(f"{where}['vars']: {var!r} is not a variable of node {node!r}; "
+                                   f"expected 'op/var', one of {', '.join(options)}")
+                paths.append(path)
+        resolved[key] = paths
+    return resolved
+
+
+def _string_list(value, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{where} must be a non-empty list of strings; received {value!r}")
+    return list(value)

@@ -1,0 +1,83 @@
+"""A circuit template -> a compiled model: what the kernel integrates and how paths map onto it.
+
+A :class:`CompiledModel` knows, for one circuit template, every ``node/op/var`` path a
+``param_map``, ``inputs`` or ``outputs`` may name, the default value of each, and which kernel
+runs it. No code is generated: recognised equations become rows of parameter arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .equations import Equation, EquationError, evaluate, parse_equation
+from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """What ``grid_search`` needs to know about a circuit, and the kernel call that integrates it.
+
+    ``parameters`` and ``inputs`` map ``node/op/var`` paths to their defaults, in the row order of
+    the kernel's parameter and input arrays; ``recordables`` lists the paths ``outputs`` may name,
+    in the kernel's recordable order. ``positive`` names the parameters that must stay > 0 (time
+    constants: the compiled kernel divides by them without checking).
+    """
+
+    name: str
+    parameters: dict[str, float]
+    inputs: dict[str, float]
+    recordables: tuple[str, ...]
+    integrate: Callable
+    positive: frozenset[str] = field(default_factory=frozenset)
+
+    def node_paths(self) -> list[str]:
+        """The node paths (``jrc``, ``jrc1/pc``) that carry parameters or inputs."""
+        seen = {}
+        for path in (*self.parameters, *self.inputs, *self.recordables):
+            seen[path.rsplit("/", 2)[0]] = None
+        return list(seen)
+
+
+def compile_circuit(circuit: CircuitTemplate) -> CompiledModel:
+    """Recognise a circuit template as a model csweep can integrate, or say why it is not one."""
+    if not isinstance(circuit, CircuitTemplate):
+        raise TemplateError(f"circuit_template must name a circuit template; {circuit.name!r} in "
+                            f"{circuit.file} is a {type(circuit).__name__}")
+    from .lumped import compile_lumped  # noqa: PLC0415 (kept local: lumped imports this module)
+
+    model = compile_lumped(circuit)
+    if model is not None:
+        return model
+    raise TemplateError(f"{circuit.file}: template {circuit.name!r}: csweep integrates circuits of "
+                        "one node holding the lumped Jansen-Rit operator (jrc_op); this circuit "
+                        f"has nodes {', '.join(circuit.node_paths()) or 'none'}")
+
+
+def operator_equations(op: OperatorTemplate) -> list[Equation]:
+    """The operator's parsed equations (its template was checked when it was read)."""
+    return [parse_equation(text) for text in op.equations]
+
+
+def evaluate_operator(op: OperatorTemplate, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Evaluate an operator's equations: the derivative of each state (keyed ``d/dt x``) and the
+    value of each algebraic variable, given values for its states, constants and inputs."""
+    equations = operator_equations(op)
+    known = dict(values)
+    pending = [eq for eq in equations if not eq.is_ode]
+    while pending:  # algebraic equations in dependency order
+        ready = [eq for eq in pending if eq.names() <= known.keys()]
+        if not ready:
+            missing = sorted(set().union(*(eq.names() for eq in pending)) - known.keys())
+            raise EquationError(f"operator {op.name!r}: cannot evaluate {pending[0].text!r}; "
+                                f"undefined or circular: {', '.join(missing)}")
+        for eq in ready:
+            known[eq.target] = evaluate(eq.rhs, known)
+            pending.remove(eq)
+    result = {eq.target: known[eq.target] for eq in equations if not eq.is_ode}
+    for eq in equations:
+        if eq.is_ode:
+            result[f"d/dt {eq.target}"] = evaluate(eq.rhs, known)
+    return result

@@ -1,0 +1,74 @@
+"""Simulation time, step size, sampling and cutoff -> step counts and the returned time index."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: relative tolerance for "sampling_step_size is a whole multiple of step_size"
+MULTIPLE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    """The steps of a run and the samples it keeps.
+
+    Sample ``j`` is the state before step ``j * every``, at time ``index``-value
+    ``linspace(0, T, n_samples, endpoint=False)[j]``; samples ``first .. n_samples-1`` are kept.
+    """
+
+    n_steps: int        # round(simulation_time / step_size): rows an input array must have
+    every: int          # steps between samples: round(sampling_step_size / step_size)
+    first: int          # index of the first kept sample (the first at or after the cutoff)
+    index: np.ndarray   # float64 times of the kept samples
+
+    @property
+    def n_records(self) -> int:
+        return len(self.index)
+
+
+def _positive_number(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in seconds; received {type(value).__name__} "
+                        f"{value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive, finite number of seconds; received {value}")
+    return value
+
+
+def make_time_grid(simulation_time, step_size, sampling_step_size=None, cutoff=0.0) -> TimeGrid:
+    """Check the timing arguments and derive the step and sample counts, as PyRates does."""
+    simulation_time = _positive_number(simulation_time, "simulation_time")
+    step_size = _positive_number(step_size, "step_size")
+    n_steps = round(simulation_time / step_size)
+    if n_steps < 1:
+        raise ValueError(f"simulation_time ({simulation_time}) is shorter than one step_size "
+                         f"({step_size})")
+    if sampling_step_size is None:
+        sampling_step_size = step_size
+    sampling_step_size = _positive_number(sampling_step_size, "sampling_step_size")
+    ratio = sampling_step_size / step_size
+    every = round(ratio)
+    if every < 1 or abs(ratio - every) > MULTIPLE_TOLERANCE * ratio:
+        raise ValueError(f"sampling_step_size must be a whole multiple of step_size ({step_size}); "
+                         f"received {sampling_step_size} ({ratio:.6g} steps)")
+    if cutoff is None:
+        cutoff = 0.0
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.integer, np.floating)):
+        raise TypeError(f"cutoff must be a number of seconds; received {type(cutoff).__name__}")
+    cutoff = float(cutoff)
+    if not (0.0 <= cutoff < simulation_time):
+        raise ValueError(f"cutoff must be in [0, simulation_time) = [0, {simulation_time}); "
+                         f"received {cutoff}")
+    n_samples = round(simulation_time / sampling_step_size)
+    times = np.linspace(0.0, simulation_time, n_samples, endpoint=False)
+    kept = np.flatnonzero(times >= cutoff)
+    if len(kept) == 0:
+        raise ValueError(f"cutoff {cutoff} leaves no sample: the last sample is at {times[-1]}")
+    if (n_samples - 1) * every > n_steps:
+        raise ValueError(f"sampling_step_size {sampling_step_size} and simulation_time "
+                         f"{simulation_time} ask for a sample after the last of {n_steps} steps")
+    return TimeGrid(n_steps=n_steps, every=every, first=int(kept[0]), index=times[kept])

@@ -1,0 +1,96 @@
+"""Shared test helpers: the PyRates reference recordings and a NumPy oracle of the JRC2 model.
+
+Exposed as fixtures because the tests run in pytest's importlib mode (they import the installed
+csweep, not the source tree), in which test modules cannot import one another.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+JRC2_DEFAULTS = dict(h_e=3.25e-3, tau_e=10e-3, h_i=22e-3, tau_i=20e-3, m_max=5.0, r=560.0,
+                     V_thr=6e-3, c=135.0, ei_ratio=4.0, io_ratio=3.0)
+JRC2 = "model_templates.neural_mass_models.jansenrit.JRC2"
+
+
+class Case:
+    """One recorded call: ``kwargs`` for grid_search (inputs included) and the recorded frames."""
+
+    def __init__(self, name):
+        folder = DATA / name
+        call = json.loads((folder / "call.json").read_text())
+        self.name = name
+        self.kwargs = dict(call["kwargs"])
+        if call.get("inputs"):
+            arrays = np.load(folder / "inputs.npz")
+            self.kwargs["inputs"] = {key: arrays[ref.strip("<>").split(":")[1]]
+                                     for key, ref in call["inputs"].items()}
+        results = folder / "results.npz"
+        if results.exists():
+            z = np.load(results)
+            columns = pd.MultiIndex.from_tuples([tuple(c) for c in z["columns"]])
+            self.results = pd.DataFrame(z["values"], index=pd.Index(z["index"]), columns=columns)
+            self.results_map = pd.DataFrame(z["map_values"], index=list(z["map_index"]),
+                                            columns=list(z["map_columns"]))
+
+
+@pytest.fixture
+def case():
+    return Case
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def jrc2_rhs(y, p, u, m_in):
+    """COMPAT.md's JRC2 equations; y (8, n), p dict of (n,) arrays, u and m_in (n,)."""
+    v_ein, x_ein, v_iin, x_iin, v_e, x_e, v_i, x_i = y
+    m = p["m_max"] * sigmoid(p["r"] * (v_e - v_i - p["V_thr"]))
+    te, ti = p["tau_e"], p["tau_i"]
+    return np.array([
+        x_ein,
+        p["h_e"] * p["c"] / te * m - v_ein / te**2 - 2 * x_ein / te,
+        x_iin,
+        p["h_e"] * p["c"] / (p["ei_ratio"] * te) * m - v_iin / te**2 - 2 * x_iin / te,
+        x_e,
+        p["h_e"] / te * (p["c"] * 0.8 * p["m_max"] * sigmoid(p["r"] * (v_ein - p["V_thr"]))
+                         + p["c"] * m_in / p["io_ratio"] + u) - v_e / te**2 - 2 * x_e / te,
+        x_i,
+        p["h_i"] * p["c"] / (p["ei_ratio"] * ti) * p["m_max"] * sigmoid(p["r"] * (v_iin - p["V_thr"]))
+        - v_i / ti**2 - 2 * x_i / ti,
+    ])
+
+
+@pytest.fixture
+def jrc2():
+    """The oracle: jrc2(params, u, m_in, n_steps, every, dt, solver) -> (n_samples, 8, n)."""
+    def run(params, u, m_in, n_steps, every, dt, solver="euler"):
+        n = len(u[0])
+        p = {k: np.broadcast_to(np.asarray(params.get(k, d), float), (n,))
+             for k, d in JRC2_DEFAULTS.items()}
+        y = np.zeros((8, n))
+        samples = []
+        for k in range(n_steps + 1):
+            if k % every == 0:
+                samples.append(y.copy())
+            if k == n_steps:
+                break
+            f = lambda state: jrc2_rhs(state, p, u[k], m_in[k])  # noqa: E731
+            k1 = f(y)
+            if solver == "euler":
+                y = y + dt * k1
+            elif solver == "heun":
+                y = y + dt / 2 * (k1 + f(y + dt * k1))
+            else:
+                k2 = f(y + dt / 2 * k1)
+                k3 = f(y + dt / 2 * k2)
+                k4 = f(y + dt * k3)
+                y = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return np.array(samples)
+    return run
