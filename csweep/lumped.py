@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _integrate
-from .model import CompiledModel, evaluate_operator
+from .model import CompiledModel, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
 
 STATES = _integrate.JRC2_STATES
@@ -109,15 +109,11 @@ def _check_operator(op: OperatorTemplate, where: str) -> None:
             raise TemplateError(f"{where}: no equation for {key!r}; the lumped Jansen-Rit operator "
                                 "needs one for each of " + ", ".join(STATES) + " and m")
         if not np.allclose(got[key], want, rtol=1e-9, atol=1e-12 * np.max(np.abs(want))):
-            text = next(t for t in op.equations if _target_of(t) == key)
+            text = next(eq.text for eq in operator_equations(op)
+                        if (f"d/dt {eq.target}" if eq.is_ode else eq.target) == key)
             raise TemplateError(f"{where}: equation {text!r} does not compute the Jansen-Rit "
                                 "column's derivative (see csweep's templates/jansenrit.yaml for the "
                                 "form csweep integrates)")
-
-
-def _target_of(text: str) -> str:
-    lhs = text.split("=", 1)[0].replace(" ", "")
-    return f"d/dt {lhs[6:]}" if lhs.startswith("d/dt*") else lhs
 
 
 def _probe_values(op: OperatorTemplate) -> dict[str, np.ndarray]:

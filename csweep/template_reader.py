@@ -405,7 +405,7 @@ def _edit_equations(equations: list[str], edits: dict, where: str) -> list[str]:
         pattern = re.compile(rf"(?<![\w.]){re.escape(str(old))}(?![\w])")
         if not any(pattern.search(eq) for eq in equations):
             raise TemplateError(f"{where}, 'replace': {old!r} appears in no equation of the parent")
-        equations = [pattern.sub(lambda _m: str(new), eq) for eq in equations]
+        equations = [pattern.sub(lambda _m, new=new: str(new), eq) for eq in equations]
     for text in edits.get("remove") or []:
         if text not in equations:
             raise TemplateError(f"{where}, 'remove': no equation {text!r} in the parent")

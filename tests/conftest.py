@@ -81,7 +81,8 @@ def jrc2():
                 samples.append(y.copy())
             if k == n_steps:
                 break
-            f = lambda state: jrc2_rhs(state, p, u[k], m_in[k])  # noqa: E731
+            def f(state, u_k=u[k], m_in_k=m_in[k]):
+                return jrc2_rhs(state, p, u_k, m_in_k)
             k1 = f(y)
             if solver == "euler":
                 y = y + dt * k1

@@ -1,0 +1,64 @@
+"""The PyRates tutorial sweep, run by csweep: Jansen & Rit's six values of the connectivity C."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .sweep import grid_search
+
+TUTORIAL_C = (68.0, 128.0, 135.0, 270.0, 675.0, 1350.0)
+
+
+def run_tutorial(simulation_time=10.0, step_size=1e-4, seed=0, n_threads=None):
+    """The tutorial call (uniform 120-320 Hz noise on u), timed: (results, results_map, seconds)."""
+    noise = np.random.default_rng(seed).uniform(120.0, 320.0, (round(simulation_time / step_size), 1))
+    started = time.perf_counter()
+    results, results_map = grid_search(
+        circuit_template="model_templates.neural_mass_models.jansenrit.JRC2",
+        param_grid={"C": list(TUTORIAL_C)},
+        param_map={"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
+        simulation_time=simulation_time, step_size=step_size, sampling_step_size=1e-3, cutoff=1.0,
+        inputs={"jrc/jrc_op/u": noise},
+        outputs={"V_pce": "jrc/jrc_op/V_e", "V_pci": "jrc/jrc_op/V_i"},
+        backend="default", solver="euler", n_threads=n_threads)
+    return results, results_map, time.perf_counter() - started
+
+
+def summarise(results: pd.DataFrame, results_map: pd.DataFrame) -> pd.DataFrame:
+    """Per set: mean and peak-to-peak of V_e - V_i (mV) and its dominant frequency (Hz)."""
+    dts = float(results.index[1] - results.index[0])
+    rows = []
+    for label in results_map.index:
+        v = (results["V_pce"][label].iloc[:, 0] - results["V_pci"][label].iloc[:, 0]).to_numpy(float)
+        spectrum = np.abs(np.fft.rfft(v - v.mean()))
+        freqs = np.fft.rfftfreq(len(v), dts)
+        rows.append({"C": results_map.loc[label, "C"], "mean_mV": 1e3 * v.mean(),
+                     "peak_to_peak_mV": 1e3 * np.ptp(v),
+                     "dominant_Hz": freqs[1:][np.argmax(spectrum[1:])]})
+    return pd.DataFrame(rows, index=results_map.index)
+
+
+def plot_tutorial(results: pd.DataFrame, results_map: pd.DataFrame, path: Path) -> Path:
+    """The tutorial's figure: one panel per C, V_e - V_i over time. Needs matplotlib."""
+    import matplotlib  # noqa: PLC0415 (optional dependency, imported only when plotting)
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    labels = list(results_map.index)
+    fig, axes = plt.subplots(len(labels), 1, figsize=(8, 1.6 * len(labels)), sharex=True)
+    for ax, label in zip(np.atleast_1d(axes), labels, strict=True):
+        v = results["V_pce"][label].iloc[:, 0] - results["V_pci"][label].iloc[:, 0]
+        ax.plot(results.index, 1e3 * v.to_numpy(), lw=0.7)
+        ax.set_ylabel("mV")
+        ax.set_title(f"C = {results_map.loc[label, 'C']:g}", fontsize=9, loc="left")
+    np.atleast_1d(axes)[-1].set_xlabel("time (s)")
+    fig.suptitle("Jansen-Rit column, V_e - V_i (csweep)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
