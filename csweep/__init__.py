@@ -7,7 +7,14 @@ The call and the returned frames are PyRates 1.2.3's; a Cython/OpenMP kernel doe
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._integrate import openmp_enabled
+try:
+    from ._integrate import openmp_enabled
+except ImportError as exc:  # typically: the uncompiled source tree shadows the installed package
+    raise ImportError(
+        f"csweep's compiled kernel (csweep._integrate) is missing in {__path__[0]}. If that is a "
+        "source checkout, it shadows the installed csweep: run from another folder or use the "
+        "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
+    ) from exc
 from .sweep import grid_search
 from .template_reader import TemplateError, list_templates, load_template
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m csweep demo`` runs the PyRates tutorial sweep; see ``--help``."""
+"""Command line: ``csweep demo`` (or ``python -m csweep demo``) runs the PyRates tutorial sweep; see ``--help``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .template_reader import list_templates, load_template
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m csweep",
+        prog="csweep",
         description="csweep: compiled, PyRates-compatible parameter sweeps of Jansen-Rit models.")
     parser.add_argument("--version", action="version",
                         version=f"csweep {__version__} (OpenMP: {'yes' if openmp_enabled() else 'no'})")
