@@ -1,4 +1,4 @@
-"""Command line: ``csweep demo`` (or ``python -m csweep demo``) runs the PyRates tutorial sweep; see ``--help``."""
+"""Command line: ``csweep demo`` (or ``python -m csweep demo``) runs the PyRates tutorial sweep."""
 
 from __future__ import annotations
 
