@@ -271,3 +271,289 @@ def integrate_jrc2(const double[:, ::1] params, const double[:, ::1] u,
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
         _jrc2_tile(params, u, m_in, record, out, t * TILE, min(TILE, n_sets - t * TILE),
                    every, first, solver, dt)
+
+
+# ------------------------------------------------------------------------------------------------
+# Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, users' variants)
+# ------------------------------------------------------------------------------------------------
+
+from libc.stdlib cimport malloc, free
+
+cdef enum:
+    EDGE_NONE = 0       # the source's current rate
+    EDGE_DISCRETE = 1   # the source's rate edge_order steps ago (ring buffer)
+    EDGE_GAMMA = 2      # the last of edge_order first-order stages of rate edge_rate
+
+
+cdef struct Network:
+    # Pointers into C-contiguous arrays; (rows, n_sets) arrays hold one value per set in each row.
+    Py_ssize_t n_sets
+    int n_syn, n_nodes, n_in, n_terms, n_edges, n_chain, n_ring, n_state
+    const int* syn_node          # (n_syn,) node of each synapse
+    const double* syn_coef       # (3*n_syn, n_sets) a_v, a_x, a_0 of dx/dt per synapse
+    const int* term_syn          # (n_terms,) synapse of each input term
+    const int* term_in           # (n_terms,) input variable of each input term
+    const double* term_coef      # (n_terms, n_sets) coefficient of that input in dx/dt
+    const double* rate_abc       # (3*n_nodes, n_sets) A, B, C of m = A/(1+exp(-B(v-C)))
+    const double* in_const       # (n_in, n_sets) input value when no series drives it
+    const double* series         # (series_rows, series_cols) input series, row k at step k
+    Py_ssize_t series_cols
+    const int* in_col            # (n_in,) first column of the input's series, or -1
+    const int* in_width          # (n_in,) 1 (shared) or n_sets (one column per set)
+    const int* edge_src          # (n_edges,) source node
+    const int* edge_tgt          # (n_edges,) target input variable
+    const int* edge_kind         # (n_edges,) EDGE_NONE, EDGE_DISCRETE or EDGE_GAMMA
+    const double* edge_weight    # (n_edges, n_sets)
+    const int* edge_order        # (n_edges, n_sets) delay in steps, or number of gamma stages
+    const double* edge_rate      # (n_edges, n_sets) rate of the gamma stages (1/s)
+    const int* edge_offset       # (n_edges,) first chain state or ring slot of the edge
+
+
+cdef struct Work:
+    # One set's scratch space: 6 state-sized buffers, then per-node, per-input and per-edge values.
+    double* y
+    double* k1
+    double* k2
+    double* k3
+    double* k4
+    double* tmp
+    double* v_in        # (n_nodes,) summed synaptic potential
+    double* m           # (n_nodes,) rate
+    double* ext         # (n_in,) input values of this step before edges
+    double* inp         # (n_in,) input values including edges
+    double* delayed     # (n_edges,) delayed rates held over this step
+    double* chain_last  # (n_edges,) each gamma chain's output at the previous step (Euler)
+    double* ring        # (n_ring,)
+    int euler           # Euler reads gamma chains one step late, as PyRates 1.2.3 does
+
+
+cdef void _network_rates(const Network* net, Py_ssize_t i, const double* y, double* v_in,
+                         double* m) noexcept nogil:
+    cdef int s, node
+    for node in range(net.n_nodes):
+        v_in[node] = 0.0
+    for s in range(net.n_syn):
+        v_in[net.syn_node[s]] += y[2 * s]
+    for node in range(net.n_nodes):
+        m[node] = net.rate_abc[(3 * node) * net.n_sets + i] * csweep_sigmoid(
+            net.rate_abc[(3 * node + 1) * net.n_sets + i]
+            * (v_in[node] - net.rate_abc[(3 * node + 2) * net.n_sets + i]))
+
+
+cdef void _network_rhs(const Network* net, Py_ssize_t i, const double* y, double* dy,
+                       Work* w) noexcept nogil:
+    cdef int s, t, e, j, n, base
+    cdef double source, k, prev, z
+    cdef Py_ssize_t row
+    _network_rates(net, i, y, w.v_in, w.m)
+    for j in range(net.n_in):
+        w.inp[j] = w.ext[j]
+    for e in range(net.n_edges):
+        row = e * net.n_sets + i
+        n = net.edge_order[row]
+        if net.edge_kind[e] == EDGE_GAMMA and n > 0:
+            source = w.delayed[e] if w.euler else y[2 * net.n_syn + net.edge_offset[e] + n - 1]
+        elif net.edge_kind[e] == EDGE_DISCRETE and n > 0:
+            source = w.delayed[e]
+        else:
+            source = w.m[net.edge_src[e]]
+        w.inp[net.edge_tgt[e]] += net.edge_weight[row] * source
+    for s in range(net.n_syn):
+        dy[2 * s] = y[2 * s + 1]
+        dy[2 * s + 1] = (net.syn_coef[(3 * s) * net.n_sets + i] * y[2 * s]
+                         + net.syn_coef[(3 * s + 1) * net.n_sets + i] * y[2 * s + 1]
+                         + net.syn_coef[(3 * s + 2) * net.n_sets + i])
+    for t in range(net.n_terms):
+        dy[2 * net.term_syn[t] + 1] += net.term_coef[t * net.n_sets + i] * w.inp[net.term_in[t]]
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_GAMMA:
+            continue
+        row = e * net.n_sets + i
+        n = net.edge_order[row]
+        k = net.edge_rate[row]
+        base = 2 * net.n_syn + net.edge_offset[e]
+        prev = w.m[net.edge_src[e]]
+        for j in range(n):
+            z = y[base + j]
+            dy[base + j] = k * (prev - z)
+            prev = z
+
+
+cdef void _network_step(const Network* net, Py_ssize_t i, int solver, double dt,
+                        Work* w) noexcept nogil:
+    cdef int j
+    cdef int n = net.n_state
+    _network_rhs(net, i, w.y, w.k1, w)
+    if solver == 0:
+        for j in range(n):
+            w.y[j] = w.y[j] + dt * w.k1[j]
+    elif solver == 1:
+        for j in range(n):
+            w.tmp[j] = w.y[j] + dt * w.k1[j]
+        _network_rhs(net, i, w.tmp, w.k2, w)
+        for j in range(n):
+            w.y[j] = w.y[j] + 0.5 * dt * (w.k1[j] + w.k2[j])
+    else:
+        for j in range(n):
+            w.tmp[j] = w.y[j] + 0.5 * dt * w.k1[j]
+        _network_rhs(net, i, w.tmp, w.k2, w)
+        for j in range(n):
+            w.tmp[j] = w.y[j] + 0.5 * dt * w.k2[j]
+        _network_rhs(net, i, w.tmp, w.k3, w)
+        for j in range(n):
+            w.tmp[j] = w.y[j] + dt * w.k3[j]
+        _network_rhs(net, i, w.tmp, w.k4, w)
+        for j in range(n):
+            w.y[j] = w.y[j] + dt / 6.0 * (w.k1[j] + 2.0 * w.k2[j] + 2.0 * w.k3[j] + w.k4[j])
+
+
+cdef void _network_inputs(const Network* net, Py_ssize_t i, Py_ssize_t step,
+                          Work* w) noexcept nogil:
+    # This step's input values and delayed rates, held over the step.
+    cdef int j, e, d, length, n
+    cdef Py_ssize_t slot
+    for j in range(net.n_in):
+        if net.in_col[j] < 0:
+            w.ext[j] = net.in_const[j * net.n_sets + i]
+        else:
+            w.ext[j] = net.series[step * net.series_cols + net.in_col[j]
+                                  + (i if net.in_width[j] > 1 else 0)]
+    if w.euler:
+        # Euler: a gamma chain's output reaches its target one step later (PyRates' order of
+        # evaluation, which csweep keeps so that Euler results agree with PyRates')
+        for e in range(net.n_edges):
+            n = net.edge_order[e * net.n_sets + i]
+            if net.edge_kind[e] == EDGE_GAMMA and n > 0:
+                w.delayed[e] = w.chain_last[e]
+                w.chain_last[e] = w.y[2 * net.n_syn + net.edge_offset[e] + n - 1]
+    if net.n_ring == 0:
+        return
+    _network_rates(net, i, w.y, w.v_in, w.m)
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_DISCRETE:
+            continue
+        # the ring of edge e holds the source's rate of the last `length` steps
+        length = _ring_length(net, e)
+        d = net.edge_order[e * net.n_sets + i]
+        slot = step % length
+        w.ring[net.edge_offset[e] + slot] = w.m[net.edge_src[e]]
+        w.delayed[e] = w.ring[net.edge_offset[e] + (slot - d + length) % length]
+
+
+cdef inline int _ring_length(const Network* net, int e) noexcept nogil:
+    # rings are laid out back to back: an edge's ring ends where the next discrete edge's begins
+    cdef int f
+    for f in range(e + 1, net.n_edges):
+        if net.edge_kind[f] == EDGE_DISCRETE:
+            return net.edge_offset[f] - net.edge_offset[e]
+    return net.n_ring - net.edge_offset[e]
+
+
+cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
+                      floating[:, ::1] out, Py_ssize_t every, Py_ssize_t first, int solver,
+                      double dt) noexcept nogil:
+    # Integrates set i from rest and writes its records; returns -1 when out of memory.
+    cdef int n = net.n_state
+    cdef Py_ssize_t size = (6 * n + 2 * net.n_nodes + 2 * net.n_in + 2 * net.n_edges + net.n_ring
+                            + 1)
+    cdef double* block = <double*>malloc(size * sizeof(double))
+    cdef Work w
+    cdef Py_ssize_t j, o, step = 0, target, j0
+    cdef int var
+    cdef double value
+    if block == NULL:
+        return -1
+    for j0 in range(size):
+        block[j0] = 0.0
+    w.y = block
+    w.k1 = block + n
+    w.k2 = block + 2 * n
+    w.k3 = block + 3 * n
+    w.k4 = block + 4 * n
+    w.tmp = block + 5 * n
+    w.v_in = block + 6 * n
+    w.m = w.v_in + net.n_nodes
+    w.ext = w.m + net.n_nodes
+    w.inp = w.ext + net.n_in
+    w.delayed = w.inp + net.n_in
+    w.chain_last = w.delayed + net.n_edges
+    w.ring = w.chain_last + net.n_edges
+    w.euler = solver == 0
+    for j in range(out.shape[0]):
+        target = (first + j) * every
+        while step < target:
+            _network_inputs(net, i, step, &w)
+            _network_step(net, i, solver, dt, &w)
+            step += 1
+        _network_rates(net, i, w.y, w.v_in, w.m)
+        for o in range(record.shape[0]):
+            var = record[o]
+            if var < 2 * net.n_syn:
+                value = w.y[var]
+            elif var < 2 * net.n_syn + net.n_nodes:
+                value = w.m[var - 2 * net.n_syn]
+            else:
+                value = w.v_in[var - 2 * net.n_syn - net.n_nodes]
+            out[j, o * net.n_sets + i] = <floating>value
+    free(block)
+    return 0
+
+
+def integrate_network(const int[::1] syn_node, const double[:, ::1] syn_coef,
+                      const int[::1] term_syn, const int[::1] term_in,
+                      const double[:, ::1] term_coef, int n_terms,
+                      const double[:, ::1] rate_abc, const double[:, ::1] in_const,
+                      const double[:, ::1] series, const int[::1] in_col,
+                      const int[::1] in_width, const int[::1] edge_src,
+                      const int[::1] edge_tgt, const int[::1] edge_kind,
+                      const double[:, ::1] edge_weight, const int[:, ::1] edge_order,
+                      const double[:, ::1] edge_rate, const int[::1] edge_offset, int n_edges,
+                      int n_chain, int n_ring, const int[::1] record, floating[:, ::1] out,
+                      Py_ssize_t every, Py_ssize_t first, int solver, double dt, int n_threads):
+    """Integrate a network of second-order synapses and sigmoid rates for every parameter set.
+
+    Every ``(rows, n_sets)`` argument is IN and holds one value per set in each row; the layout
+    of each is described in ``struct Network`` above and built by csweep.network. Index arrays
+    with no entries (no input terms, no edges) hold one unused element, and n_terms / n_edges
+    give the real counts. States per set: v, x of each synapse, then the gamma-delay stages.
+
+    record   IN  (n_out,)   0..2*n_syn-1: synapse states (v at 2s, x at 2s+1); then the rate m of
+                 each node; then each node's summed potential
+    out      OUT (n_records, n_out * n_sets)   as for integrate_jrc2
+    """
+    cdef Network net
+    cdef Py_ssize_t i
+    cdef int failed = 0
+    net.n_sets = syn_coef.shape[1]
+    net.n_syn = syn_node.shape[0]
+    net.n_nodes = rate_abc.shape[0] // 3
+    net.n_in = in_const.shape[0]
+    net.n_terms = n_terms
+    net.n_edges = n_edges
+    net.n_chain = n_chain
+    net.n_ring = n_ring
+    net.n_state = 2 * net.n_syn + n_chain
+    net.syn_node = &syn_node[0]
+    net.syn_coef = &syn_coef[0, 0]
+    net.term_syn = &term_syn[0]
+    net.term_in = &term_in[0]
+    net.term_coef = &term_coef[0, 0]
+    net.rate_abc = &rate_abc[0, 0]
+    net.in_const = &in_const[0, 0]
+    net.series = &series[0, 0]
+    net.series_cols = series.shape[1]
+    net.in_col = &in_col[0]
+    net.in_width = &in_width[0]
+    net.edge_src = &edge_src[0]
+    net.edge_tgt = &edge_tgt[0]
+    net.edge_kind = &edge_kind[0]
+    net.edge_weight = &edge_weight[0, 0]
+    net.edge_order = &edge_order[0, 0]
+    net.edge_rate = &edge_rate[0, 0]
+    net.edge_offset = &edge_offset[0]
+    for i in prange(net.n_sets, nogil=True, schedule="dynamic", chunksize=4,
+                    num_threads=n_threads):
+        if _network_set(&net, i, record, out, every, first, solver, dt) != 0:
+            failed = 1
+    if failed:
+        raise MemoryError("csweep: could not allocate a parameter set's work space")

@@ -77,6 +77,7 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
         inputs={f"{prefix}/{name}": op.variables[name].default for name in INPUTS},
         recordables=tuple(f"{prefix}/{name}" for name in RECORDABLE),
         integrate=integrate,
+        nodes=(node_path,),
         positive=frozenset(f"{prefix}/{name}" for name in TIME_CONSTANTS),
     )
 

@@ -65,13 +65,15 @@ def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> di
         where = f"param_map[{key!r}]"
         if not isinstance(entry, Mapping) or "vars" not in entry:
             raise TypeError(f"{where} must be a dict with 'vars' and 'nodes'; received {entry!r}")
-        if "edges" in entry:
-            raise ValueError(f"{where}: 'edges' are not supported by the {model.name} template, "
-                             "which has no edges; use 'nodes'")
-        if "nodes" not in entry:
-            raise KeyError(f"{where} needs 'nodes': the nodes whose variables it sets")
-        node_list = _string_list(entry["nodes"], f"{where}['nodes']")
         var_list = _string_list(entry["vars"], f"{where}['vars']")
+        if "edges" in entry:
+            if "nodes" in entry:
+                raise ValueError(f"{where} has both 'nodes' and 'edges'; give one of them")
+            resolved[key] = _edge_paths(model, entry["edges"], var_list, where)
+            continue
+        if "nodes" not in entry:
+            raise KeyError(f"{where} needs 'nodes' (or 'edges'): what its variables belong to")
+        node_list = _string_list(entry["nodes"], f"{where}['nodes']")
         paths = []
         for node in node_list:
             if node not in nodes:
@@ -86,6 +88,33 @@ def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> di
                 paths.append(path)
         resolved[key] = paths
     return resolved
+
+
+def _edge_paths(model: CompiledModel, edges, var_list: list[str], where: str) -> list[str]:
+    """``(source, target)`` or ``(source, target, idx)`` edges -> their parameter paths."""
+    if not model.edges:
+        raise ValueError(f"{where}['edges']: the {model.name} template has no edges; use 'nodes'")
+    if not isinstance(edges, (list, tuple)) or not edges:
+        raise TypeError(f"{where}['edges'] must be a non-empty list of (source, target) or "
+                        f"(source, target, idx); received {edges!r}")
+    known = ", ".join(f"({s!r}, {t!r})" for s, t in dict.fromkeys(model.edges.values()))
+    paths = []
+    for edge in edges:
+        if (not isinstance(edge, (list, tuple)) or len(edge) not in (2, 3)
+                or not all(isinstance(part, str) for part in edge[:2])):
+            raise TypeError(f"{where}['edges']: expected (source, target) or (source, target, idx); "
+                            f"received {edge!r}")
+        source, target, index = edge[0], edge[1], edge[2] if len(edge) == 3 else 0
+        key = f"{source}->{target}#{index}"
+        if key not in model.edges:
+            raise KeyError(f"{where}['edges']: no edge {source!r} -> {target!r} (index {index}); "
+                           f"the {model.name} template has edges {known}")
+        for var in var_list:
+            if f"{key}/{var}" not in model.parameters:
+                raise KeyError(f"{where}['vars']: edges have 'weight', 'delay' and 'spread'; "
+                               f"received {var!r}")
+            paths.append(f"{key}/{var}")
+    return paths
 
 
 def _string_list(value, where: str) -> list[str]:

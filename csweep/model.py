@@ -31,14 +31,13 @@ class CompiledModel:
     inputs: dict[str, float]
     recordables: tuple[str, ...]
     integrate: Callable
+    nodes: tuple[str, ...]
     positive: frozenset[str] = field(default_factory=frozenset)
+    edges: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def node_paths(self) -> list[str]:
-        """The node paths (``jrc``, ``jrc1/pc``) that carry parameters or inputs."""
-        seen = {}
-        for path in (*self.parameters, *self.inputs, *self.recordables):
-            seen[path.rsplit("/", 2)[0]] = None
-        return list(seen)
+        """The node paths (``jrc``, ``jrc1/pc``) whose variables a ``param_map`` may set."""
+        return list(self.nodes)
 
 
 def compile_circuit(circuit: CircuitTemplate) -> CompiledModel:
@@ -46,14 +45,15 @@ def compile_circuit(circuit: CircuitTemplate) -> CompiledModel:
     if not isinstance(circuit, CircuitTemplate):
         raise TemplateError(f"circuit_template must name a circuit template; {circuit.name!r} in "
                             f"{circuit.file} is a {type(circuit).__name__}")
-    from .lumped import compile_lumped  # noqa: PLC0415 (kept local: lumped imports this module)
+    from .lumped import compile_lumped  # noqa: PLC0415 (local: both import this module)
+    from .network import compile_network  # noqa: PLC0415
 
     model = compile_lumped(circuit)
     if model is not None:
         return model
-    raise TemplateError(f"{circuit.file}: template {circuit.name!r}: csweep integrates circuits of "
-                        "one node holding the lumped Jansen-Rit operator (jrc_op); this circuit "
-                        f"has nodes {', '.join(circuit.node_paths()) or 'none'}")
+    if not circuit.node_paths():
+        raise TemplateError(f"{circuit.file}: template {circuit.name!r} has no nodes")
+    return compile_network(circuit)
 
 
 def operator_equations(op: OperatorTemplate) -> list[Equation]:

@@ -25,6 +25,7 @@ class Case:
         folder = DATA / name
         call = json.loads((folder / "call.json").read_text())
         self.name = name
+        self.folder = folder
         self.kwargs = dict(call["kwargs"])
         if call.get("inputs"):
             arrays = np.load(folder / "inputs.npz")
@@ -35,8 +36,9 @@ class Case:
             z = np.load(results)
             columns = pd.MultiIndex.from_tuples([tuple(c) for c in z["columns"]])
             self.results = pd.DataFrame(z["values"], index=pd.Index(z["index"]), columns=columns)
-            self.results_map = pd.DataFrame(z["map_values"], index=list(z["map_index"]),
-                                            columns=list(z["map_columns"]))
+            if "map_values" in z:
+                self.results_map = pd.DataFrame(z["map_values"], index=list(z["map_index"]),
+                                                columns=list(z["map_columns"]))
 
 
 @pytest.fixture

@@ -48,7 +48,8 @@ def test_float64_recordings_match(case, name):
     assert np.all(error <= FLOAT64_REL * span), (error / span).max()
 
 
-@pytest.mark.parametrize("name", ["a_tutorial", "b_2d_permute", "f1_grid12_per_set_input"])
+@pytest.mark.parametrize("name", ["a_tutorial", "b_2d_permute", "f1_grid12_per_set_input",
+                                  "c1_jrc_nodes_h", "c3_jrc_edges"])
 def test_float32_recordings_match(case, name):
     c = case(name)
     results, results_map = run(c)
