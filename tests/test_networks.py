@@ -229,3 +229,22 @@ def test_list_and_inspect_templates():
     text = csweep.load_template("JRC_2delaycoupled").describe()
     assert "node jrc1/pc" in text and "operator rpo_e_in" in text
     assert "edge jrc1/pc/pro/m -> jrc2/pc/rpo_e_in/m_in (weight=20, delay=0.004, spread=0.001)" in text
+
+
+def test_bundled_variants():
+    common = dict(step_size=1e-4, simulation_time=0.5, float_precision="float64")
+    plain, _ = csweep.grid_search("JRC", {"h": [3.25e-3]}, {"h": {"vars": ["rpo_e/h"], "nodes": ["iin"]}},
+                                  outputs={"v": "pc/rpo_i/v"}, **common)
+    driven, _ = csweep.grid_search("JRC_inhibitory_input", {"u": [0.0, 300.0]},
+                                   {"u": {"vars": ["rpo_e/u"], "nodes": ["iin"]}},
+                                   outputs={"v": "pc/rpo_i/v"}, **common)
+    np.testing.assert_array_equal(driven.to_numpy()[:, 0], plain.to_numpy()[:, 0])
+    assert driven.to_numpy()[:, 1].mean() < driven.to_numpy()[:, 0].mean() - 1e-3  # more inhibition
+    edges = [(f"jrc{a}/pc/pro/m", f"jrc{b}/pc/rpo_e_in/m_in") for a in (1, 2, 3) for b in (1, 2, 3) if a != b]
+    coupled, _ = csweep.grid_search("JRC_3coupled", {"g": [0.0, 60.0]},
+                                    {"g": {"vars": ["weight"], "edges": edges}},
+                                    outputs={"v": "jrc3/pc/rpo_e_in/v"}, **common)
+    single, _ = csweep.grid_search("JRC", {"h": [3.25e-3]}, {"h": {"vars": ["rpo_e/h"], "nodes": ["iin"]}},
+                                   outputs={"v": "pc/rpo_e_in/v"}, **common)
+    np.testing.assert_array_equal(coupled.to_numpy()[:, 0], single.to_numpy()[:, 0])
+    assert np.abs(coupled.to_numpy()[:, 1] - coupled.to_numpy()[:, 0]).max() > 1e-3
