@@ -15,6 +15,7 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
         "source checkout, it shadows the installed csweep: run from another folder or use the "
         "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
     ) from exc
+from ._kernel import kernel_info
 from .sweep import grid_search
 from .template_reader import TemplateError, list_templates, load_template
 
@@ -23,5 +24,5 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["grid_search", "list_templates", "load_template", "openmp_enabled", "TemplateError",
-           "__version__"]
+__all__ = ["grid_search", "list_templates", "load_template", "openmp_enabled", "kernel_info",
+           "TemplateError", "__version__"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, openmp_enabled
+from . import __version__, kernel_info
 from .template_reader import list_templates, load_template
 
 
@@ -14,8 +14,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="csweep",
         description="csweep: compiled, PyRates-compatible parameter sweeps of Jansen-Rit models.")
+    info = kernel_info()
     parser.add_argument("--version", action="version",
-                        version=f"csweep {__version__} (OpenMP: {'yes' if openmp_enabled() else 'no'})")
+                        version=f"csweep {__version__} (kernel: {info['simd']}, OpenMP: "
+                                f"{'yes' if info['openmp'] else 'no'})")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(

@@ -26,6 +26,23 @@ cdef extern from *:
     static int csweep_max_threads(void) { return 1; }
     #endif
 
+    /* Whether the CPU running us has AVX2 (picks the AVX2 build), and whether this build uses it. */
+    static int csweep_cpu_has_avx2(void) {
+    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
+    #else
+        return 0;
+    #endif
+    }
+    #ifdef __AVX2__
+    static const char *csweep_simd = "avx2";
+    #elif defined(__SSE2__) || defined(_M_X64)
+    static const char *csweep_simd = "sse2";
+    #else
+    static const char *csweep_simd = "none";
+    #endif
+
     /* exp(x) for |x| <= 708 without libm, so that loops calling it vectorise (plain IEEE
        arithmetic, no -ffast-math): x = k*ln2 + r with |r| <= ln2/2, exp(r) by its Taylor
        polynomial of degree 13 (truncation below 5e-18), 2^k assembled in the exponent bits.
@@ -58,6 +75,35 @@ cdef extern from *:
         return p * scale;
     }
 
+    /* The same for float, |x| <= 87: Taylor polynomial of degree 7 (truncation below 6e-9). */
+    static inline float csweep_expf(float x) {
+        const float shift = 12582912.0f;
+        float kf = x * 1.44269504088896341f + shift;
+        uint32_t ki;
+        memcpy(&ki, &kf, 4);
+        float k = kf - shift;
+        float r = x - k * 0.693145751953125f;
+        r = r - k * 1.428606765330187045e-06f;
+        float p = 1.98412698e-4f;
+        p = p * r + 1.38888889e-3f;
+        p = p * r + 8.33333333e-3f;
+        p = p * r + 4.16666667e-2f;
+        p = p * r + 1.66666667e-1f;
+        p = p * r + 0.5f;
+        p = p * r + 1.0f;
+        p = p * r + 1.0f;
+        uint32_t bits = (ki << 23) + 0x3f800000u;
+        float scale;
+        memcpy(&scale, &bits, 4);
+        return p * scale;
+    }
+
+    static inline float csweep_sigmoidf(float x) {
+        x = x < -80.0f ? -80.0f : x;
+        x = x > 80.0f ? 80.0f : x;
+        return 1.0f / (1.0f + csweep_expf(-x));
+    }
+
     /* 1 / (1 + exp(-x)); the argument is clamped so that no finite input overflows, and a NaN
        passes through as NaN (so a blown-up set stays visibly blown up). */
     static inline double csweep_sigmoid(double x) {
@@ -67,13 +113,17 @@ cdef extern from *:
     }
     """
     int csweep_openmp_enabled() noexcept nogil
+    int csweep_cpu_has_avx2() noexcept nogil
+    const char* csweep_simd
     int csweep_max_threads() noexcept nogil
     double csweep_exp(double x) noexcept nogil
     double csweep_sigmoid(double x) noexcept nogil
+    float csweep_expf(float x) noexcept nogil
+    float csweep_sigmoidf(float x) noexcept nogil
 
 
 cdef enum:
-    TILE = 16           # parameter sets stepped together by one thread
+    TILE = 8            # parameter sets stepped together by one thread (two AVX2 vectors)
     N_STATES = 8
     N_PARAMS = 10
     N_RECORDABLE = 9    # the 8 states, then the firing rate m
@@ -98,30 +148,60 @@ def max_threads():
     return csweep_max_threads()
 
 
+def cpu_has_avx2():
+    """True when the CPU this process runs on has AVX2."""
+    return bool(csweep_cpu_has_avx2())
+
+
+def simd():
+    """The vector instruction set this build of the kernel was compiled for."""
+    return csweep_simd.decode()
+
+
 def exp(double x):
     """The kernel's own exp, exposed so that tests can hold its accuracy against libm."""
     return csweep_exp(x)
 
 
-cdef struct Jrc2Coefficients:
-    # derived once per tile from the parameters, so that a step only multiplies and adds
-    double k_ein[TILE]     # h_e*c/tau_e: drive of X_ein by m
-    double k_iin[TILE]     # h_e*c/(ei_ratio*tau_e): drive of X_iin by m
-    double k_e[TILE]       # h_e/tau_e: drive of X_e by its summed input
-    double k_ec[TILE]      # c*0.8*m_max: excitatory interneurons -> pyramidal cells
-    double k_min[TILE]     # c/io_ratio: weight of m_in
-    double k_i[TILE]       # h_i*c/(ei_ratio*tau_i)*m_max: drive of X_i
-    double e2[TILE]        # 1/tau_e^2
-    double e1[TILE]        # 2/tau_e
-    double i2[TILE]        # 1/tau_i^2
-    double i1[TILE]        # 2/tau_i
-    double m_max[TILE]
-    double r[TILE]
-    double v_thr[TILE]
+def expf(float x):
+    """The kernel's single-precision exp (compute_precision="float32"), for the same tests."""
+    return csweep_expf(x)
+
+
+ctypedef fused real:
+    # the arithmetic of a JRC2 tile: double by default, float with compute_precision="float32"
+    float
+    double
+
+cdef enum:
+    # rows of a tile's coefficient block, each TILE wide, derived once per tile from the
+    # parameters so that a step only multiplies and adds
+    K_EIN = 0           # h_e*c/tau_e: drive of X_ein by m
+    K_IIN = 1           # h_e*c/(ei_ratio*tau_e): drive of X_iin by m
+    K_E = 2             # h_e/tau_e: drive of X_e by its summed input
+    K_EC = 3            # c*0.8*m_max: excitatory interneurons -> pyramidal cells
+    K_MIN = 4           # c/io_ratio: weight of m_in
+    K_I = 5             # h_i*c/(ei_ratio*tau_i)*m_max: drive of X_i
+    K_E2 = 6            # 1/tau_e^2
+    K_E1 = 7            # 2/tau_e
+    K_I2 = 8            # 1/tau_i^2
+    K_I1 = 9            # 2/tau_i
+    K_MMAX = 10
+    K_R = 11
+    K_VTHR = 12
+    N_COEF = 13
+
+
+cdef inline real _sigmoid(real x) noexcept nogil:
+    if real is float:
+        return csweep_sigmoidf(x)
+    else:
+        return csweep_sigmoid(x)
 
 
 cdef void _jrc2_coefficients(const double[:, ::1] params, Py_ssize_t start, Py_ssize_t n,
-                             Jrc2Coefficients* k) noexcept nogil:
+                             real* k) noexcept nogil:
+    # k: OUT (N_COEF, TILE). Derived in double, then rounded to the tile's precision.
     # Lanes past n (a partial last tile) repeat the tile's first set; they are never recorded.
     cdef Py_ssize_t i, s
     cdef double h_e, tau_e, h_i, tau_i, m_max, c, ei, io
@@ -135,125 +215,158 @@ cdef void _jrc2_coefficients(const double[:, ::1] params, Py_ssize_t start, Py_s
         c = params[7, s]
         ei = params[8, s]
         io = params[9, s]
-        k.k_ein[i] = h_e * c / tau_e
-        k.k_iin[i] = h_e * c / (ei * tau_e)
-        k.k_e[i] = h_e / tau_e
-        k.k_ec[i] = c * 0.8 * m_max
-        k.k_min[i] = c / io
-        k.k_i[i] = h_i * c / (ei * tau_i) * m_max
-        k.e2[i] = 1.0 / (tau_e * tau_e)
-        k.e1[i] = 2.0 / tau_e
-        k.i2[i] = 1.0 / (tau_i * tau_i)
-        k.i1[i] = 2.0 / tau_i
-        k.m_max[i] = m_max
-        k.r[i] = params[5, s]
-        k.v_thr[i] = params[6, s]
+        k[K_EIN * TILE + i] = <real>(h_e * c / tau_e)
+        k[K_IIN * TILE + i] = <real>(h_e * c / (ei * tau_e))
+        k[K_E * TILE + i] = <real>(h_e / tau_e)
+        k[K_EC * TILE + i] = <real>(c * 0.8 * m_max)
+        k[K_MIN * TILE + i] = <real>(c / io)
+        k[K_I * TILE + i] = <real>(h_i * c / (ei * tau_i) * m_max)
+        k[K_E2 * TILE + i] = <real>(1.0 / (tau_e * tau_e))
+        k[K_E1 * TILE + i] = <real>(2.0 / tau_e)
+        k[K_I2 * TILE + i] = <real>(1.0 / (tau_i * tau_i))
+        k[K_I1 * TILE + i] = <real>(2.0 / tau_i)
+        k[K_MMAX * TILE + i] = <real>m_max
+        k[K_R * TILE + i] = <real>params[5, s]
+        k[K_VTHR * TILE + i] = <real>params[6, s]
 
 
-cdef inline void _jrc2_rhs(const double* y, double* dy, const Jrc2Coefficients* k,
-                           const double* u, const double* m_in) noexcept nogil:
-    # y, dy: (N_STATES, TILE) state and derivative; u, m_in: (TILE,) inputs of this step
+cdef enum:
+    # A tile's working block: every value a step reads or writes, at fixed offsets from one
+    # pointer, so the compiler can prove that the derivative stores never overlap the state,
+    # coefficient and input loads, and vectorises the step across the tile.
+    B_Y = 0                                  # (N_STATES, TILE) the state the rhs reads
+    B_DY = N_STATES * TILE                   # (N_STATES, TILE) the derivative it writes
+    B_K = 2 * N_STATES * TILE                # (N_COEF, TILE) coefficients
+    B_U = 2 * N_STATES * TILE + N_COEF * TILE    # (TILE,) input u of this step
+    B_M = B_U + TILE                         # (TILE,) input m_in of this step
+    B_SIZE = B_M + TILE
+
+
+cdef inline real _rate(const real* b, int i) noexcept nogil:
+    # the pyramidal firing rate m of lane i, from the block's state
+    return b[B_K + K_MMAX * TILE + i] * _sigmoid(
+        b[B_K + K_R * TILE + i] * (b[B_Y + 4 * TILE + i] - b[B_Y + 6 * TILE + i]
+                                   - b[B_K + K_VTHR * TILE + i]))
+
+
+cdef inline void _jrc2_rhs(real* b) noexcept nogil:
+    # b[B_DY..] = f(b[B_Y..], inputs b[B_U..], b[B_M..]) for every lane of the tile
     cdef int i
-    cdef double m
+    cdef real m
     for i in range(TILE):
-        m = k.m_max[i] * csweep_sigmoid(k.r[i] * (y[4 * TILE + i] - y[6 * TILE + i] - k.v_thr[i]))
-        dy[0 * TILE + i] = y[1 * TILE + i]
-        dy[1 * TILE + i] = k.k_ein[i] * m - y[0 * TILE + i] * k.e2[i] - y[1 * TILE + i] * k.e1[i]
-        dy[2 * TILE + i] = y[3 * TILE + i]
-        dy[3 * TILE + i] = k.k_iin[i] * m - y[2 * TILE + i] * k.e2[i] - y[3 * TILE + i] * k.e1[i]
-        dy[4 * TILE + i] = y[5 * TILE + i]
-        dy[5 * TILE + i] = (k.k_e[i] * (k.k_ec[i] * csweep_sigmoid(k.r[i] * (y[0 * TILE + i] - k.v_thr[i]))
-                                        + k.k_min[i] * m_in[i] + u[i])
-                            - y[4 * TILE + i] * k.e2[i] - y[5 * TILE + i] * k.e1[i])
-        dy[6 * TILE + i] = y[7 * TILE + i]
-        dy[7 * TILE + i] = (k.k_i[i] * csweep_sigmoid(k.r[i] * (y[2 * TILE + i] - k.v_thr[i]))
-                            - y[6 * TILE + i] * k.i2[i] - y[7 * TILE + i] * k.i1[i])
+        m = _rate(b, i)
+        b[B_DY + 0 * TILE + i] = b[B_Y + 1 * TILE + i]
+        b[B_DY + 1 * TILE + i] = (b[B_K + K_EIN * TILE + i] * m
+                                  - b[B_Y + 0 * TILE + i] * b[B_K + K_E2 * TILE + i]
+                                  - b[B_Y + 1 * TILE + i] * b[B_K + K_E1 * TILE + i])
+        b[B_DY + 2 * TILE + i] = b[B_Y + 3 * TILE + i]
+        b[B_DY + 3 * TILE + i] = (b[B_K + K_IIN * TILE + i] * m
+                                  - b[B_Y + 2 * TILE + i] * b[B_K + K_E2 * TILE + i]
+                                  - b[B_Y + 3 * TILE + i] * b[B_K + K_E1 * TILE + i])
+        b[B_DY + 4 * TILE + i] = b[B_Y + 5 * TILE + i]
+        b[B_DY + 5 * TILE + i] = (
+            b[B_K + K_E * TILE + i] * (
+                b[B_K + K_EC * TILE + i] * _sigmoid(
+                    b[B_K + K_R * TILE + i] * (b[B_Y + 0 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
+                + b[B_K + K_MIN * TILE + i] * b[B_M + i] + b[B_U + i])
+            - b[B_Y + 4 * TILE + i] * b[B_K + K_E2 * TILE + i]
+            - b[B_Y + 5 * TILE + i] * b[B_K + K_E1 * TILE + i])
+        b[B_DY + 6 * TILE + i] = b[B_Y + 7 * TILE + i]
+        b[B_DY + 7 * TILE + i] = (
+            b[B_K + K_I * TILE + i] * _sigmoid(
+                b[B_K + K_R * TILE + i] * (b[B_Y + 2 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
+            - b[B_Y + 6 * TILE + i] * b[B_K + K_I2 * TILE + i]
+            - b[B_Y + 7 * TILE + i] * b[B_K + K_I1 * TILE + i])
 
 
-cdef inline void _axpy(double* out, const double* y, double a, const double* x) noexcept nogil:
-    # out = y + a*x over one tile's states
+cdef inline void _jrc2_step(int solver, real dt, real* b, real* y0, real* k1, real* k2,
+                            real* k3) noexcept nogil:
+    # One step of the chosen solver on the block's state; inputs are held over the step.
+    # y0, k1..k3: (N_STATES, TILE) scratch for the multi-stage methods.
     cdef int j
-    for j in range(N_STATES * TILE):
-        out[j] = y[j] + a * x[j]
-
-
-cdef inline void _jrc2_step(int solver, double dt, double* y, double* k1, double* k2, double* k3,
-                            double* k4, double* tmp, const Jrc2Coefficients* k,
-                            const double* u, const double* m_in) noexcept nogil:
-    # One step of the chosen solver; the input is held constant over the step.
-    cdef int j
-    _jrc2_rhs(y, k1, k, u, m_in)
+    cdef real half = <real>0.5 * dt
+    cdef real sixth = dt / <real>6.0
+    _jrc2_rhs(b)
     if solver == 0:        # Euler
-        _axpy(y, y, dt, k1)
+        for j in range(N_STATES * TILE):
+            b[B_Y + j] = b[B_Y + j] + dt * b[B_DY + j]
     elif solver == 1:      # Heun's method (explicit trapezoid)
-        _axpy(tmp, y, dt, k1)
-        _jrc2_rhs(tmp, k2, k, u, m_in)
         for j in range(N_STATES * TILE):
-            y[j] = y[j] + 0.5 * dt * (k1[j] + k2[j])
+            y0[j] = b[B_Y + j]
+            k1[j] = b[B_DY + j]
+            b[B_Y + j] = y0[j] + dt * k1[j]
+        _jrc2_rhs(b)
+        for j in range(N_STATES * TILE):
+            b[B_Y + j] = y0[j] + half * (k1[j] + b[B_DY + j])
     else:                  # classic fourth-order Runge-Kutta
-        _axpy(tmp, y, 0.5 * dt, k1)
-        _jrc2_rhs(tmp, k2, k, u, m_in)
-        _axpy(tmp, y, 0.5 * dt, k2)
-        _jrc2_rhs(tmp, k3, k, u, m_in)
-        _axpy(tmp, y, dt, k3)
-        _jrc2_rhs(tmp, k4, k, u, m_in)
         for j in range(N_STATES * TILE):
-            y[j] = y[j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+            y0[j] = b[B_Y + j]
+            k1[j] = b[B_DY + j]
+            b[B_Y + j] = y0[j] + half * k1[j]
+        _jrc2_rhs(b)
+        for j in range(N_STATES * TILE):
+            k2[j] = b[B_DY + j]
+            b[B_Y + j] = y0[j] + half * k2[j]
+        _jrc2_rhs(b)
+        for j in range(N_STATES * TILE):
+            k3[j] = b[B_DY + j]
+            b[B_Y + j] = y0[j] + dt * k3[j]
+        _jrc2_rhs(b)
+        for j in range(N_STATES * TILE):
+            b[B_Y + j] = y0[j] + sixth * (k1[j] + <real>2.0 * k2[j] + <real>2.0 * k3[j]
+                                          + b[B_DY + j])
 
 
 cdef inline void _load_input(const double[:, ::1] series, Py_ssize_t step, Py_ssize_t start,
-                             Py_ssize_t n, double* dest) noexcept nogil:
+                             Py_ssize_t n, real* dest) noexcept nogil:
     # series: (1 or n_steps rows, 1 or n_sets columns); a single row or column is broadcast
     cdef Py_ssize_t row = step if series.shape[0] > 1 else 0
     cdef Py_ssize_t i
     if series.shape[1] == 1:
         for i in range(TILE):
-            dest[i] = series[row, 0]
+            dest[i] = <real>series[row, 0]
     else:
         for i in range(TILE):
-            dest[i] = series[row, start + (i if i < n else 0)]
+            dest[i] = <real>series[row, start + (i if i < n else 0)]
 
 
-cdef void _jrc2_tile(const double[:, ::1] params, const double[:, ::1] u,
+cdef void _jrc2_tile(real precision, const double[:, ::1] params, const double[:, ::1] u,
                      const double[:, ::1] m_in, const int[::1] record, floating[:, ::1] out,
                      Py_ssize_t start, Py_ssize_t n, Py_ssize_t every, Py_ssize_t first,
                      int solver, double dt) noexcept nogil:
     # Integrates sets start .. start+n-1 from rest and writes their recorded samples.
-    cdef double y[N_STATES * TILE]
-    cdef double k1[N_STATES * TILE]
-    cdef double k2[N_STATES * TILE]
-    cdef double k3[N_STATES * TILE]
-    cdef double k4[N_STATES * TILE]
-    cdef double tmp[N_STATES * TILE]
-    cdef double u_now[TILE]
-    cdef double m_in_now[TILE]
-    cdef Jrc2Coefficients k
+    # `precision` only selects the arithmetic (float or double) of this specialisation.
+    cdef real b[B_SIZE]
+    cdef real y0[N_STATES * TILE]
+    cdef real k1[N_STATES * TILE]
+    cdef real k2[N_STATES * TILE]
+    cdef real k3[N_STATES * TILE]
     cdef Py_ssize_t n_sets = params.shape[1]
     cdef Py_ssize_t j, i, o, step = 0, target
     cdef int var
-    for j in range(N_STATES * TILE):
-        y[j] = 0.0
-    _jrc2_coefficients(params, start, n, &k)
+    for j in range(B_SIZE):
+        b[j] = 0
+    _jrc2_coefficients(params, start, n, &b[B_K])
     for j in range(out.shape[0]):
         target = (first + j) * every
         while step < target:
-            _load_input(u, step, start, n, u_now)
-            _load_input(m_in, step, start, n, m_in_now)
-            _jrc2_step(solver, dt, y, k1, k2, k3, k4, tmp, &k, u_now, m_in_now)
+            _load_input(u, step, start, n, &b[B_U])
+            _load_input(m_in, step, start, n, &b[B_M])
+            _jrc2_step(solver, <real>dt, b, y0, k1, k2, k3)
             step += 1
         for o in range(record.shape[0]):
             var = record[o]
             for i in range(n):
                 if var < N_STATES:
-                    out[j, o * n_sets + start + i] = <floating>y[var * TILE + i]
+                    out[j, o * n_sets + start + i] = <floating>b[B_Y + var * TILE + i]
                 else:  # the pyramidal firing rate m, from the state before the step
-                    out[j, o * n_sets + start + i] = <floating>(k.m_max[i] * csweep_sigmoid(
-                        k.r[i] * (y[4 * TILE + i] - y[6 * TILE + i] - k.v_thr[i])))
+                    out[j, o * n_sets + start + i] = <floating>_rate(b, i)
 
 
 def integrate_jrc2(const double[:, ::1] params, const double[:, ::1] u,
                    const double[:, ::1] m_in, const int[::1] record, floating[:, ::1] out,
-                   Py_ssize_t every, Py_ssize_t first, int solver, double dt, int n_threads):
+                   Py_ssize_t every, Py_ssize_t first, int solver, double dt, int n_threads,
+                   bint single=False):
     """Integrate the lumped Jansen-Rit model (JRC2) for every parameter set.
 
     params   IN  (N_PARAMS, n_sets)   one row per name in JRC2_PARAMETERS
@@ -264,13 +377,18 @@ def integrate_jrc2(const double[:, ::1] params, const double[:, ::1] u,
                  at step (first + j) * every, i.e. the state before that step
     every    steps between records; first: index of the first record kept
     solver   SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
+    single   compute in float instead of double (inputs and parameters rounded to float)
     """
     cdef Py_ssize_t n_sets = params.shape[1]
     cdef Py_ssize_t n_tiles = (n_sets + TILE - 1) // TILE
     cdef Py_ssize_t t
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
-        _jrc2_tile(params, u, m_in, record, out, t * TILE, min(TILE, n_sets - t * TILE),
-                   every, first, solver, dt)
+        if single:
+            _jrc2_tile(<float>0, params, u, m_in, record, out, t * TILE,
+                       min(TILE, n_sets - t * TILE), every, first, solver, dt)
+        else:
+            _jrc2_tile(<double>0, params, u, m_in, record, out, t * TILE,
+                       min(TILE, n_sets - t * TILE), every, first, solver, dt)
 
 
 # ------------------------------------------------------------------------------------------------

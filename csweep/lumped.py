@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _integrate
+from ._kernel import kernel
 from .model import CompiledModel, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
 
@@ -67,9 +68,11 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
                         f"{node_path!r} in circuit {circuit.name!r})")
     prefix = f"{node_path}/{op_name}"
 
-    def integrate(params, inputs, record, out, every, first, solver, dt, n_threads):
-        _integrate.integrate_jrc2(params, inputs[0], inputs[1], record, out, every, first,
-                                  _integrate.SOLVERS[solver], dt, n_threads)
+    def integrate(params, inputs, record, out, every, first, solver, dt, n_threads,
+                  compute_precision="float64"):
+        kernel.integrate_jrc2(params, inputs[0], inputs[1], record, out, every, first,
+                              _integrate.SOLVERS[solver], dt, n_threads,
+                              compute_precision == "float32")
 
     return CompiledModel(
         name=circuit.name,
@@ -78,6 +81,7 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
         recordables=tuple(f"{prefix}/{name}" for name in RECORDABLE),
         integrate=integrate,
         nodes=(node_path,),
+        compute_precisions=("float64", "float32"),
         positive=frozenset(f"{prefix}/{name}" for name in TIME_CONSTANTS),
     )
 

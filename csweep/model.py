@@ -7,13 +7,14 @@ runs it. No code is generated: recognised equations become rows of parameter arr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .equations import Equation, EquationError, evaluate, parse_equation
-from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
+from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError, load_template_and_files
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,41 @@ class CompiledModel:
     nodes: tuple[str, ...]
     positive: frozenset[str] = field(default_factory=frozenset)
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
+    compute_precisions: tuple[str, ...] = ("float64",)
 
     def node_paths(self) -> list[str]:
         """The node paths (``jrc``, ``jrc1/pc``) whose variables a ``param_map`` may set."""
         return list(self.nodes)
+
+
+_MODEL_CACHE: dict[tuple, tuple[tuple, CompiledModel]] = {}
+
+
+def compiled_model(circuit_template) -> CompiledModel:
+    """The compiled model of a template name, cached until one of the files it was read from
+    changes (so repeated sweeps skip parsing and recognition); templates passed as objects are
+    compiled each time."""
+    if not isinstance(circuit_template, (str, os.PathLike)):
+        return compile_circuit(load_template_and_files(circuit_template)[0])
+    key = (os.fspath(circuit_template), os.getcwd())
+    cached = _MODEL_CACHE.get(key)
+    if cached is not None and cached[0] == _stamps(f for f, _, _ in cached[0]):
+        return cached[1]
+    template, files = load_template_and_files(circuit_template)
+    model = compile_circuit(template)
+    _MODEL_CACHE[key] = (_stamps(sorted(files)), model)
+    return model
+
+
+def _stamps(files) -> tuple:
+    stamps = []
+    for path in files:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return ()
+        stamps.append((path, stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
 
 
 def compile_circuit(circuit: CircuitTemplate) -> CompiledModel:

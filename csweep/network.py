@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _integrate
+from ._kernel import kernel
 from .equations import EquationError
 from .model import CompiledModel, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
@@ -350,7 +351,8 @@ class _NetworkLayout:
             edge_offset=np.array(offsets or [0], np.intc), n_edges=len(self.edges),
             n_chain=n_chain, n_ring=n_ring)
 
-    def integrate(self, params, channels, record, out, every, first, solver, dt, n_threads):
+    def integrate(self, params, channels, record, out, every, first, solver, dt, n_threads,
+                  compute_precision="float64"):
         n_sets = params.shape[1]
         arrays = self.arrays(params, dt)
         in_const = np.empty((len(channels), n_sets))
@@ -367,7 +369,7 @@ class _NetworkLayout:
                 col += channel.shape[1]
         series = (np.ascontiguousarray(np.hstack(series_parts)) if series_parts
                   else np.zeros((1, 1)))
-        _integrate.integrate_network(
+        kernel.integrate_network(
             arrays["syn_node"], arrays["syn_coef"], arrays["term_syn"], arrays["term_in"],
             arrays["term_coef"], arrays["n_terms"], arrays["rate_abc"], in_const, series,
             np.array(columns, np.intc), np.array(widths, np.intc), arrays["edge_src"],

@@ -218,8 +218,13 @@ def load_template(name, template: str | None = None) -> Template:
     The result is inspectable: ``print(load_template("JRC").describe())`` lists its nodes,
     operators, variables and defaults, which is what a ``param_map`` may name.
     """
+    return load_template_and_files(name, template)[0]
+
+
+def load_template_and_files(name, template: str | None = None) -> tuple[Template, frozenset[str]]:
+    """:func:`load_template`, and the files it read (to tell when a cached result is stale)."""
     if isinstance(name, (OperatorTemplate, NodeTemplate, CircuitTemplate)):
-        return name
+        return name, frozenset()
     if isinstance(name, os.PathLike):
         name = os.fspath(name)
     if not isinstance(name, str):
@@ -231,9 +236,11 @@ def load_template(name, template: str | None = None) -> Template:
         path = Path(name)
         if not path.is_file():
             raise TemplateError(f"circuit_template: template file {name!r} does not exist")
-        return _Builder().build(path.resolve(), template)
-    path, template_name = _locate(name)
-    return _Builder().build(path, template_name)
+        path, template_name = path.resolve(), template
+    else:
+        path, template_name = _locate(name)
+    builder = _Builder()
+    return builder.build(path, template_name), frozenset(builder.files)
 
 
 class _Builder:
@@ -241,9 +248,11 @@ class _Builder:
 
     def __init__(self):
         self._stack: list[tuple[str, str]] = []
+        self.files: set[str] = set()
 
     def build(self, path: Path, name: str) -> Template:
         definitions = _read_file(path)
+        self.files.add(str(Path(path).resolve()))
         if name not in definitions:
             raise TemplateError(f"{path}: no template {name!r}; it defines "
                                 f"{', '.join(map(str, definitions)) or 'nothing'}")

@@ -1,0 +1,72 @@
+"""The baseline and AVX2 builds of the kernel: the right one is chosen, and both agree bitwise."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import csweep
+from csweep import _integrate, _kernel
+
+SWEEPS = textwrap.dedent("""
+    import sys, numpy as np, csweep
+    u = np.random.default_rng(1).uniform(120, 320, (3000, 21))
+    arrays = {}
+    for solver in ("euler", "heun", "rk4"):
+        r, _ = csweep.grid_search("JRC2", {"c": list(np.linspace(60, 1400, 21))},
+                                  {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, step_size=1e-4,
+                                  simulation_time=0.3, outputs={"v": "jrc/jrc_op/V_e", "m": "jrc/jrc_op/m"},
+                                  inputs={"jrc/jrc_op/u": u}, solver=solver, float_precision="float64")
+        arrays["jrc2_" + solver] = r.to_numpy()
+        r, _ = csweep.grid_search("JRC_2delaycoupled", {"h": [3e-3, 3.25e-3, 3.5e-3]},
+                                  {"h": {"vars": ["rpo_e_in/h"], "nodes": ["jrc1/pc"]}}, step_size=1e-4,
+                                  simulation_time=0.3, outputs={"v": "jrc2/pc/rpo_e_in/v"},
+                                  solver=solver, float_precision="float64")
+        arrays["network_" + solver] = r.to_numpy()
+    np.savez(sys.argv[1], kernel=csweep.kernel_info()["simd"], **arrays)
+""")
+
+
+def run_with_kernel(choice, path, tmp_path):
+    env = dict(os.environ, CSWEEP_KERNEL=choice)
+    script = tmp_path / "sweeps.py"
+    script.write_text(SWEEPS)
+    subprocess.run([sys.executable, str(script), str(path)], check=True, env=env, cwd=tmp_path)
+    return np.load(path)
+
+
+@pytest.mark.skipif(not _integrate.cpu_has_avx2(), reason="this CPU has no AVX2: one build only")
+def test_avx2_build_is_used_and_equals_the_baseline_bitwise(tmp_path):
+    if os.environ.get("CSWEEP_ALLOW_NO_AVX2") != "1":
+        assert csweep.kernel_info()["simd"] == "avx2", "AVX2 CPU but the AVX2 kernel was not built"
+    baseline = run_with_kernel("baseline", tmp_path / "baseline.npz", tmp_path)
+    avx2 = run_with_kernel("auto", tmp_path / "auto.npz", tmp_path)
+    assert str(baseline["kernel"]) == "sse2"
+    for key in baseline.files:
+        if key != "kernel":
+            np.testing.assert_array_equal(baseline[key], avx2[key], err_msg=key)
+
+
+def test_baseline_build_matches_the_numpy_oracle(jrc2):
+    """The baseline (SSE2) path is held against the oracle directly, whatever the CPU."""
+    kernel = _kernel.select_kernel("baseline")
+    n, n_steps = 5, 2000
+    c = np.linspace(68, 1350, n)
+    params = np.array([[3.25e-3, 10e-3, 22e-3, 20e-3, 5.0, 560.0, 6e-3, 0.0, 4.0, 3.0]] * n).T.copy()
+    params[7] = c
+    u = np.random.default_rng(3).uniform(120, 320, (n_steps, 1))
+    out = np.empty((n_steps // 10, 2 * n))
+    kernel.integrate_jrc2(params, u, np.zeros((1, 1)), np.array([4, 6], np.intc), out, 10, 0, 0,
+                          1e-4, 1)
+    expected = jrc2({"c": c}, np.broadcast_to(u, (n_steps, n)), np.zeros((n_steps, n)), n_steps, 10,
+                    1e-4)[: n_steps // 10]
+    np.testing.assert_allclose(out[:, :n], expected[:, 4], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out[:, n:], expected[:, 6], rtol=0, atol=1e-12)
+
+
+def test_unknown_kernel_choice_is_refused():
+    with pytest.raises(ValueError, match="CSWEEP_KERNEL must be one of auto, baseline, avx2"):
+        _kernel.select_kernel("sse9")
