@@ -5,7 +5,8 @@ Environment switches:
   CSWEEP_NO_OPENMP=1  build without OpenMP (serial kernel); also chosen automatically when the
                       compiler cannot build an OpenMP program
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
-                      kernel for AVX2 (csweep._integrate_avx2), which csweep uses when the CPU has it
+                      kernel for AVX2 (csweep._integrate_avx2) and AVX-512
+                      (csweep._integrate_avx512), and csweep uses the best one the CPU has
 """
 
 import os
@@ -78,27 +79,39 @@ else:
 
 
 
-def avx2_flags():
-    """Flags for the AVX2 build of the kernel, or None where there is no such build."""
+SIMD_CHECKS = {
+    "avx2": "#include <immintrin.h>\nint main(void) { __m256d x = _mm256_set1_pd(1.0);"
+            " return (int)_mm256_cvtsd_f64(_mm256_add_pd(x, x)) - 2; }\n",
+    "avx512": "#include <immintrin.h>\nint main(void) { __m512d x = _mm512_set1_pd(1.0);"
+              " return (int)_mm512_reduce_add_pd(x) - 8; }\n",
+}
+SIMD_FLAGS = {
+    "avx2": (["/arch:AVX2"], ["-mavx2"]),
+    "avx512": (["/arch:AVX512"], ["-mavx2", "-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw",
+                                  "-mavx512cd"]),
+}
+
+
+def simd_flags(name):
+    """Flags for the `name` build of the kernel, or None where there is no such build."""
     if os.environ.get("CSWEEP_NO_AVX2", "") not in ("", "0"):
         return None
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return None
-    flags = ["/arch:AVX2"] if sys.platform == "win32" else ["-mavx2"]
-    program = "#include <immintrin.h>\nint main(void) { __m256d x = _mm256_set1_pd(1.0);" \
-              " return (int)_mm256_cvtsd_f64(_mm256_add_pd(x, x)) - 2; }\n"
-    return flags if _compiles(flags, [], program) else None
+    flags = SIMD_FLAGS[name][0 if sys.platform == "win32" else 1]
+    return flags if _compiles(flags, [], SIMD_CHECKS[name]) else None
 
 
 extensions = [Extension("csweep._integrate", ["csweep/_integrate.pyx"],
                         extra_compile_args=compile_args + compile_openmp,
                         extra_link_args=link_openmp)]
-avx2 = avx2_flags()
-if avx2 is not None:
-    extensions.append(Extension("csweep._integrate_avx2", ["csweep/_integrate_avx2.pyx"],
-                                extra_compile_args=compile_args + compile_openmp + avx2,
-                                extra_link_args=link_openmp,
-                                depends=["csweep/_integrate.pyx"]))
+for simd in SIMD_FLAGS:
+    flags = simd_flags(simd)
+    if flags is not None:
+        extensions.append(Extension(f"csweep._integrate_{simd}", [f"csweep/_integrate_{simd}.pyx"],
+                                    extra_compile_args=compile_args + compile_openmp + flags,
+                                    extra_link_args=link_openmp,
+                                    depends=["csweep/_integrate.pyx"]))
 
 directives = {
     "language_level": 3,

@@ -26,7 +26,7 @@ cdef extern from *:
     static int csweep_max_threads(void) { return 1; }
     #endif
 
-    /* Whether the CPU running us has AVX2 (picks the AVX2 build), and whether this build uses it. */
+    /* What the CPU running us has (to pick a build), and what this build uses. */
     static int csweep_cpu_has_avx2(void) {
     #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
         __builtin_cpu_init();
@@ -35,7 +35,19 @@ cdef extern from *:
         return 0;
     #endif
     }
-    #ifdef __AVX2__
+    static int csweep_cpu_has_avx512(void) {
+    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f")
+            && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd");
+    #else
+        return 0;
+    #endif
+    }
+    #ifdef __AVX512F__
+    static const char *csweep_simd = "avx512";
+    #elif defined(__AVX2__)
     static const char *csweep_simd = "avx2";
     #elif defined(__SSE2__) || defined(_M_X64)
     static const char *csweep_simd = "sse2";
@@ -114,6 +126,7 @@ cdef extern from *:
     """
     int csweep_openmp_enabled() noexcept nogil
     int csweep_cpu_has_avx2() noexcept nogil
+    int csweep_cpu_has_avx512() noexcept nogil
     const char* csweep_simd
     int csweep_max_threads() noexcept nogil
     double csweep_exp(double x) noexcept nogil
@@ -151,6 +164,11 @@ def max_threads():
 def cpu_has_avx2():
     """True when the CPU this process runs on has AVX2."""
     return bool(csweep_cpu_has_avx2())
+
+
+def cpu_has_avx512():
+    """True when the CPU this process runs on has the AVX-512 subsets the avx512 build uses."""
+    return bool(csweep_cpu_has_avx512())
 
 
 def simd():

@@ -1,42 +1,60 @@
-"""Which compiled kernel runs: the AVX2 build on CPUs that have AVX2, else the baseline build.
+"""Which compiled kernel runs: the widest build the CPU can execute (AVX-512, AVX2, baseline).
 
-Both are the same Cython source (``_integrate.pyx``) and give bitwise identical results; the AVX2
-build steps four parameter sets per instruction instead of two. ``CSWEEP_KERNEL=baseline`` forces
-the baseline build (for testing it on an AVX2 machine); ``CSWEEP_KERNEL=avx2`` insists on AVX2.
+All are the same Cython source (``_integrate.pyx``) compiled with different instruction sets, and
+they give bitwise identical results; wider vectors step more parameter sets per instruction.
+``CSWEEP_KERNEL=baseline`` (or ``avx2``, ``avx512``) asks for one build, for testing or
+benchmarking; ``auto`` (the default) picks the widest available.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 
 from . import _integrate as baseline
 
-CHOICES = ("auto", "baseline", "avx2")
+CHOICES = ("auto", "baseline", "avx2", "avx512")
+_CPU_HAS = {"avx2": baseline.cpu_has_avx2, "avx512": baseline.cpu_has_avx512}
 
 
-def select_kernel(choice: str | None = None):
-    """The kernel module for ``choice`` (default: the CSWEEP_KERNEL environment variable)."""
+def _build(name):
+    try:
+        return importlib.import_module(f"csweep._integrate_{name}")
+    except ImportError:  # not built: a non-x86 machine, or CSWEEP_NO_AVX2 at build time
+        return None
+
+
+# Widest first, except that single precision runs best on the AVX2 build: measured on an AVX-512
+# Xeon (benchmarks/README.md), the AVX-512 build steps float64 tiles 1.45x faster than the AVX2
+# build but float32 tiles 1.8x slower.
+PREFERENCE = {"float64": ("avx512", "avx2"), "float32": ("avx2", "avx512")}
+
+
+def select_kernel(choice: str | None = None, precision: str = "float64"):
+    """The kernel module for ``choice`` (default: the CSWEEP_KERNEL environment variable) and
+    the arithmetic it will run."""
     choice = (choice or os.environ.get("CSWEEP_KERNEL") or "auto").lower()
     if choice not in CHOICES:
         raise ValueError(f"CSWEEP_KERNEL must be one of {', '.join(CHOICES)}; received {choice!r}")
     if choice == "baseline":
         return baseline
-    try:
-        from . import _integrate_avx2 as avx2  # noqa: PLC0415 (absent on non-x86 builds)
-    except ImportError:
-        avx2 = None
-    if avx2 is not None and baseline.cpu_has_avx2():
-        return avx2
-    if choice == "avx2":
-        raise RuntimeError("CSWEEP_KERNEL=avx2, but " + ("this CPU has no AVX2" if avx2 is not None
-                           else "csweep was built without its AVX2 kernel"))
+    for name in PREFERENCE[precision] if choice == "auto" else (choice,):
+        build = _build(name)
+        if build is not None and _CPU_HAS[name]():
+            return build
+        if choice != "auto":
+            raise RuntimeError(f"CSWEEP_KERNEL={choice}, but " + (
+                f"this CPU has no {name.upper()}" if build is not None
+                else f"csweep was built without its {name} kernel"))
     return baseline
 
 
 kernel = select_kernel()
+single_kernel = select_kernel(precision="float32")
 
 
 def kernel_info() -> dict:
     """The compiled kernel in use: its instruction set and whether it runs on several threads."""
-    return {"simd": kernel.simd(), "openmp": kernel.openmp_enabled(),
+    return {"simd": kernel.simd(), "simd_float32": single_kernel.simd(),
+            "openmp": kernel.openmp_enabled(),
             "max_threads": kernel.max_threads()}

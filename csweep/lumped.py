@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _integrate
-from ._kernel import kernel
+from ._kernel import kernel, single_kernel
 from .model import CompiledModel, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
 
@@ -70,9 +70,10 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
 
     def integrate(params, inputs, record, out, every, first, solver, dt, n_threads,
                   compute_precision="float64"):
-        kernel.integrate_jrc2(params, inputs[0], inputs[1], record, out, every, first,
-                              _integrate.SOLVERS[solver], dt, n_threads,
-                              compute_precision == "float32")
+        single = compute_precision == "float32"
+        (single_kernel if single else kernel).integrate_jrc2(
+            params, inputs[0], inputs[1], record, out, every, first, _integrate.SOLVERS[solver],
+            dt, n_threads, single)
 
     return CompiledModel(
         name=circuit.name,

@@ -8,10 +8,12 @@ says is imported or executed.
 
 Name resolution, in order:
 
-- ``"model_templates.neural_mass_models.jansenrit.JRC2"`` (PyRates' names) and ``"jansenrit.JRC2"``:
-  csweep's bundled ``templates/jansenrit.yaml``, unless a ``jansenrit.yaml`` (resp.
-  ``model_templates/neural_mass_models/jansenrit.yaml``) exists in the working directory or on
-  ``sys.path``, which is then read instead, as PyRates would.
+- ``"model_templates.neural_mass_models.jansenrit.JRC2"`` (PyRates' names of the models csweep
+  ships): csweep's bundled ``templates/jansenrit.yaml``, always (PyRates' own copy may be on
+  ``sys.path``; csweep never reads it for these names).
+- ``"pkg.file.NAME"``: ``pkg/file.yaml`` in the working directory, then on ``sys.path``, then among
+  the bundled files (so ``"jansenrit.JRC2"`` is the bundled one unless a ``jansenrit.yaml`` of
+  yours is found first).
 - ``"JRC2"``: a template of that name in the bundled files.
 - ``"path/to/models.yaml:NAME"`` or ``("path/to/models.yaml", "NAME")``: a file of the user's.
 """
@@ -34,7 +36,7 @@ PYRATES_PREFIX = ("model_templates", "neural_mass_models")
 MAX_FILE_BYTES = 2_000_000
 MAX_INHERITANCE_DEPTH = 50
 _NAME = re.compile(r"^[A-Za-z_][\w-]*$")
-_VARIABLE = re.compile(r"^\s*(input|output|variable|state_var)\s*\(\s*(.*?)\s*\)\s*$")
+_VARIABLE = re.compile(r"^\s*(input|output|variable|state_var)\s*(?:\(\s*(.*?)\s*\))?\s*$")
 
 
 class TemplateError(ValueError):
@@ -165,14 +167,20 @@ def _locate(dotted: str) -> tuple[Path, str]:
         raise TemplateError(f"unknown template {dotted!r}: no bundled template has that name; "
                             f"bundled circuits: {', '.join(list_templates())}")
     *module, name = parts
+    # PyRates' names of the models csweep ships are always csweep's own templates, whether or
+    # not PyRates (whose model_templates package sits on sys.path) is installed
+    bundled = module[len(PYRATES_PREFIX):] if tuple(module[:2]) == PYRATES_PREFIX else None
+    if bundled:
+        candidate = _bundled_dir() / Path(*bundled).with_suffix(".yaml")
+        if candidate.is_file():
+            return candidate, name
     relative = Path(*module).with_suffix(".yaml")
     for root in _search_roots():
         candidate = root / relative
         if candidate.is_file():
             return candidate, name
-    bundled = module[len(PYRATES_PREFIX):] if tuple(module[:2]) == PYRATES_PREFIX else module
-    candidate = _bundled_dir() / Path(*bundled).with_suffix(".yaml") if bundled else None
-    if candidate is not None and candidate.is_file():
+    candidate = _bundled_dir() / relative
+    if candidate.is_file():
         return candidate, name
     raise TemplateError(f"unknown template {dotted!r}: no file {relative} in the working directory, "
                         f"on sys.path or among csweep's bundled templates "

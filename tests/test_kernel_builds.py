@@ -21,6 +21,12 @@ SWEEPS = textwrap.dedent("""
                                   simulation_time=0.3, outputs={"v": "jrc/jrc_op/V_e", "m": "jrc/jrc_op/m"},
                                   inputs={"jrc/jrc_op/u": u}, solver=solver, float_precision="float64")
         arrays["jrc2_" + solver] = r.to_numpy()
+        r, _ = csweep.grid_search("JRC2", {"c": list(np.linspace(60, 1400, 21))},
+                                  {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, step_size=1e-4,
+                                  simulation_time=0.3, outputs={"v": "jrc/jrc_op/V_e"},
+                                  inputs={"jrc/jrc_op/u": u}, solver=solver,
+                                  compute_precision="float32")
+        arrays["jrc2_float32_" + solver] = r.to_numpy()
         r, _ = csweep.grid_search("JRC_2delaycoupled", {"h": [3e-3, 3.25e-3, 3.5e-3]},
                                   {"h": {"vars": ["rpo_e_in/h"], "nodes": ["jrc1/pc"]}}, step_size=1e-4,
                                   simulation_time=0.3, outputs={"v": "jrc2/pc/rpo_e_in/v"},
@@ -39,15 +45,18 @@ def run_with_kernel(choice, path, tmp_path):
 
 
 @pytest.mark.skipif(not _integrate.cpu_has_avx2(), reason="this CPU has no AVX2: one build only")
-def test_avx2_build_is_used_and_equals_the_baseline_bitwise(tmp_path):
+def test_widest_build_is_used_and_every_build_equals_the_baseline_bitwise(tmp_path):
+    widest = "avx512" if _integrate.cpu_has_avx512() else "avx2"
     if os.environ.get("CSWEEP_ALLOW_NO_AVX2") != "1":
-        assert csweep.kernel_info()["simd"] == "avx2", "AVX2 CPU but the AVX2 kernel was not built"
+        assert csweep.kernel_info()["simd"] == widest, f"{widest} CPU but that kernel was not built"
     baseline = run_with_kernel("baseline", tmp_path / "baseline.npz", tmp_path)
-    avx2 = run_with_kernel("auto", tmp_path / "auto.npz", tmp_path)
     assert str(baseline["kernel"]) == "sse2"
-    for key in baseline.files:
-        if key != "kernel":
-            np.testing.assert_array_equal(baseline[key], avx2[key], err_msg=key)
+    for choice in ("avx2", widest):
+        other = run_with_kernel(choice, tmp_path / f"{choice}.npz", tmp_path)
+        assert str(other["kernel"]) == choice
+        for key in baseline.files:
+            if key != "kernel":
+                np.testing.assert_array_equal(baseline[key], other[key], err_msg=f"{choice} {key}")
 
 
 def test_baseline_build_matches_the_numpy_oracle(jrc2):
@@ -68,5 +77,5 @@ def test_baseline_build_matches_the_numpy_oracle(jrc2):
 
 
 def test_unknown_kernel_choice_is_refused():
-    with pytest.raises(ValueError, match="CSWEEP_KERNEL must be one of auto, baseline, avx2"):
+    with pytest.raises(ValueError, match="CSWEEP_KERNEL must be one of auto, baseline, avx2, avx512"):
         _kernel.select_kernel("sse9")

@@ -119,3 +119,30 @@ def test_operator_with_a_different_equation_is_refused(tmp_path):
     """))
     with pytest.raises(TemplateError, match=r"equation 'd/dt \* X_i = .*3\*X_i/tau_i' does not compute"):
         sweep(f"{tmp_path / 'm.yaml'}:C")
+
+
+def test_pyrates_names_resolve_to_csweep_even_with_a_model_templates_package_on_the_path(
+        tmp_path, monkeypatch):
+    """With PyRates installed, its model_templates package is on sys.path: csweep's names must
+    still mean csweep's own templates."""
+    import sys
+    folder = tmp_path / "model_templates" / "neural_mass_models"
+    folder.mkdir(parents=True)
+    (folder / "jansenrit.yaml").write_text("JRC2: {base: CircuitTemplate}\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    template = load_template("model_templates.neural_mass_models.jansenrit.JRC2")
+    assert template.file.endswith("csweep/templates/jansenrit.yaml") or "templates" in template.file
+    assert list(template.node_paths()) == ["jrc"]
+
+
+def test_bare_variable_kinds_default_to_zero(tmp_path):
+    """PyRates' format also writes `output`, `input`, `variable` without a default."""
+    (tmp_path / "bare.yaml").write_text(textwrap.dedent("""
+        op:
+          base: OperatorTemplate
+          equations: ["d/dt * v = x", "d/dt * x = m_in - v - x"]
+          variables: {v: output, x: variable, m_in: input}
+    """))
+    op = load_template(f"{tmp_path / 'bare.yaml'}:op")
+    assert {k: (v.kind, v.default) for k, v in op.variables.items()} == {
+        "v": ("output", 0.0), "x": ("variable", 0.0), "m_in": ("input", 0.0)}
