@@ -41,7 +41,7 @@ import numpy as np
 try:
     import csweep
     from csweep import _integrate
-    from csweep._kernel import kernel
+    from csweep._kernel import kernel, single_kernel
 except ImportError as exc:  # pragma: no cover - a newcomer's first run
     sys.exit(f"cannot import csweep ({exc}); install it first: pip install .")
 
@@ -134,8 +134,9 @@ def time_kernel(c: np.ndarray, u_column: np.ndarray, threads: int, single: bool 
     out = np.empty((N_RECORDS, 2 * len(c)))   # not touched yet, as in the C programs
     solver = _integrate.SOLVERS["euler"]
     start = time.perf_counter()
-    kernel.integrate_jrc2(params, u_column, m_in, record, out, EVERY, FIRST, solver, STEP_SIZE,
-                          threads, single)
+    # the builds grid_search would use for this precision
+    (single_kernel if single else kernel).integrate_jrc2(params, u_column, m_in, record, out, EVERY,
+                                                         FIRST, solver, STEP_SIZE, threads, single)
     return time.perf_counter() - start
 
 
@@ -267,15 +268,28 @@ def print_table(rows) -> None:
 
 PEAK_RSS_SCRIPT = """
 import resource, sys, numpy as np, csweep
+
+
+def peak():
+    # VmHWM is this process's own high-water mark; ru_maxrss can carry the parent's over the fork
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 n = int(sys.argv[1])
 u = np.random.default_rng(42).uniform(120, 320, (100000, 1))
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak()
 results, _ = csweep.grid_search(
     "JRC2", {"C": np.linspace(60, 1400, n)}, {"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
     step_size=1e-4, simulation_time=10.0, sampling_step_size=1e-3, cutoff=1.0,
     inputs={"jrc/jrc_op/u": u}, outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"})
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(before * 1024, peak * 1024, int(results.memory_usage(index=True).sum()))
+print(before * 1024, peak() * 1024, int(results.memory_usage(index=True).sum()))
 """
 
 
