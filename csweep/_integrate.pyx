@@ -267,34 +267,50 @@ cdef inline real _rate(const real* b, int i) noexcept nogil:
                                    - b[B_K + K_VTHR * TILE + i]))
 
 
+cdef inline void _jrc2_lane(real* b, int i, real* d) noexcept nogil:
+    # d[0..7] = the derivative of lane i's state b[B_Y..], with inputs b[B_U..], b[B_M..]
+    cdef real m = _rate(b, i)
+    d[0] = b[B_Y + 1 * TILE + i]
+    d[1] = (b[B_K + K_EIN * TILE + i] * m
+            - b[B_Y + 0 * TILE + i] * b[B_K + K_E2 * TILE + i]
+            - b[B_Y + 1 * TILE + i] * b[B_K + K_E1 * TILE + i])
+    d[2] = b[B_Y + 3 * TILE + i]
+    d[3] = (b[B_K + K_IIN * TILE + i] * m
+            - b[B_Y + 2 * TILE + i] * b[B_K + K_E2 * TILE + i]
+            - b[B_Y + 3 * TILE + i] * b[B_K + K_E1 * TILE + i])
+    d[4] = b[B_Y + 5 * TILE + i]
+    d[5] = (b[B_K + K_E * TILE + i] * (
+        b[B_K + K_EC * TILE + i] * _sigmoid(
+            b[B_K + K_R * TILE + i] * (b[B_Y + 0 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
+        + b[B_K + K_MIN * TILE + i] * b[B_M + i] + b[B_U + i])
+        - b[B_Y + 4 * TILE + i] * b[B_K + K_E2 * TILE + i]
+        - b[B_Y + 5 * TILE + i] * b[B_K + K_E1 * TILE + i])
+    d[6] = b[B_Y + 7 * TILE + i]
+    d[7] = (b[B_K + K_I * TILE + i] * _sigmoid(
+        b[B_K + K_R * TILE + i] * (b[B_Y + 2 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
+        - b[B_Y + 6 * TILE + i] * b[B_K + K_I2 * TILE + i]
+        - b[B_Y + 7 * TILE + i] * b[B_K + K_I1 * TILE + i])
+
+
 cdef inline void _jrc2_rhs(real* b) noexcept nogil:
     # b[B_DY..] = f(b[B_Y..], inputs b[B_U..], b[B_M..]) for every lane of the tile
-    cdef int i
-    cdef real m
+    cdef int i, s
+    cdef real d[N_STATES]
     for i in range(TILE):
-        m = _rate(b, i)
-        b[B_DY + 0 * TILE + i] = b[B_Y + 1 * TILE + i]
-        b[B_DY + 1 * TILE + i] = (b[B_K + K_EIN * TILE + i] * m
-                                  - b[B_Y + 0 * TILE + i] * b[B_K + K_E2 * TILE + i]
-                                  - b[B_Y + 1 * TILE + i] * b[B_K + K_E1 * TILE + i])
-        b[B_DY + 2 * TILE + i] = b[B_Y + 3 * TILE + i]
-        b[B_DY + 3 * TILE + i] = (b[B_K + K_IIN * TILE + i] * m
-                                  - b[B_Y + 2 * TILE + i] * b[B_K + K_E2 * TILE + i]
-                                  - b[B_Y + 3 * TILE + i] * b[B_K + K_E1 * TILE + i])
-        b[B_DY + 4 * TILE + i] = b[B_Y + 5 * TILE + i]
-        b[B_DY + 5 * TILE + i] = (
-            b[B_K + K_E * TILE + i] * (
-                b[B_K + K_EC * TILE + i] * _sigmoid(
-                    b[B_K + K_R * TILE + i] * (b[B_Y + 0 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
-                + b[B_K + K_MIN * TILE + i] * b[B_M + i] + b[B_U + i])
-            - b[B_Y + 4 * TILE + i] * b[B_K + K_E2 * TILE + i]
-            - b[B_Y + 5 * TILE + i] * b[B_K + K_E1 * TILE + i])
-        b[B_DY + 6 * TILE + i] = b[B_Y + 7 * TILE + i]
-        b[B_DY + 7 * TILE + i] = (
-            b[B_K + K_I * TILE + i] * _sigmoid(
-                b[B_K + K_R * TILE + i] * (b[B_Y + 2 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
-            - b[B_Y + 6 * TILE + i] * b[B_K + K_I2 * TILE + i]
-            - b[B_Y + 7 * TILE + i] * b[B_K + K_I1 * TILE + i])
+        _jrc2_lane(b, i, d)
+        for s in range(N_STATES):
+            b[B_DY + s * TILE + i] = d[s]
+
+
+cdef inline void _jrc2_euler(real* b, real dt) noexcept nogil:
+    # One Euler step in a single pass: each lane's derivative, then its update (the same
+    # arithmetic as y + dt*f(y), without writing f to memory)
+    cdef int i, s
+    cdef real d[N_STATES]
+    for i in range(TILE):
+        _jrc2_lane(b, i, d)
+        for s in range(N_STATES):
+            b[B_Y + s * TILE + i] = b[B_Y + s * TILE + i] + dt * d[s]
 
 
 cdef inline void _jrc2_step(int solver, real dt, real* b, real* y0, real* k1, real* k2,
@@ -304,11 +320,11 @@ cdef inline void _jrc2_step(int solver, real dt, real* b, real* y0, real* k1, re
     cdef int j
     cdef real half = <real>0.5 * dt
     cdef real sixth = dt / <real>6.0
-    _jrc2_rhs(b)
     if solver == 0:        # Euler
-        for j in range(N_STATES * TILE):
-            b[B_Y + j] = b[B_Y + j] + dt * b[B_DY + j]
-    elif solver == 1:      # Heun's method (explicit trapezoid)
+        _jrc2_euler(b, dt)
+        return
+    _jrc2_rhs(b)
+    if solver == 1:        # Heun's method (explicit trapezoid)
         for j in range(N_STATES * TILE):
             y0[j] = b[B_Y + j]
             k1[j] = b[B_DY + j]
@@ -365,11 +381,15 @@ cdef void _jrc2_tile(real precision, const double[:, ::1] params, const double[:
     for j in range(B_SIZE):
         b[j] = 0
     _jrc2_coefficients(params, start, n, &b[B_K])
+    _load_input(u, 0, start, n, &b[B_U])         # constant inputs are loaded once
+    _load_input(m_in, 0, start, n, &b[B_M])
     for j in range(out.shape[0]):
         target = (first + j) * every
         while step < target:
-            _load_input(u, step, start, n, &b[B_U])
-            _load_input(m_in, step, start, n, &b[B_M])
+            if u.shape[0] > 1:
+                _load_input(u, step, start, n, &b[B_U])
+            if m_in.shape[0] > 1:
+                _load_input(m_in, step, start, n, &b[B_M])
             _jrc2_step(solver, <real>dt, b, y0, k1, k2, k3)
             step += 1
         for o in range(record.shape[0]):
