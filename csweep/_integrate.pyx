@@ -293,18 +293,39 @@ cdef inline void _jrc2_lane(real* b, int i, real* d) noexcept nogil:
 
 
 cdef inline void _jrc2_rhs(real* b) noexcept nogil:
-    # b[B_DY..] = f(b[B_Y..], inputs b[B_U..], b[B_M..]) for every lane of the tile
-    cdef int i, s
-    cdef real d[N_STATES]
+    # b[B_DY..] = f(b[B_Y..], inputs b[B_U..], b[B_M..]) for every lane of the tile.
+    # Written out rather than through _jrc2_lane: GCC vectorises this form in float too.
+    cdef int i
+    cdef real m
     for i in range(TILE):
-        _jrc2_lane(b, i, d)
-        for s in range(N_STATES):
-            b[B_DY + s * TILE + i] = d[s]
+        m = _rate(b, i)
+        b[B_DY + 0 * TILE + i] = b[B_Y + 1 * TILE + i]
+        b[B_DY + 1 * TILE + i] = (b[B_K + K_EIN * TILE + i] * m
+                                  - b[B_Y + 0 * TILE + i] * b[B_K + K_E2 * TILE + i]
+                                  - b[B_Y + 1 * TILE + i] * b[B_K + K_E1 * TILE + i])
+        b[B_DY + 2 * TILE + i] = b[B_Y + 3 * TILE + i]
+        b[B_DY + 3 * TILE + i] = (b[B_K + K_IIN * TILE + i] * m
+                                  - b[B_Y + 2 * TILE + i] * b[B_K + K_E2 * TILE + i]
+                                  - b[B_Y + 3 * TILE + i] * b[B_K + K_E1 * TILE + i])
+        b[B_DY + 4 * TILE + i] = b[B_Y + 5 * TILE + i]
+        b[B_DY + 5 * TILE + i] = (
+            b[B_K + K_E * TILE + i] * (
+                b[B_K + K_EC * TILE + i] * _sigmoid(
+                    b[B_K + K_R * TILE + i] * (b[B_Y + 0 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
+                + b[B_K + K_MIN * TILE + i] * b[B_M + i] + b[B_U + i])
+            - b[B_Y + 4 * TILE + i] * b[B_K + K_E2 * TILE + i]
+            - b[B_Y + 5 * TILE + i] * b[B_K + K_E1 * TILE + i])
+        b[B_DY + 6 * TILE + i] = b[B_Y + 7 * TILE + i]
+        b[B_DY + 7 * TILE + i] = (
+            b[B_K + K_I * TILE + i] * _sigmoid(
+                b[B_K + K_R * TILE + i] * (b[B_Y + 2 * TILE + i] - b[B_K + K_VTHR * TILE + i]))
+            - b[B_Y + 6 * TILE + i] * b[B_K + K_I2 * TILE + i]
+            - b[B_Y + 7 * TILE + i] * b[B_K + K_I1 * TILE + i])
 
 
 cdef inline void _jrc2_euler(real* b, real dt) noexcept nogil:
     # One Euler step in a single pass: each lane's derivative, then its update (the same
-    # arithmetic as y + dt*f(y), without writing f to memory)
+    # arithmetic as _jrc2_rhs followed by y + dt*f, bitwise, without writing f to memory)
     cdef int i, s
     cdef real d[N_STATES]
     for i in range(TILE):
@@ -320,11 +341,14 @@ cdef inline void _jrc2_step(int solver, real dt, real* b, real* y0, real* k1, re
     cdef int j
     cdef real half = <real>0.5 * dt
     cdef real sixth = dt / <real>6.0
-    if solver == 0:        # Euler
-        _jrc2_euler(b, dt)
+    if solver == 0 and real is double:   # Euler in one pass (measured 1.15x faster in double;
+        _jrc2_euler(b, dt)                 # in float only the two-pass form vectorises)
         return
     _jrc2_rhs(b)
-    if solver == 1:        # Heun's method (explicit trapezoid)
+    if solver == 0:        # Euler
+        for j in range(N_STATES * TILE):
+            b[B_Y + j] = b[B_Y + j] + dt * b[B_DY + j]
+    elif solver == 1:      # Heun's method (explicit trapezoid)
         for j in range(N_STATES * TILE):
             y0[j] = b[B_Y + j]
             k1[j] = b[B_DY + j]
