@@ -131,12 +131,14 @@ def time_kernel(c: np.ndarray, u_column: np.ndarray, threads: int, single: bool 
     m_in = np.zeros((1, 1))
     record = np.array([_integrate.JRC2_RECORDABLE.index(name) for name in ("V_e", "V_i")],
                       dtype=np.intc)
-    out = np.empty((N_RECORDS, 2 * len(c)))   # not touched yet, as in the C programs
+    out = np.empty((N_RECORDS, 2, len(c)))   # not touched yet, as in the C programs
     solver = _integrate.SOLVERS["euler"]
+    no_state = np.empty((0, 0))
     start = time.perf_counter()
     # the builds grid_search would use for this precision
-    (single_kernel if single else kernel).integrate_jrc2(params, u_column, m_in, record, out, EVERY,
-                                                         FIRST, solver, STEP_SIZE, threads, single)
+    (single_kernel if single else kernel).integrate_jrc2(
+        params, u_column, m_in, record, out, no_state, no_state, EVERY, FIRST, N_STEPS, solver,
+        STEP_SIZE, threads, single)
     return time.perf_counter() - start
 
 

@@ -15,7 +15,9 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
         "source checkout, it shadows the installed csweep: run from another folder or use the "
         "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
     ) from exc
+from . import features, noise
 from ._kernel import kernel_info
+from .result import SweepResult
 from .sweep import grid_search
 from .template_reader import TemplateError, list_templates, load_template
 
@@ -24,5 +26,5 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["grid_search", "list_templates", "load_template", "openmp_enabled", "kernel_info",
-           "TemplateError", "__version__"]
+__all__ = ["grid_search", "SweepResult", "features", "noise", "list_templates", "load_template",
+           "openmp_enabled", "kernel_info", "TemplateError", "__version__"]

@@ -217,7 +217,7 @@ cdef inline real _sigmoid(real x) noexcept nogil:
         return csweep_sigmoid(x)
 
 
-cdef void _jrc2_coefficients(const double[:, ::1] params, Py_ssize_t start, Py_ssize_t n,
+cdef void _jrc2_coefficients(const double[:, :] params, Py_ssize_t start, Py_ssize_t n,
                              real* k) noexcept nogil:
     # k: OUT (N_COEF, TILE). Derived in double, then rounded to the tile's precision.
     # Lanes past n (a partial last tile) repeat the tile's first set; they are never recorded.
@@ -375,7 +375,7 @@ cdef inline void _jrc2_step(int solver, real dt, real* b, real* y0, real* k1, re
                                           + b[B_DY + j])
 
 
-cdef inline void _load_input(const double[:, ::1] series, Py_ssize_t step, Py_ssize_t start,
+cdef inline void _load_input(const double[:, :] series, Py_ssize_t step, Py_ssize_t start,
                              Py_ssize_t n, real* dest) noexcept nogil:
     # series: (1 or n_steps rows, 1 or n_sets columns); a single row or column is broadcast
     cdef Py_ssize_t row = step if series.shape[0] > 1 else 0
@@ -388,27 +388,34 @@ cdef inline void _load_input(const double[:, ::1] series, Py_ssize_t step, Py_ss
             dest[i] = <real>series[row, start + (i if i < n else 0)]
 
 
-cdef void _jrc2_tile(real precision, const double[:, ::1] params, const double[:, ::1] u,
-                     const double[:, ::1] m_in, const int[::1] record, floating[:, ::1] out,
-                     Py_ssize_t start, Py_ssize_t n, Py_ssize_t every, Py_ssize_t first,
+cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, :] u,
+                     const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
+                     const double[:, :] y_init, double[:, :] y_final, Py_ssize_t start,
+                     Py_ssize_t n, Py_ssize_t every, Py_ssize_t first, Py_ssize_t n_steps,
                      int solver, double dt) noexcept nogil:
-    # Integrates sets start .. start+n-1 from rest and writes their recorded samples.
+    # Integrates sets start .. start+n-1 from y_init (or rest) and writes their recorded samples
+    # and, when y_final has rows, their state after n_steps steps.
     # `precision` only selects the arithmetic (float or double) of this specialisation.
     cdef real b[B_SIZE]
     cdef real y0[N_STATES * TILE]
     cdef real k1[N_STATES * TILE]
     cdef real k2[N_STATES * TILE]
     cdef real k3[N_STATES * TILE]
-    cdef Py_ssize_t n_sets = params.shape[1]
     cdef Py_ssize_t j, i, o, step = 0, target
     cdef int var
     for j in range(B_SIZE):
         b[j] = 0
+    if y_init.shape[0] > 0:
+        for j in range(N_STATES):
+            for i in range(TILE):
+                b[B_Y + j * TILE + i] = <real>y_init[j, start + (i if i < n else 0)]
     _jrc2_coefficients(params, start, n, &b[B_K])
     _load_input(u, 0, start, n, &b[B_U])         # constant inputs are loaded once
     _load_input(m_in, 0, start, n, &b[B_M])
-    for j in range(out.shape[0]):
-        target = (first + j) * every
+    # one pass per record, and one more to reach n_steps when the final state is wanted; the
+    # stepping loop stays in this function, where the compiler sees that b is a local array
+    for j in range(out.shape[0] + (1 if y_final.shape[0] > 0 else 0)):
+        target = (first + j) * every if j < out.shape[0] else n_steps
         while step < target:
             if u.shape[0] > 1:
                 _load_input(u, step, start, n, &b[B_U])
@@ -416,41 +423,51 @@ cdef void _jrc2_tile(real precision, const double[:, ::1] params, const double[:
                 _load_input(m_in, step, start, n, &b[B_M])
             _jrc2_step(solver, <real>dt, b, y0, k1, k2, k3)
             step += 1
+        if j == out.shape[0]:
+            break
         for o in range(record.shape[0]):
             var = record[o]
             for i in range(n):
                 if var < N_STATES:
-                    out[j, o * n_sets + start + i] = <floating>b[B_Y + var * TILE + i]
+                    out[j, o, start + i] = <floating>b[B_Y + var * TILE + i]
                 else:  # the pyramidal firing rate m, from the state before the step
-                    out[j, o * n_sets + start + i] = <floating>_rate(b, i)
+                    out[j, o, start + i] = <floating>_rate(b, i)
+    if y_final.shape[0] > 0:
+        for j in range(N_STATES):
+            for i in range(n):
+                y_final[j, start + i] = b[B_Y + j * TILE + i]
 
 
-def integrate_jrc2(const double[:, ::1] params, const double[:, ::1] u,
-                   const double[:, ::1] m_in, const int[::1] record, floating[:, ::1] out,
-                   Py_ssize_t every, Py_ssize_t first, int solver, double dt, int n_threads,
-                   bint single=False):
+def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double[:, :] m_in,
+                   const int[::1] record, floating[:, :, :] out, const double[:, :] y_init,
+                   double[:, :] y_final, Py_ssize_t every, Py_ssize_t first, Py_ssize_t n_steps,
+                   int solver, double dt, int n_threads, bint single=False):
     """Integrate the lumped Jansen-Rit model (JRC2) for every parameter set.
 
     params   IN  (N_PARAMS, n_sets)   one row per name in JRC2_PARAMETERS
     u        IN  (1 or n_steps, 1 or n_sets)   extrinsic input; one row or column is broadcast
     m_in     IN  (1 or n_steps, 1 or n_sets)   input from other columns, same convention
     record   IN  (n_out,)   indices into JRC2_RECORDABLE, in output order
-    out      OUT (n_records, n_out * n_sets)   out[j, o*n_sets + s] = variable record[o] of set s
-                 at step (first + j) * every, i.e. the state before that step
+    out      OUT (n_records, n_out, n_sets)   out[j, o, s] = variable record[o] of set s at step
+                 (first + j) * every, i.e. the state before that step
+    y_init   IN  (N_STATES, n_sets) initial state, or (0, 0): every set starts at rest
+    y_final  OUT (N_STATES, n_sets) state after n_steps steps, or (0, 0): not wanted (the
+                 integration then stops at the last record)
     every    steps between records; first: index of the first record kept
     solver   SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
     single   compute in float instead of double (inputs and parameters rounded to float)
+    Every array may be a strided view (a block of a larger sweep's arrays).
     """
     cdef Py_ssize_t n_sets = params.shape[1]
     cdef Py_ssize_t n_tiles = (n_sets + TILE - 1) // TILE
     cdef Py_ssize_t t
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
         if single:
-            _jrc2_tile(<float>0, params, u, m_in, record, out, t * TILE,
-                       min(TILE, n_sets - t * TILE), every, first, solver, dt)
+            _jrc2_tile(<float>0, params, u, m_in, record, out, y_init, y_final, t * TILE,
+                       min(TILE, n_sets - t * TILE), every, first, n_steps, solver, dt)
         else:
-            _jrc2_tile(<double>0, params, u, m_in, record, out, t * TILE,
-                       min(TILE, n_sets - t * TILE), every, first, solver, dt)
+            _jrc2_tile(<double>0, params, u, m_in, record, out, y_init, y_final, t * TILE,
+                       min(TILE, n_sets - t * TILE), every, first, n_steps, solver, dt)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -629,16 +646,63 @@ cdef inline int _ring_length(const Network* net, int e) noexcept nogil:
     return net.n_ring - net.edge_offset[e]
 
 
+cdef inline Py_ssize_t _network_advance(const Network* net, Py_ssize_t i, Work* w,
+                                        Py_ssize_t step, Py_ssize_t target, int solver,
+                                        double dt) noexcept nogil:
+    # Steps set i from `step` to `target` and returns target.
+    while step < target:
+        _network_inputs(net, i, step, w)
+        _network_step(net, i, solver, dt, w)
+        step += 1
+    return step
+
+
+# A set's full state, as initial_state / return_final_state exchange it: y (n_state), each
+# edge's previous chain output (n_edges), then the rate-history rings (n_ring), each rotated so
+# that the slot of the run's last step + 1 comes first: a run that starts from this state at
+# step 0 finds every delayed rate where the longer run would have found it.
+
+cdef void _network_load_state(const Network* net, Work* w, const double* column,
+                              Py_ssize_t stride) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(net.n_state):
+        w.y[j] = column[j * stride]
+    for j in range(net.n_edges):
+        w.chain_last[j] = column[(net.n_state + j) * stride]
+    for j in range(net.n_ring):
+        w.ring[j] = column[(net.n_state + net.n_edges + j) * stride]
+
+
+cdef void _network_save_state(const Network* net, const Work* w, double* column,
+                              Py_ssize_t stride, Py_ssize_t steps) noexcept nogil:
+    cdef Py_ssize_t j, k, base, length
+    cdef int e
+    for j in range(net.n_state):
+        column[j * stride] = w.y[j]
+    for j in range(net.n_edges):
+        column[(net.n_state + j) * stride] = w.chain_last[j]
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_DISCRETE:
+            continue
+        length = _ring_length(net, e)
+        base = net.edge_offset[e]
+        for k in range(length):
+            column[(net.n_state + net.n_edges + base + k) * stride] = w.ring[
+                base + (k + steps) % length]
+
+
 cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
-                      floating[:, ::1] out, Py_ssize_t every, Py_ssize_t first, int solver,
+                      floating[:, :, :] out, const double[:, :] y_init, double[:, :] y_final,
+                      Py_ssize_t every, Py_ssize_t first, Py_ssize_t n_steps, int solver,
                       double dt) noexcept nogil:
-    # Integrates set i from rest and writes its records; returns -1 when out of memory.
+    # Integrates set i from y_init (or rest) and writes its records and, when y_final has rows,
+    # its state after n_steps steps; returns -1 when out of memory.
     cdef int n = net.n_state
     cdef Py_ssize_t size = (6 * n + 2 * net.n_nodes + 2 * net.n_in + 2 * net.n_edges + net.n_ring
                             + 1)
     cdef double* block = <double*>malloc(size * sizeof(double))
     cdef Work w
-    cdef Py_ssize_t j, o, step = 0, target, j0
+    cdef Py_ssize_t j, o, step = 0, j0
     cdef int var
     cdef double value
     if block == NULL:
@@ -659,12 +723,10 @@ cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
     w.chain_last = w.delayed + net.n_edges
     w.ring = w.chain_last + net.n_edges
     w.euler = solver == 0
+    if y_init.shape[0] > 0:
+        _network_load_state(net, &w, &y_init[0, i], y_init.strides[0] // sizeof(double))
     for j in range(out.shape[0]):
-        target = (first + j) * every
-        while step < target:
-            _network_inputs(net, i, step, &w)
-            _network_step(net, i, solver, dt, &w)
-            step += 1
+        step = _network_advance(net, i, &w, step, (first + j) * every, solver, dt)
         _network_rates(net, i, w.y, w.v_in, w.m)
         for o in range(record.shape[0]):
             var = record[o]
@@ -674,7 +736,11 @@ cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
                 value = w.m[var - 2 * net.n_syn]
             else:
                 value = w.v_in[var - 2 * net.n_syn - net.n_nodes]
-            out[j, o * net.n_sets + i] = <floating>value
+            out[j, o, i] = <floating>value
+    if y_final.shape[0] > 0:
+        step = _network_advance(net, i, &w, step, n_steps, solver, dt)
+        _network_save_state(net, &w, &y_final[0, i], y_final.strides[0] // sizeof(double),
+                            n_steps)
     free(block)
     return 0
 
@@ -688,8 +754,10 @@ def integrate_network(const int[::1] syn_node, const double[:, ::1] syn_coef,
                       const int[::1] edge_tgt, const int[::1] edge_kind,
                       const double[:, ::1] edge_weight, const int[:, ::1] edge_order,
                       const double[:, ::1] edge_rate, const int[::1] edge_offset, int n_edges,
-                      int n_chain, int n_ring, const int[::1] record, floating[:, ::1] out,
-                      Py_ssize_t every, Py_ssize_t first, int solver, double dt, int n_threads):
+                      int n_chain, int n_ring, const int[::1] record, floating[:, :, :] out,
+                      const double[:, :] y_init, double[:, :] y_final, Py_ssize_t every,
+                      Py_ssize_t first, Py_ssize_t n_steps, int solver, double dt,
+                      int n_threads):
     """Integrate a network of second-order synapses and sigmoid rates for every parameter set.
 
     Every ``(rows, n_sets)`` argument is IN and holds one value per set in each row; the layout
@@ -699,7 +767,11 @@ def integrate_network(const int[::1] syn_node, const double[:, ::1] syn_coef,
 
     record   IN  (n_out,)   0..2*n_syn-1: synapse states (v at 2s, x at 2s+1); then the rate m of
                  each node; then each node's summed potential
-    out      OUT (n_records, n_out * n_sets)   as for integrate_jrc2
+    out      OUT (n_records, n_out, n_sets)   as for integrate_jrc2
+    y_init   IN  (n_state + n_edges + n_ring, n_sets) initial state, or (0, 0): at rest
+    y_final  OUT same shape: the state after n_steps steps, or (0, 0): not wanted
+    The state holds the synapse and gamma-stage states, each edge's previous chain output
+    (Euler's one-step lag) and the discrete delays' rate histories (see _network_save_state).
     """
     cdef Network net
     cdef Py_ssize_t i
@@ -733,7 +805,60 @@ def integrate_network(const int[::1] syn_node, const double[:, ::1] syn_coef,
     net.edge_offset = &edge_offset[0]
     for i in prange(net.n_sets, nogil=True, schedule="dynamic", chunksize=4,
                     num_threads=n_threads):
-        if _network_set(&net, i, record, out, every, first, solver, dt) != 0:
+        if _network_set(&net, i, record, out, y_init, y_final, every, first, n_steps, solver,
+                        dt) != 0:
             failed = 1
     if failed:
         raise MemoryError("csweep: could not allocate a parameter set's work space")
+
+
+# ------------------------------------------------------------------------------------------------
+# Generated noise: a counter-based generator, so a value depends only on (seed, stream, step)
+# ------------------------------------------------------------------------------------------------
+
+from libc.math cimport cos, log, sqrt
+from libc.stdint cimport uint64_t
+
+NOISE_KINDS = {"uniform": 0, "normal": 1}
+#: the stream of a noise series shared by every set (per-set streams are the set indices)
+SHARED_STREAM = 0xFFFFFFFFFFFFFFFF
+
+
+cdef inline uint64_t _mix64(uint64_t z) noexcept nogil:
+    # SplitMix64's output function (Steele, Lea & Flood 2014): a bijection that scatters every
+    # input bit over the output; applied to a counter it passes BigCrush.
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
+    return z ^ (z >> 31)
+
+
+cdef inline double _unit(uint64_t key, uint64_t counter) noexcept nogil:
+    # a uniform double in [0, 1) with 53 random bits
+    return <double>(_mix64(key + (counter + 1) * <uint64_t>0x9E3779B97F4A7C15) >> 11) \
+        * 1.1102230246251565e-16
+
+
+def stream_key(uint64_t seed, uint64_t stream):
+    """The generator key of one noise stream: a set's own series, or the shared one."""
+    return _mix64(_mix64(seed + <uint64_t>0x9E3779B97F4A7C15) ^ stream)
+
+
+def fill_noise(double[:, ::1] out, const uint64_t[::1] keys, Py_ssize_t first_step, int kind,
+               double a, double b, int n_threads):
+    """Fill out[k, c] with the noise value of stream keys[c] at step first_step + k.
+
+    kind     NOISE_KINDS value: uniform on [a, b), or normal with mean a and standard deviation b
+             (Box-Muller from the stream's draws 2*step and 2*step + 1)
+    """
+    cdef Py_ssize_t k, c, step
+    cdef double u1, u2
+    cdef double span = b - a
+    for k in prange(out.shape[0], nogil=True, schedule="static", num_threads=n_threads):
+        step = first_step + k
+        for c in range(out.shape[1]):
+            if kind == 0:
+                out[k, c] = a + span * _unit(keys[c], <uint64_t>step)
+            else:
+                u1 = 1.0 - _unit(keys[c], 2 * <uint64_t>step)       # (0, 1]: log(u1) is finite
+                u2 = _unit(keys[c], 2 * <uint64_t>step + 1)
+                out[k, c] = a + b * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2)

@@ -12,13 +12,17 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .noise import Noise
+
 
 def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: set[str],
                  n_steps: int, n_sets: int) -> list[np.ndarray]:
     """The kernel's input channels, in ``input_paths`` order, checked against the run.
 
     ``constants`` is ``(len(input_paths), n_sets)``: each channel's value when no array drives it.
-    The caller's arrays are read, never written (the kernel receives them read-only).
+    The caller's arrays are read, never written (the kernel receives them read-only). A
+    generated-noise input (:mod:`csweep.noise`) stays a :class:`~csweep.noise.Noise`: it is drawn
+    one block of sets at a time by :func:`block_channels`.
     """
     if inputs is None:
         inputs = {}
@@ -34,7 +38,9 @@ def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: s
                              "variable with an array or sweep its constant value, not both")
     channels = []
     for row, path in enumerate(input_paths):
-        if path in inputs:
+        if path in inputs and isinstance(inputs[path], Noise):
+            channels.append(inputs[path])
+        elif path in inputs:
             channels.append(_series(inputs[path], path, n_steps, n_sets))
         elif path in swept:
             channels.append(np.ascontiguousarray(constants[row][np.newaxis, :]))
@@ -63,3 +69,24 @@ def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} holds NaN or infinite values; expected finite numbers")
     return np.ascontiguousarray(array)
+
+
+def block_channels(channels: list, start: int, stop: int, n_steps: int, n_threads: int,
+                   streams: np.ndarray, shared: dict) -> list[np.ndarray]:
+    """The channels of sets ``start .. stop-1``: views of per-set arrays, generated noise drawn
+    for exactly these sets (``streams``: every set's noise stream; a shared noise series is
+    drawn once and kept in ``shared``)."""
+    block = []
+    for channel in channels:
+        if isinstance(channel, Noise):
+            if channel.per_set:
+                block.append(channel.block(n_steps, streams[start:stop], n_threads))
+            else:
+                if channel not in shared:
+                    shared[channel] = channel.block(n_steps, streams[:1], n_threads)
+                block.append(shared[channel])
+        elif channel.shape[1] == 1:
+            block.append(channel)
+        else:
+            block.append(channel[:, start:stop])
+    return block

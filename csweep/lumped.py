@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _integrate
 from ._kernel import kernel, single_kernel
-from .model import CompiledModel, evaluate_operator, operator_equations
+from .model import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
 
 STATES = _integrate.JRC2_STATES
@@ -68,19 +68,12 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
                         f"{node_path!r} in circuit {circuit.name!r})")
     prefix = f"{node_path}/{op_name}"
 
-    def integrate(params, inputs, record, out, every, first, solver, dt, n_threads,
-                  compute_precision="float64"):
-        single = compute_precision == "float32"
-        (single_kernel if single else kernel).integrate_jrc2(
-            params, inputs[0], inputs[1], record, out, every, first, _integrate.SOLVERS[solver],
-            dt, n_threads, single)
-
     return CompiledModel(
         name=circuit.name,
         parameters={f"{prefix}/{name}": op.variables[name].default for name in PARAMETERS},
         inputs={f"{prefix}/{name}": op.variables[name].default for name in INPUTS},
         recordables=tuple(f"{prefix}/{name}" for name in RECORDABLE),
-        integrate=integrate,
+        prepare=lambda params, dt: _PreparedColumn(params, tuple(f"{prefix}/{s}" for s in STATES)),
         nodes=(node_path,),
         compute_precisions=("float64", "float32"),
         positive=frozenset(f"{prefix}/{name}" for name in TIME_CONSTANTS),
@@ -133,3 +126,20 @@ def _probe_values(op: OperatorTemplate) -> dict[str, np.ndarray]:
         default = op.variables[name].default
         values[name] = (default if default != 0 else 1.0) * rng.uniform(0.5, 1.5, 32)
     return values
+
+
+class _PreparedColumn(PreparedSweep):
+    """A JRC2 sweep: the kernel reads a block's columns of the parameter rows in place."""
+
+    def __init__(self, params: np.ndarray, state_names: tuple[str, ...]):
+        self.params = params
+        self.state_names = state_names
+        self.n_sets = params.shape[1]
+
+    def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
+            n_threads, compute_precision="float64", y_init=None, y_final=None):
+        single = compute_precision == "float32"
+        (single_kernel if single else kernel).integrate_jrc2(
+            self.params[:, start:stop], channels[0], channels[1], record, out,
+            NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
+            every, first, n_steps, _integrate.SOLVERS[solver], dt, n_threads, single)

@@ -24,14 +24,16 @@ class CompiledModel:
     ``parameters`` and ``inputs`` map ``node/op/var`` paths to their defaults, in the row order of
     the kernel's parameter and input arrays; ``recordables`` lists the paths ``outputs`` may name,
     in the kernel's recordable order. ``positive`` names the parameters that must stay > 0 (time
-    constants: the compiled kernel divides by them without checking).
+    constants: the compiled kernel divides by them without checking). ``prepare(params, dt)``
+    binds a sweep's ``(n_parameters, n_sets)`` parameter rows to the kernel and returns a
+    :class:`PreparedSweep`.
     """
 
     name: str
     parameters: dict[str, float]
     inputs: dict[str, float]
     recordables: tuple[str, ...]
-    integrate: Callable
+    prepare: Callable[[np.ndarray, float], PreparedSweep]
     nodes: tuple[str, ...]
     positive: frozenset[str] = field(default_factory=frozenset)
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -40,6 +42,29 @@ class CompiledModel:
     def node_paths(self) -> list[str]:
         """The node paths (``jrc``, ``jrc1/pc``) whose variables a ``param_map`` may set."""
         return list(self.nodes)
+
+
+class PreparedSweep:
+    """A sweep's parameters bound to the kernel: integrates any block of its sets.
+
+    ``state_names`` names the rows of a set's full state (what ``initial_state`` and
+    ``return_final_state`` exchange); it may include kernel-internal values such as delay
+    histories. :meth:`run` integrates sets ``start .. stop-1`` with the block's input channels
+    (each ``(1 or n_steps, 1 or stop-start)``), writes their records into ``out``
+    ``(n_records, n_outputs, stop-start)`` (any strides), and, when ``y_final`` is given, their
+    state after ``n_steps`` steps into it ``(n_state, stop-start)``.
+    """
+
+    state_names: tuple[str, ...]
+    n_sets: int
+
+    def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
+            n_threads, compute_precision="float64", y_init=None, y_final=None):
+        raise NotImplementedError
+
+
+#: what the kernel receives for "no initial state" / "no final state wanted"
+NO_STATE = np.empty((0, 0))
 
 
 _MODEL_CACHE: dict[tuple, tuple[tuple, CompiledModel]] = {}

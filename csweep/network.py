@@ -27,7 +27,7 @@ import numpy as np
 from . import _integrate
 from ._kernel import kernel
 from .equations import EquationError
-from .model import CompiledModel, evaluate_operator, operator_equations
+from .model import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
 
 EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = 0, 1, 2
@@ -111,7 +111,7 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     )
     network = _NetworkLayout(synapses, rates, edges, list(parameters), list(inputs), node_index)
     return CompiledModel(name=circuit.name, parameters=parameters, inputs=inputs,
-                         recordables=recordables, integrate=network.integrate,
+                         recordables=recordables, prepare=network.prepare,
                          nodes=tuple(nodes),
                          edges={e.key: (e.spec.source, e.spec.target) for e in edges})
 
@@ -351,10 +351,41 @@ class _NetworkLayout:
             edge_offset=np.array(offsets or [0], np.intc), n_edges=len(self.edges),
             n_chain=n_chain, n_ring=n_ring)
 
-    def integrate(self, params, channels, record, out, every, first, solver, dt, n_threads,
-                  compute_precision="float64"):
-        n_sets = params.shape[1]
+    def prepare(self, params: np.ndarray, dt: float) -> _PreparedNetwork:
         arrays = self.arrays(params, dt)
+        synapse_states = [f"{s.node}/{s.op_name}/{state}" for s in self.synapses
+                          for state in (s.v, s.x)]
+        names = [*synapse_states]
+        rings = []
+        for e, edge in enumerate(self.edges):
+            kind = arrays["edge_kind"][e]
+            if kind == EDGE_GAMMA:
+                names += [f"{edge.key}/stage{k}" for k in range(int(arrays["edge_order"][e].max()))]
+            elif kind == EDGE_DISCRETE:
+                rings.append(edge)
+        names += [f"{edge.key}/previous_output" for edge in self.edges]
+        ring_ends = [*[arrays["edge_offset"][self.edges.index(e)] for e in rings[1:]],
+                     arrays["n_ring"]]
+        for edge, end in zip(rings, ring_ends, strict=True):
+            start = arrays["edge_offset"][self.edges.index(edge)]
+            names += [f"{edge.key}/rate_history{k}" for k in range(end - start)]
+        return _PreparedNetwork(arrays, tuple(names))
+
+
+class _PreparedNetwork(PreparedSweep):
+    """A network sweep: its kernel arrays, built once for every set, sliced per block."""
+
+    def __init__(self, arrays: dict, state_names: tuple[str, ...]):
+        self.arrays = arrays
+        self.state_names = state_names
+        self.n_sets = arrays["syn_coef"].shape[1]
+
+    def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
+            n_threads, compute_precision="float64", y_init=None, y_final=None):
+        a = {key: np.ascontiguousarray(value[:, start:stop])
+             if isinstance(value, np.ndarray) and value.ndim == 2 else value
+             for key, value in self.arrays.items()}
+        n_sets = stop - start
         in_const = np.empty((len(channels), n_sets))
         series_parts, columns, widths, col = [], [], [], 0
         for i, channel in enumerate(channels):
@@ -370,12 +401,13 @@ class _NetworkLayout:
         series = (np.ascontiguousarray(np.hstack(series_parts)) if series_parts
                   else np.zeros((1, 1)))
         kernel.integrate_network(
-            arrays["syn_node"], arrays["syn_coef"], arrays["term_syn"], arrays["term_in"],
-            arrays["term_coef"], arrays["n_terms"], arrays["rate_abc"], in_const, series,
-            np.array(columns, np.intc), np.array(widths, np.intc), arrays["edge_src"],
-            arrays["edge_tgt"], arrays["edge_kind"], arrays["edge_weight"], arrays["edge_order"],
-            arrays["edge_rate"], arrays["edge_offset"], arrays["n_edges"], arrays["n_chain"],
-            arrays["n_ring"], record, out, every, first, _integrate.SOLVERS[solver], dt, n_threads)
+            a["syn_node"], a["syn_coef"], a["term_syn"], a["term_in"], a["term_coef"],
+            a["n_terms"], a["rate_abc"], in_const, series, np.array(columns, np.intc),
+            np.array(widths, np.intc), a["edge_src"], a["edge_tgt"], a["edge_kind"],
+            a["edge_weight"], a["edge_order"], a["edge_rate"], a["edge_offset"], a["n_edges"],
+            a["n_chain"], a["n_ring"], record, out, NO_STATE if y_init is None else y_init,
+            NO_STATE if y_final is None else y_final, every, first, n_steps,
+            _integrate.SOLVERS[solver], dt, n_threads)
 
 
 def _rows(rows, n_sets, dtype=np.float64) -> np.ndarray:

@@ -10,11 +10,16 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import _integrate
+from .blocks import check_fits, plan_block_size
+from .features import check_features, compute, feature_frame
 from .frames import results_frame, results_map_frame
 from .grid import make_grid, set_labels
-from .inputs import align_inputs
+from .inputs import align_inputs, block_channels
 from .mapping import map_parameters
 from .model import compiled_model
+from .noise import Noise, set_streams
+from .progress import make_progress
+from .result import SweepResult, final_state_frame, initial_state_array
 from .timing import make_time_grid
 
 logger = logging.getLogger("csweep")
@@ -28,7 +33,9 @@ COMPATIBILITY_KEYWORDS = ("backend", "vectorize", "verbose", "clear")
 def grid_search(circuit_template, param_grid, param_map, step_size, simulation_time, outputs,
                 inputs=None, sampling_step_size=None, permute_grid=False, *, cutoff=0.0,
                 solver="euler", float_precision="float32", backend=None, vectorize=True,
-                verbose=False, clear=True, n_threads=None, compute_precision="float64"):
+                verbose=False, clear=True, n_threads=None, compute_precision="float64",
+                features=None, keep_timeseries=True, store=None, resume=False, block_size=None,
+                progress=None, initial_state=None, return_final_state=False):
     """Integrate a circuit once per parameter set and return PyRates-shaped frames.
 
     Parameters (PyRates' names and meanings)
@@ -73,16 +80,51 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         OpenMP threads: None or -1 for all cores, or a positive number. Results are identical
         for any number of threads.
     compute_precision : {"float64", "float32"}
-        Arithmetic of the integration. "float32" (lumped JRC2 only) is about twice as fast and
+        Arithmetic of the integration. "float32" (lumped JRC2 only) is 1.4-2x as fast and
         departs from the float64 result by a small fraction of each set's range (README gives
         the measured figures); parameters and inputs are rounded to float32 first.
 
+    Large sweeps (csweep's own keywords; see docs/large-sweeps.md)
+    ---------------------------------------------------------------
+    inputs values may also be generated noise, ``csweep.noise.uniform(120, 320, seed=0)`` or
+    ``csweep.noise.normal(...)``: drawn per set and step from the seed, reproducible whatever
+    the block size, thread count or other sets.
+    features : dict, optional
+        Name -> per-run feature (``csweep.features.dominant_frequency("V_e - V_i")``, ...), or a
+        callable; computed after each block. Returned as ``SweepResult.features``: one row per
+        set, ``results_map``'s index and parameter columns, then one column per feature.
+    keep_timeseries : bool
+        False: do not keep the recorded time series (``results`` is None, or the store holds
+        features only); only features (and final states) are returned.
+    store : str or path, optional
+        Write each block to this Zarr store (``pip install 'csweep[zarr]'``) instead of memory;
+        ``xarray.open_zarr(store)`` reads it. ``results`` is then None.
+    resume : bool
+        With ``store``: continue the interrupted sweep that wrote it (the same call), running
+        only the blocks not yet written. Without ``resume`` an existing store is refused.
+    block_size : int, optional
+        Sets integrated per block; default: from a 256 MB scratch budget and about 0.3 s of
+        work per block (how often progress is shown and Ctrl-C is honoured).
+    progress : None, bool or callable
+        None: a tqdm bar on an interactive terminal; True/False: always/never; a callable
+        receives ``(sets_done, n_sets)`` after each block.
+    initial_state : DataFrame or array, optional
+        Each set's state at t = 0, as ``SweepResult.final_state`` of an earlier sweep of the same
+        template (one row per set, in set order) or an ``(n_sets, n_state)`` array. Default: rest.
+    return_final_state : bool
+        Also return each set's state after the last step as ``SweepResult.final_state``, to
+        continue the run with ``initial_state=``.
+
     Returns
     -------
-    results : DataFrame
+    SweepResult
+        A tuple ``(results, results_map)``, so ``results, results_map = grid_search(...)`` works
+        as in PyRates, with attributes ``.features``, ``.final_state`` and ``.store``.
+    results : DataFrame or None
         ``(n_samples, n_outputs * n_sets)`` with column tuples
         ``(output, f"{template}_{label}", *node_path, "op/var")``; a MultiIndex for any number of
-        sets (PyRates flattens it for a single set). Index: float64 sample times.
+        sets (PyRates flattens it for a single set). Index: float64 sample times. None with
+        ``store=`` or ``keep_timeseries=False``.
     results_map : DataFrame
         The parameter sets, one row per set, indexed ``f"{template}_{label}"``.
     """
@@ -95,6 +137,12 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     if compute_precision not in PRECISIONS:
         raise ValueError(f"compute_precision must be 'float64' or 'float32'; received "
                          f"{compute_precision!r}")
+    for name, flag in (("keep_timeseries", keep_timeseries), ("resume", resume),
+                       ("return_final_state", return_final_state)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False; received {flag!r}")
+    if resume and store is None:
+        raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
     threads = resolve_n_threads(n_threads)
     timeline = make_time_grid(simulation_time, step_size, sampling_step_size, cutoff)
 
@@ -109,19 +157,120 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     params, constants, swept = map_parameters(model, grid, param_map)
     channels = align_inputs(inputs, list(model.inputs), constants, swept, timeline.n_steps, n_sets)
     record = _record_indices(outputs, model.recordables)
-
-    values = np.empty((timeline.n_records, len(record) * n_sets), dtype=float_precision)
-    prepared = time.perf_counter()
-    model.integrate(params, channels, record, values, timeline.every, timeline.first, solver,
-                    float(step_size), threads, compute_precision)
-    integrated = time.perf_counter()
-    results = results_frame(values, timeline.index, dict(outputs), labels)
+    output_names = list(outputs)
+    checked_features = check_features(features, output_names, [str(c) for c in grid.columns])
+    prepared = model.prepare(params, float(step_size))
+    y_init = initial_state_array(initial_state, prepared.state_names, n_sets)
     results_map = results_map_frame(grid, labels)
+
+    in_memory = keep_timeseries and store is None
+    itemsize = np.dtype(float_precision).itemsize
+    series_bytes = timeline.n_records * len(record) * itemsize
+    if in_memory:
+        check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
+                   f"{timeline.n_records} samples x {len(record)} outputs ({float_precision})")
+    noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in channels)
+    block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
+        0 if in_memory else series_bytes + 8 * timeline.n_records * (len(record) + 2)),
+        threads, block_size)
+
+    run = _Run(prepared=prepared, channels=channels, record=record, timeline=timeline,
+               solver=solver, dt=float(step_size), threads=threads,
+               compute_precision=compute_precision, y_init=y_init,
+               want_final=return_final_state, output_names=output_names,
+               features=checked_features, streams=set_streams(grid.index))
+    if store is not None:
+        from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
+
+        computed, final = run_to_store(
+            run, store, resume=resume, block=block, progress=progress, keep_timeseries=keep_timeseries,
+            labels=labels, grid=grid, describe=dict(
+                template=_template_name(circuit_template), param_map=param_map,
+                outputs=dict(outputs), inputs=inputs, step_size=step_size,
+                simulation_time=simulation_time, sampling_step_size=sampling_step_size,
+                cutoff=cutoff, solver=solver, float_precision=float_precision,
+                compute_precision=compute_precision, initial_state=y_init,
+                return_final_state=return_final_state, permute_grid=permute_grid),
+            dtype=float_precision)
+        results = None
+    else:
+        values = (np.empty((timeline.n_records, len(record) * n_sets), dtype=float_precision)
+                  if in_memory else None)
+        computed, final = run.in_memory(values, block, progress, float_precision)
+        results = (results_frame(values, timeline.index, dict(outputs), labels)
+                   if in_memory else None)
+    feature_table = feature_frame(results_map, computed) if checked_features else None
+    final_state = (final_state_frame(final, prepared.state_names, labels)
+                   if return_final_state else None)
     log = logger.info if verbose else logger.debug
-    log("csweep: %d sets x %d steps (%s, %d threads): set-up %.3f s, integration %.3f s, "
-        "frames %.3f s", n_sets, timeline.n_steps, solver, threads, prepared - started,
-        integrated - prepared, time.perf_counter() - integrated)
-    return results, results_map
+    log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", n_sets,
+        timeline.n_steps, solver, threads, block, time.perf_counter() - started)
+    return SweepResult(results, results_map, features=feature_table, final_state=final_state,
+                       store=None if store is None else os.fspath(store))
+
+
+class _Run:
+    """One sweep's integration, block by block, with features and final states per block."""
+
+    def __init__(self, *, prepared, channels, record, timeline, solver, dt, threads,
+                 compute_precision, y_init, want_final, output_names, features, streams):
+        self.prepared, self.channels, self.record = prepared, channels, record
+        self.timeline, self.solver, self.dt, self.threads = timeline, solver, dt, threads
+        self.compute_precision, self.y_init, self.want_final = compute_precision, y_init, want_final
+        self.output_names, self.features = output_names, features
+        self.n_sets = prepared.n_sets
+        self.streams = streams
+        self.shared_noise = {}
+
+    def blocks(self, block: int) -> list[tuple[int, int]]:
+        return [(a, min(a + block, self.n_sets)) for a in range(0, self.n_sets, block)]
+
+    def block(self, start: int, stop: int, out: np.ndarray, final: np.ndarray | None):
+        """Integrate sets start..stop-1 into ``out`` (n_records, n_outputs, stop-start) and
+        ``final`` (n_state, stop-start); return the block's features."""
+        t = self.timeline
+        channels = block_channels(self.channels, start, stop, t.n_steps, self.threads,
+                                  self.streams, self.shared_noise)
+        self.prepared.run(
+            start, stop, channels, self.record, out, every=t.every, first=t.first,
+            n_steps=t.n_steps, solver=self.solver, dt=self.dt, n_threads=self.threads,
+            compute_precision=self.compute_precision,
+            y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=final)
+        if not self.features:
+            return {}
+        return compute(self.features, out, self.output_names, t.index)
+
+    def final_buffer(self):
+        if not self.want_final:
+            return None
+        return np.zeros((len(self.prepared.state_names), self.n_sets))
+
+    def in_memory(self, values, block, progress, dtype):
+        """Every block in turn; records into ``values`` (or a scratch block when None)."""
+        t = self.timeline
+        n_out = len(self.record)
+        full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
+        final = self.final_buffer()
+        computed = {name: np.empty(self.n_sets) for name in self.features}
+        reporter = make_progress(progress, self.n_sets)
+        try:
+            for start, stop in self.blocks(block):
+                out = (full[:, :, start:stop] if full is not None
+                       else np.empty((t.n_records, n_out, stop - start), dtype=dtype))
+                found = self.block(start, stop, out,
+                                   None if final is None else final[:, start:stop])
+                for name, column in found.items():
+                    computed[name][start:stop] = column
+                reporter.update(stop)
+        finally:
+            reporter.close()
+        return computed, final
+
+
+def _template_name(template) -> str:
+    if isinstance(template, (str, os.PathLike)):
+        return os.fspath(template)
+    return f"{getattr(template, 'file', '')}:{getattr(template, 'name', type(template).__name__)}"
 
 
 def resolve_n_threads(n_threads) -> int:

@@ -67,13 +67,14 @@ def test_baseline_build_matches_the_numpy_oracle(jrc2):
     params = np.array([[3.25e-3, 10e-3, 22e-3, 20e-3, 5.0, 560.0, 6e-3, 0.0, 4.0, 3.0]] * n).T.copy()
     params[7] = c
     u = np.random.default_rng(3).uniform(120, 320, (n_steps, 1))
-    out = np.empty((n_steps // 10, 2 * n))
-    kernel.integrate_jrc2(params, u, np.zeros((1, 1)), np.array([4, 6], np.intc), out, 10, 0, 0,
-                          1e-4, 1)
+    out = np.empty((n_steps // 10, 2, n))
+    no_state = np.empty((0, 0))
+    kernel.integrate_jrc2(params, u, np.zeros((1, 1)), np.array([4, 6], np.intc), out, no_state,
+                          no_state, 10, 0, n_steps, 0, 1e-4, 1)
     expected = jrc2({"c": c}, np.broadcast_to(u, (n_steps, n)), np.zeros((n_steps, n)), n_steps, 10,
                     1e-4)[: n_steps // 10]
-    np.testing.assert_allclose(out[:, :n], expected[:, 4], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(out[:, n:], expected[:, 6], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out[:, 0], expected[:, 4], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out[:, 1], expected[:, 6], rtol=0, atol=1e-12)
 
 
 def test_unknown_kernel_choice_is_refused():

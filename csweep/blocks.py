@@ -1,0 +1,68 @@
+"""How many parameter sets run at once, and whether a sweep's frames fit in memory.
+
+A sweep runs in blocks of sets. A block is sized so that its scratch memory (recorded values
+before they reach a store or features, generated noise) stays within ``BLOCK_MEMORY`` and so that
+integrating it takes well under a second (``BLOCK_SET_STEPS`` set-steps per thread), which is
+how quickly Ctrl-C and progress respond. A block holds a whole number of the kernel's tiles per
+thread, except the last.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: bytes of per-block scratch memory aimed for
+BLOCK_MEMORY = 256 * 2**20
+#: set x step products per thread in one block: about 0.3 s at the kernel's 3-6 ns per set-step
+BLOCK_SET_STEPS = 60_000_000
+TILE = 8
+
+
+def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: int,
+                    block_size=None) -> int:
+    """The number of sets per block: ``block_size`` when given, else from the limits above."""
+    if block_size is not None:
+        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+            raise ValueError(f"block_size must be a positive integer (sets per block); received "
+                             f"{block_size!r}")
+        return min(block_size, max(n_sets, 1))
+    unit = TILE * n_threads
+    by_memory = BLOCK_MEMORY // max(bytes_per_set, 1)
+    by_time = BLOCK_SET_STEPS * n_threads // max(n_steps, 1)
+    size = max(unit, min(by_memory, by_time) // unit * unit)
+    return max(1, min(size, n_sets))
+
+
+def available_memory() -> int | None:
+    """Bytes the system could give this process now (Linux MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_fits(frame_bytes: int, what: str) -> None:
+    """Refuse, before anything is allocated, a sweep whose in-memory result would not fit."""
+    available = available_memory()
+    if available is not None and frame_bytes > 0.9 * available:
+        raise MemoryError(
+            f"csweep: {what} would need {_size(frame_bytes)} in memory, and {_size(available)} "
+            "is available. Keep only per-run numbers with features={...} and "
+            "keep_timeseries=False, write the time series to disk with store='sweep.zarr', "
+            "record less often (sampling_step_size) or from later (cutoff), or use "
+            "float_precision='float32'.")
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n} B"

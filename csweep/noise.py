@@ -1,0 +1,113 @@
+"""Generated noise inputs: ``inputs={"jrc/jrc_op/u": csweep.noise.uniform(120, 320, seed=0)}``.
+
+A noise input is drawn step by step from a counter-based generator keyed by ``(seed, set, step)``
+(or ``(seed, step)`` for one series shared by every set), so a set's trace does not depend on the
+block size, the number of threads, the order of the sets or which other sets run with it.
+A set is known by its row label in the parameter grid: its position for a dict ``param_grid``,
+its index label for a DataFrame. To re-run set 42 of a sweep alone, pass the grid's row 42 as a
+one-row DataFrame with index label 42 (``grid.iloc[[42]]`` of ``results_map``'s parameter
+columns with a 0..n-1 index); it gets the same input and so the same trace. Nothing of size
+``(steps, n_sets)`` is built by the caller; csweep draws one block of sets at a time.
+
+The generator is SplitMix64's output function applied to a counter (53 random bits per value);
+normal values come from the Box-Muller transform. It is not NumPy's generator: a seed here gives
+different numbers from ``np.random.default_rng(seed)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _integrate
+
+__all__ = ["Noise", "normal", "uniform"]
+
+
+@dataclass(frozen=True)
+class Noise:
+    """A noise input specification; build one with :func:`uniform` or :func:`normal`."""
+
+    kind: str
+    a: float            # uniform: low; normal: mean
+    b: float            # uniform: high; normal: standard deviation
+    seed: int = 0
+    per_set: bool = True
+
+    def __post_init__(self):
+        if self.kind not in _integrate.NOISE_KINDS:
+            raise ValueError(f"Noise kind must be 'uniform' or 'normal'; received {self.kind!r}")
+        for name in ("a", "b"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                    or not np.isfinite(value):
+                raise TypeError(f"noise.{self.kind}: {self._names()[name]} must be a finite "
+                                f"number; received {value!r}")
+        if self.kind == "uniform" and not self.a <= self.b:
+            raise ValueError(f"noise.uniform: low must not exceed high; received low={self.a!r}, "
+                             f"high={self.b!r}")
+        if self.kind == "normal" and self.b < 0:
+            raise ValueError(f"noise.normal: std must be >= 0; received {self.b!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) \
+                or not 0 <= self.seed < 2**64:
+            raise TypeError(f"noise.{self.kind}: seed must be an integer in [0, 2**64); received "
+                            f"{self.seed!r}")
+        if not isinstance(self.per_set, bool):
+            raise TypeError(f"noise.{self.kind}: per_set must be True or False; received "
+                            f"{self.per_set!r}")
+
+    def _names(self) -> dict[str, str]:
+        return {"a": "low", "b": "high"} if self.kind == "uniform" else {"a": "mean", "b": "std"}
+
+    def describe(self) -> dict:
+        """A plain-data description (for store attributes and the command line)."""
+        names = self._names()
+        return {"noise": self.kind, names["a"]: float(self.a), names["b"]: float(self.b),
+                "seed": int(self.seed), "per_set": self.per_set}
+
+    def block(self, n_steps: int, streams: np.ndarray, n_threads: int = 1,
+              first_step: int = 0) -> np.ndarray:
+        """The input rows of steps ``first_step ..`` for the sets of ``streams`` (see
+        :func:`set_streams`): ``(n_steps, len(streams))``, or ``(n_steps, 1)`` for a shared
+        series."""
+        if not self.per_set:
+            streams = np.array([_integrate.SHARED_STREAM], dtype=np.uint64)
+        keys = np.array([_integrate.stream_key(int(self.seed), int(s)) for s in streams],
+                        dtype=np.uint64)
+        out = np.empty((n_steps, len(keys)))
+        _integrate.fill_noise(out, keys, first_step, _integrate.NOISE_KINDS[self.kind],
+                              float(self.a), float(self.b), n_threads)
+        return out
+
+
+def uniform(low: float, high: float, *, seed: int = 0, per_set: bool = True) -> Noise:
+    """Uniform noise on ``[low, high)``, a new value every step.
+
+    ``per_set=True`` (the default) gives every parameter set its own series (set i's drawn from
+    stream i); ``per_set=False`` drives every set with one shared series.
+    """
+    return Noise("uniform", low, high, seed, per_set)
+
+
+def normal(mean: float, std: float, *, seed: int = 0, per_set: bool = True) -> Noise:
+    """Gaussian noise of mean ``mean`` and standard deviation ``std``, a new value every step.
+
+    ``per_set`` as for :func:`uniform`.
+    """
+    return Noise("normal", mean, std, seed, per_set)
+
+
+def set_streams(index) -> np.ndarray:
+    """Each set's noise stream, from its row label: an integer label is the stream itself, any
+    other label is hashed (SHA-256 of its text)."""
+    streams = np.empty(len(index), dtype=np.uint64)
+    for i, label in enumerate(index):
+        if isinstance(label, numbers.Integral) and not isinstance(label, bool):
+            streams[i] = int(label) % 2**64
+        else:
+            digest = hashlib.sha256(str(label).encode()).digest()
+            streams[i] = int.from_bytes(digest[:8], "little")
+    return streams

@@ -1,0 +1,79 @@
+"""What ``grid_search`` returns, and the state that carries one run into the next."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class SweepResult(tuple):
+    """``(results, results_map)``, as PyRates returns them, plus csweep's extras.
+
+    Unpacks like PyRates' pair (``results, results_map = grid_search(...)``); the extras are
+    attributes:
+
+    - ``features``: DataFrame, one row per set (``results_map``'s index and parameter columns,
+      then one column per feature), or None when no features were asked for;
+    - ``final_state``: DataFrame, one row per set, one column per state variable (pass it as
+      ``initial_state=`` to continue the runs), or None;
+    - ``store``: the path of the Zarr store written, or None.
+    """
+
+    def __new__(cls, results, results_map, *, features=None, final_state=None, store=None):
+        self = super().__new__(cls, (results, results_map))
+        self.features = features
+        self.final_state = final_state
+        self.store = store
+        return self
+
+    @property
+    def results(self):
+        return self[0]
+
+    @property
+    def results_map(self):
+        return self[1]
+
+    def __getnewargs_ex__(self):
+        return (self[0], self[1]), {"features": self.features, "final_state": self.final_state,
+                                    "store": self.store}
+
+    def __repr__(self) -> str:
+        extras = [name for name in ("features", "final_state", "store")
+                  if getattr(self, name) is not None]
+        shape = None if self[0] is None else self[0].shape
+        return (f"SweepResult(results: {shape}, results_map: {self[1].shape}"
+                + (f", with {', '.join(extras)}" if extras else "") + ")")
+
+
+def final_state_frame(final: np.ndarray, state_names, labels) -> pd.DataFrame:
+    """``(n_state, n_sets)`` -> one row per set, one column per state variable."""
+    return pd.DataFrame(final.T.copy(), index=pd.Index(labels), columns=list(state_names))
+
+
+def initial_state_array(initial_state, state_names, n_sets: int) -> np.ndarray | None:
+    """``initial_state`` as the kernel's ``(n_state, n_sets)`` float64 array, checked."""
+    if initial_state is None:
+        return None
+    names = list(state_names)
+    if isinstance(initial_state, pd.DataFrame):
+        missing = [n for n in names if n not in initial_state.columns]
+        extra = [c for c in initial_state.columns if c not in names]
+        if missing or extra:
+            raise KeyError("initial_state's columns must be this sweep's state variables "
+                           f"({', '.join(names)}); missing {missing}, unexpected {extra}")
+        values = initial_state[names].to_numpy()
+    else:
+        values = np.asarray(initial_state)
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("initial_state must hold numbers; received "
+                        f"{type(initial_state).__name__}") from None
+    if values.shape != (n_sets, len(names)):
+        raise ValueError(f"initial_state must have one row per parameter set and one column per "
+                         f"state variable, shape ({n_sets}, {len(names)}); received "
+                         f"{values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("initial_state holds NaN or infinite values; expected finite numbers")
+    return np.ascontiguousarray(values.T)
