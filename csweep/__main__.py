@@ -1,4 +1,5 @@
-"""Command line: ``csweep demo`` (or ``python -m csweep demo``) runs the PyRates tutorial sweep."""
+"""Command line: ``csweep demo`` runs the PyRates tutorial sweep; ``csweep run sweep.yaml`` runs a
+sweep file (also as ``python -m csweep ...``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,24 @@ def main(argv=None) -> int:
                       help="where to write the figure (default ./csweep_demo.png)")
     demo.add_argument("--no-figure", action="store_true", help="do not write the figure")
 
+    from .sweep_file import KEYS  # noqa: PLC0415
+
+    run = commands.add_parser(
+        "run", help="run the sweep a YAML file describes (see examples/sweep.yaml)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Runs grid_search with the keys of a YAML sweep file. Keys:\n\n" + "\n".join(
+            f"  {key:<20}{text}" for key, text in KEYS.items())
+        + "\n\nWith a store, results go there (read it with xarray.open_zarr); features are "
+          "also written to --features-csv when given.")
+    run.add_argument("sweep_file", type=Path, help="the YAML sweep file")
+    run.add_argument("--resume", action="store_true",
+                     help="continue the interrupted sweep that wrote the file's store")
+    run.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
+    run.add_argument("--features-csv", type=Path, default=None,
+                     help="write the features table (one row per set) to this CSV file")
+    run.add_argument("--progress", choices=("auto", "yes", "no"), default="auto",
+                     help="progress bar: auto (on a terminal, when tqdm is installed), yes, no")
+
     commands.add_parser("templates", help="list the bundled circuit templates")
     show = commands.add_parser("show", help="list a template's nodes, operators and variables")
     show.add_argument("template", help='a template name, e.g. "JRC2" or "file.yaml:NAME"')
@@ -41,6 +60,8 @@ def main(argv=None) -> int:
         print("\n".join(list_templates()))
     elif args.command == "show":
         print(load_template(args.template).describe())
+    elif args.command == "run":
+        return _run(args)
     else:
         return _demo(args)
     return 0
@@ -65,6 +86,38 @@ def _demo(args) -> int:
                   "(pip install 'csweep[plot]' to get it)")
         else:
             print(f"figure written to {path.resolve()}")
+    return 0
+
+
+def _run(args) -> int:
+    import time  # noqa: PLC0415
+
+    from .sweep import grid_search  # noqa: PLC0415
+    from .sweep_file import SweepFileError, load_sweep_file  # noqa: PLC0415
+
+    try:
+        kwargs = load_sweep_file(args.sweep_file)
+    except (OSError, SweepFileError) as exc:
+        print(f"csweep run: {exc}", file=sys.stderr)
+        return 2
+    if kwargs.get("store") is None and kwargs.get("features") is None:
+        print("csweep run: the sweep file names neither a store nor features, so nothing would "
+              "be kept; add 'store: sweep.zarr' or a 'features:' section", file=sys.stderr)
+        return 2
+    if kwargs.get("store") is None:
+        kwargs["keep_timeseries"] = False
+    progress = {"auto": None, "yes": True, "no": False}[args.progress]
+    started = time.perf_counter()
+    result = grid_search(**kwargs, n_threads=args.threads, resume=args.resume, progress=progress)
+    seconds = time.perf_counter() - started
+    n_sets = len(result.results_map)
+    print(f"csweep run: {n_sets} parameter sets in {seconds:.1f} s"
+          + (f"; store: {result.store}" if result.store else ""))
+    if result.features is not None:
+        if args.features_csv is not None:
+            result.features.to_csv(args.features_csv)
+            print(f"features written to {args.features_csv}")
+        print(result.features.describe().T.to_string(float_format=lambda x: f"{x:10.4g}"))
     return 0
 
 

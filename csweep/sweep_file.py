@@ -1,0 +1,159 @@
+"""Sweep files for ``csweep run sweep.yaml``: the keys of a ``grid_search`` call, in YAML.
+
+Example (examples/sweep.yaml holds a complete one)::
+
+    template: JRC2
+    grid:
+      c: {linspace: [60, 1400, 2000]}     # or a list of values, or {logspace: [...]}
+    param_map:
+      c: {vars: [jrc_op/c], nodes: [jrc]}
+    outputs: {V_e: jrc/jrc_op/V_e, V_i: jrc/jrc_op/V_i}
+    inputs:
+      jrc/jrc_op/u: {noise: uniform, low: 120, high: 320, seed: 0, per_set: true}
+    step_size: 1.0e-4
+    simulation_time: 10
+    sampling_step_size: 1.0e-3
+    cutoff: 1
+    store: sweep.zarr
+    keep_timeseries: false
+    features:
+      frequency: {feature: dominant_frequency, signal: V_e - V_i, band: [1, 40]}
+      amplitude: {feature: peak_to_peak, signal: V_e - V_i}
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+import yaml
+
+from . import features as feature_module
+from . import noise as noise_module
+
+#: key -> what it holds (shown by ``csweep run --help``)
+KEYS = {
+    "template": "circuit template: a bundled name (JRC2, JRC, ...) or path/to/file.yaml:NAME",
+    "grid": "parameter -> list of values, or {linspace: [start, stop, num]}, "
+            "{logspace: [start, stop, num]} (powers of ten), {arange: [start, stop, step]}",
+    "permute_grid": "true: every combination of the grid's values (default false: pairwise)",
+    "param_map": "grid key -> {vars: [op/var, ...], nodes: [node, ...]}",
+    "outputs": "output name -> node/op/var",
+    "inputs": "node/op/var -> {noise: uniform, low, high, seed, per_set} or "
+              "{noise: normal, mean, std, seed, per_set}",
+    "step_size": "integration step, s",
+    "simulation_time": "duration, s",
+    "sampling_step_size": "record every ... s (default: every step)",
+    "cutoff": "drop samples before this time, s (default 0)",
+    "solver": "euler (default), heun or rk4",
+    "float_precision": "float32 (default) or float64: dtype of stored values",
+    "compute_precision": "float64 (default) or float32 arithmetic",
+    "store": "Zarr store path (default: none; features go to --features-csv)",
+    "keep_timeseries": "false: store features only (default true)",
+    "block_size": "sets per block (default: chosen from memory and time)",
+    "features": "name -> {feature: mean|std|peak_to_peak|minimum|maximum|dominant_frequency|"
+                "dominant_power, signal: 'V_e - V_i', band: [low, high], method: welch|fft}",
+}
+REQUIRED = ("template", "grid", "param_map", "outputs", "step_size", "simulation_time")
+NUMBERS = ("step_size", "simulation_time", "sampling_step_size", "cutoff")
+FEATURES = ("mean", "std", "peak_to_peak", "minimum", "maximum", "dominant_frequency",
+            "dominant_power")
+
+
+class SweepFileError(ValueError):
+    """A sweep file that does not describe a sweep; the message says where and why."""
+
+
+def load_sweep_file(path) -> dict:
+    """The ``grid_search`` keyword arguments a sweep file describes."""
+    with open(path, encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle)
+    return sweep_arguments(spec, str(path))
+
+
+def sweep_arguments(spec, where: str = "sweep file") -> dict:
+    if not isinstance(spec, Mapping):
+        raise SweepFileError(f"{where}: expected a mapping of grid_search keys; received "
+                             f"{type(spec).__name__}")
+    unknown = sorted(set(spec) - set(KEYS))
+    if unknown:
+        raise SweepFileError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; known keys: "
+                             f"{', '.join(KEYS)}")
+    missing = [k for k in REQUIRED if k not in spec]
+    if missing:
+        raise SweepFileError(f"{where}: missing key(s) {', '.join(missing)}")
+    args = {k: v for k, v in spec.items() if k not in ("template", "grid", "inputs", "features")}
+    args["circuit_template"] = spec["template"]
+    for key in NUMBERS:
+        if args.get(key) is not None:
+            args[key] = _number(args[key], f"{where}: {key}")
+    if not isinstance(spec["grid"], Mapping):
+        raise SweepFileError(f"{where}: grid must map parameters to values")
+    args["param_grid"] = {k: _values(v, f"{where}: grid[{k!r}]") for k, v in spec["grid"].items()}
+    args["inputs"] = {k: _noise(v, f"{where}: inputs[{k!r}]")
+                      for k, v in (spec.get("inputs") or {}).items()}
+    args["features"] = {k: _feature(v, f"{where}: features[{k!r}]")
+                        for k, v in (spec.get("features") or {}).items()} or None
+    return args
+
+
+def _number(value, where):
+    if isinstance(value, str):
+        try:
+            return float(value)     # YAML 1.1 reads 1e-4 (no dot) as a string
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise SweepFileError(f"{where}: expected a number; received {value!r}")
+    return value
+
+
+def _values(value, where):
+    if isinstance(value, list):
+        return [_number(v, where) for v in value]
+    if isinstance(value, Mapping) and len(value) == 1:
+        (kind, arguments), = value.items()
+        makers = {"linspace": np.linspace, "arange": np.arange,
+                  "logspace": np.logspace}
+        if kind in makers and isinstance(arguments, list) and len(arguments) == 3:
+            start, stop, third = (_number(a, where) for a in arguments)
+            if kind != "arange":
+                if float(third) != int(third) or third < 1:
+                    raise SweepFileError(f"{where}: {kind}'s third value is a count; received "
+                                         f"{third!r}")
+                third = int(third)
+            return makers[kind](start, stop, third)
+    raise SweepFileError(f"{where}: expected a list of numbers or {{linspace|logspace|arange: "
+                         f"[a, b, c]}}; received {value!r}")
+
+
+def _noise(value, where):
+    if not isinstance(value, Mapping) or value.get("noise") not in ("uniform", "normal"):
+        raise SweepFileError(f"{where}: expected {{noise: uniform, low, high, seed, per_set}} or "
+                             f"{{noise: normal, mean, std, seed, per_set}}; received {value!r}")
+    kind = value["noise"]
+    names = ("low", "high") if kind == "uniform" else ("mean", "std")
+    extra = sorted(set(value) - {"noise", *names, "seed", "per_set"})
+    if extra or not all(n in value for n in names):
+        raise SweepFileError(f"{where}: {kind} noise takes {', '.join(names)}, seed and per_set; "
+                             f"received {', '.join(map(str, value))}")
+    try:
+        return getattr(noise_module, kind)(
+            _number(value[names[0]], where), _number(value[names[1]], where),
+            seed=value.get("seed", 0), per_set=value.get("per_set", True))
+    except (TypeError, ValueError) as exc:
+        raise SweepFileError(f"{where}: {exc}") from None
+
+
+def _feature(value, where):
+    if not isinstance(value, Mapping) or value.get("feature") not in FEATURES:
+        raise SweepFileError(f"{where}: expected {{feature: one of {', '.join(FEATURES)}, "
+                             f"signal: ...}}; received {value!r}")
+    options = {k: v for k, v in value.items() if k != "feature"}
+    if "band" in options and isinstance(options["band"], list):
+        options["band"] = tuple(_number(b, where) for b in options["band"])
+    try:
+        return getattr(feature_module, value["feature"])(**options)
+    except (TypeError, ValueError) as exc:
+        raise SweepFileError(f"{where}: {exc}") from None

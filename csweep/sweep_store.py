@@ -1,0 +1,146 @@
+"""Running a sweep into a Zarr store: the call's fingerprint, resuming, interrupt-safe writes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import signal
+import threading
+
+import numpy as np
+
+from .noise import Noise
+from .progress import make_progress
+from .store import SweepStore, variable_name
+
+logger = logging.getLogger("csweep")
+
+RESERVED = ("time", "run", "state", "final_state")
+
+
+def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels, grid, describe,
+                 dtype):
+    """Integrate ``run`` block by block into the store at ``path``; return the features and final
+    states of every set (read back from the store for blocks an earlier call wrote)."""
+    from . import __version__  # noqa: PLC0415 (the package imports this module)
+
+    t = run.timeline
+    output_names = run.output_names if keep_timeseries else []
+    _check_names(grid.columns, output_names, run.features)
+    call = _fingerprint(describe, grid, labels, run.features, keep_timeseries)
+    n_blocks = -(-run.n_sets // block)
+    attrs = {
+        "title": f"csweep sweep of {describe['template']}",
+        "template": describe["template"], "dt": float(describe["step_size"]),
+        "simulation_time": float(describe["simulation_time"]),
+        "sampling_step_size": float(describe["sampling_step_size"] or describe["step_size"]),
+        "cutoff": float(describe["cutoff"] or 0.0), "solver": describe["solver"],
+        "float_precision": describe["float_precision"],
+        "compute_precision": describe["compute_precision"],
+        "param_map": json.dumps(describe["param_map"], default=str),
+        "outputs": json.dumps(describe["outputs"]),
+        "inputs": json.dumps(call["inputs"]),
+        "seed": json.dumps({k: v["seed"] for k, v in call["inputs"].items() if "seed" in v}),
+        "features": json.dumps({k: f.describe() for k, f in run.features.items()}),
+        "csweep_version": __version__, "block_size": block,
+    }
+    layout = {"labels": labels, "times": t.index,
+              "parameters": {c: grid[c].to_numpy() for c in grid.columns},
+              "outputs": output_names, "output_paths": describe["outputs"], "dtype": dtype,
+              "features": {k: f.describe() for k, f in run.features.items()},
+              "block_size": block, "n_blocks": n_blocks,
+              "state_names": list(run.prepared.state_names) if run.want_final else None}
+    store = SweepStore.open(path, call=call, attrs=attrs, resume=resume, layout=layout)
+    block = int(store.group.attrs["block_size"])        # a resumed sweep keeps its blocks
+    pending = store.pending()
+    done_sets = run.n_sets - sum(min(block, run.n_sets - b * block) for b in pending)
+    if resume:
+        logger.info("csweep: resuming %s: %d of %d blocks to run", path, len(pending),
+                    store.n_blocks)
+    n_out = len(run.record)
+    reporter = make_progress(progress, run.n_sets, initial=done_sets)
+    try:
+        for index in pending:
+            start, stop = index * block, min((index + 1) * block, run.n_sets)
+            out = np.empty((t.n_records, n_out, stop - start), dtype=dtype)
+            final = (np.zeros((len(run.prepared.state_names), stop - start))
+                     if run.want_final else None)
+            found = run.block(start, stop, out, final)
+            series = {name: out[:, o, :] for o, name in enumerate(output_names)}
+            with _deferred_interrupt():
+                store.write_block(index, start, stop, series, found, final)
+            done_sets += stop - start
+            reporter.update(done_sets)
+            logger.debug("csweep: block %d (sets %d-%d) written", index, start, stop - 1)
+    finally:
+        reporter.close()
+    computed = store.read_features(run.features)
+    final = store.read_final_state() if run.want_final else None
+    return computed, final
+
+
+def _check_names(parameters, outputs, features) -> None:
+    seen: dict[str, str] = {}
+    for kind, names in (("parameter", parameters), ("output", outputs),
+                        ("feature", features)):
+        for name in names:
+            var = variable_name(str(name))
+            if var in RESERVED:
+                raise ValueError(f"store: {kind} name {name!r} is reserved in the store "
+                                 f"({', '.join(RESERVED)}); rename it")
+            if var in seen:
+                raise ValueError(f"store: {kind} {name!r} and {seen[var]} would share the "
+                                 f"array name {var!r}; rename one")
+            seen[var] = f"{kind} {name!r}"
+
+
+def _fingerprint(describe, grid, labels, features, keep_timeseries) -> dict:
+    """Everything that determines a store's contents, as plain JSON-able data; arrays hashed."""
+    inputs = {}
+    for key, value in (describe["inputs"] or {}).items():
+        if isinstance(value, Noise):
+            inputs[key] = value.describe()
+        else:
+            array = np.ascontiguousarray(np.asarray(value, dtype=np.float64))
+            inputs[key] = {"array": list(array.shape), "sha256": _digest(array)}
+    grid_values = np.ascontiguousarray(grid.to_numpy(dtype=np.float64))
+    initial = describe["initial_state"]
+    return {
+        "template": describe["template"],
+        "param_map": json.loads(json.dumps(describe["param_map"], default=str)),
+        "grid": {"columns": [str(c) for c in grid.columns], "labels": [str(x) for x in labels],
+                 "sha256": _digest(grid_values)},
+        "outputs": describe["outputs"],
+        "inputs": inputs,
+        **{k: (None if describe[k] is None else float(describe[k]))
+           for k in ("step_size", "simulation_time", "sampling_step_size", "cutoff")},
+        **{k: describe[k] for k in ("solver", "float_precision", "compute_precision",
+                                    "return_final_state", "permute_grid")},
+        "initial_state": None if initial is None else _digest(initial),
+        "features": {k: f.describe() for k, f in features.items()},
+        "keep_timeseries": bool(keep_timeseries),
+    }
+
+
+def _digest(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """Hold Ctrl-C back while a block is written, then raise it, so a store is never left with a
+    block half written and flagged, nor a flag set for values not written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
+
