@@ -364,8 +364,9 @@ class _NetworkLayout:
             elif kind == EDGE_DISCRETE:
                 rings.append(edge)
         names += [f"{edge.key}/previous_output" for edge in self.edges]
+        # rings lie back to back: each ends where the next begins, the last at n_ring
         ring_ends = [*[arrays["edge_offset"][self.edges.index(e)] for e in rings[1:]],
-                     arrays["n_ring"]]
+                     arrays["n_ring"]][:len(rings)]
         for edge, end in zip(rings, ring_ends, strict=True):
             start = arrays["edge_offset"][self.edges.index(edge)]
             names += [f"{edge.key}/rate_history{k}" for k in range(end - start)]
