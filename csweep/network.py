@@ -328,7 +328,7 @@ class _NetworkLayout:
                 order.append(steps)
                 rate_k.append(np.zeros(n_sets))
                 offsets.append(n_ring)
-                n_ring += int(steps.max()) + 1
+                n_ring += _ring_slots(steps)
             else:
                 with np.errstate(all="ignore"):
                     n = np.where(delayed & (spread > 0), np.round((delay / spread) ** 2), 0)
@@ -337,7 +337,7 @@ class _NetworkLayout:
                 order.append(n)
                 rate_k.append(np.where(n > 0, n / np.where(delayed, delay, 1.0), 0.0))
                 offsets.append(n_chain)
-                n_chain += int(n.max())
+                n_chain += _chain_stages(n)
         weights = [params[self.row[f"{e.key}/weight"]] for e in self.edges]
         return dict(
             syn_node=np.array([self.node_index[s.node] for s in self.synapses], np.intc),
@@ -355,22 +355,16 @@ class _NetworkLayout:
         arrays = self.arrays(params, dt)
         synapse_states = [f"{s.node}/{s.op_name}/{state}" for s in self.synapses
                           for state in (s.v, s.x)]
-        names = [*synapse_states]
-        rings = []
-        for e, edge in enumerate(self.edges):
-            kind = arrays["edge_kind"][e]
-            if kind == EDGE_GAMMA:
-                names += [f"{edge.key}/stage{k}" for k in range(int(arrays["edge_order"][e].max()))]
-            elif kind == EDGE_DISCRETE:
-                rings.append(edge)
-        names += [f"{edge.key}/previous_output" for edge in self.edges]
-        # rings lie back to back: each ends where the next begins, the last at n_ring
-        ring_ends = [*[arrays["edge_offset"][self.edges.index(e)] for e in rings[1:]],
-                     arrays["n_ring"]][:len(rings)]
-        for edge, end in zip(rings, ring_ends, strict=True):
-            start = arrays["edge_offset"][self.edges.index(edge)]
-            names += [f"{edge.key}/rate_history{k}" for k in range(end - start)]
-        return _PreparedNetwork(arrays, tuple(names))
+        # the kernel's state layout (see _network_save_state): synapse states and gamma stages,
+        # each edge's previous chain output, then the discrete edges' rate histories
+        kinds = arrays["edge_kind"]
+        orders = arrays["edge_order"]
+        stages = [f"{edge.key}/stage{k}" for e, edge in enumerate(self.edges)
+                  if kinds[e] == EDGE_GAMMA for k in range(_chain_stages(orders[e]))]
+        previous = [f"{edge.key}/previous_output" for edge in self.edges]
+        histories = [f"{edge.key}/rate_history{k}" for e, edge in enumerate(self.edges)
+                     if kinds[e] == EDGE_DISCRETE for k in range(_ring_slots(orders[e]))]
+        return _PreparedNetwork(arrays, (*synapse_states, *stages, *previous, *histories))
 
 
 class _PreparedNetwork(PreparedSweep):
@@ -409,6 +403,16 @@ class _PreparedNetwork(PreparedSweep):
             a["n_chain"], a["n_ring"], record, out, NO_STATE if y_init is None else y_init,
             NO_STATE if y_final is None else y_final, every, first, n_steps,
             _integrate.SOLVERS[solver], dt, n_threads)
+
+
+def _chain_stages(stages: np.ndarray) -> int:
+    """State slots of a gamma edge: its longest chain over the sets."""
+    return int(stages.max())
+
+
+def _ring_slots(steps: np.ndarray) -> int:
+    """Rate-history slots of a discrete edge: its longest delay over the sets, plus this step."""
+    return int(steps.max()) + 1
 
 
 def _rows(rows, n_sets, dtype=np.float64) -> np.ndarray:
