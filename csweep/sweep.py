@@ -169,6 +169,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     if in_memory:
         check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
                    f"{timeline.n_records} samples x {len(record)} outputs ({float_precision})")
+    # per-set scratch of a block: generated noise series, and, unless the records go straight
+    # into the frame, the block's records plus the float64 signals the features derive from them
     noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in channels)
     block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
         0 if in_memory else series_bytes + 8 * timeline.n_records * (len(record) + 2)),
@@ -240,17 +242,18 @@ class _Run:
             return {}
         return compute(self.features, out, self.output_names, t.index)
 
-    def final_buffer(self):
+    def final_buffer(self, n_sets: int) -> np.ndarray | None:
+        """Room for the final state of ``n_sets`` sets, when it is wanted."""
         if not self.want_final:
             return None
-        return np.zeros((len(self.prepared.state_names), self.n_sets))
+        return np.zeros((len(self.prepared.state_names), n_sets))
 
     def in_memory(self, values, block, progress, dtype):
         """Every block in turn; records into ``values`` (or a scratch block when None)."""
         t = self.timeline
         n_out = len(self.record)
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
-        final = self.final_buffer()
+        final = self.final_buffer(self.n_sets)
         computed = {name: np.empty(self.n_sets) for name in self.features}
         reporter = make_progress(progress, self.n_sets)
         try:

@@ -29,8 +29,9 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
     t = run.timeline
     output_names = run.output_names if keep_timeseries else []
     _check_names(grid.columns, output_names, run.features)
-    call = _fingerprint(describe, grid, labels, run.features, keep_timeseries)
-    n_blocks = -(-run.n_sets // block)
+    described = {name: feature.describe() for name, feature in run.features.items()}
+    call = _fingerprint(describe, grid, labels, described, keep_timeseries)
+    n_blocks = len(run.blocks(block))
     attrs = {
         "title": f"csweep sweep of {describe['template']}",
         "template": describe["template"], "dt": float(describe["step_size"]),
@@ -43,19 +44,19 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
         "outputs": json.dumps(describe["outputs"]),
         "inputs": json.dumps(call["inputs"]),
         "seed": json.dumps({k: v["seed"] for k, v in call["inputs"].items() if "seed" in v}),
-        "features": json.dumps({k: f.describe() for k, f in run.features.items()}),
+        "features": json.dumps(described),
         "csweep_version": __version__, "block_size": block,
     }
     layout = {"labels": labels, "times": t.index,
               "parameters": {c: grid[c].to_numpy() for c in grid.columns},
               "outputs": output_names, "output_paths": describe["outputs"], "dtype": dtype,
-              "features": {k: f.describe() for k, f in run.features.items()},
+              "features": described,
               "block_size": block, "n_blocks": n_blocks,
               "state_names": list(run.prepared.state_names) if run.want_final else None}
     store = SweepStore.open(path, call=call, attrs=attrs, resume=resume, layout=layout)
-    block = int(store.group.attrs["block_size"])        # a resumed sweep keeps its blocks
+    bounds = run.blocks(int(store.group.attrs["block_size"]))   # a resumed sweep keeps its blocks
     pending = store.pending()
-    done_sets = run.n_sets - sum(min(block, run.n_sets - b * block) for b in pending)
+    done_sets = run.n_sets - sum(bounds[b][1] - bounds[b][0] for b in pending)
     if resume:
         logger.info("csweep: resuming %s: %d of %d blocks to run", path, len(pending),
                     store.n_blocks)
@@ -63,10 +64,9 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
     reporter = make_progress(progress, run.n_sets, initial=done_sets)
     try:
         for index in pending:
-            start, stop = index * block, min((index + 1) * block, run.n_sets)
+            start, stop = bounds[index]
             out = np.empty((t.n_records, n_out, stop - start), dtype=dtype)
-            final = (np.zeros((len(run.prepared.state_names), stop - start))
-                     if run.want_final else None)
+            final = run.final_buffer(stop - start)
             found = run.block(start, stop, out, final)
             series = {name: out[:, o, :] for o, name in enumerate(output_names)}
             with _deferred_interrupt():
@@ -96,7 +96,7 @@ def _check_names(parameters, outputs, features) -> None:
             seen[var] = f"{kind} {name!r}"
 
 
-def _fingerprint(describe, grid, labels, features, keep_timeseries) -> dict:
+def _fingerprint(describe, grid, labels, features: dict, keep_timeseries) -> dict:
     """Everything that determines a store's contents, as plain JSON-able data; arrays hashed."""
     inputs = {}
     for key, value in (describe["inputs"] or {}).items():
@@ -119,7 +119,7 @@ def _fingerprint(describe, grid, labels, features, keep_timeseries) -> dict:
         **{k: describe[k] for k in ("solver", "float_precision", "compute_precision",
                                     "return_final_state", "permute_grid")},
         "initial_state": None if initial is None else _digest(initial),
-        "features": {k: f.describe() for k, f in features.items()},
+        "features": features,
         "keep_timeseries": bool(keep_timeseries),
     }
 
