@@ -81,8 +81,11 @@ def test_an_existing_store_is_not_overwritten_and_resume_checks_the_call(tmp_pat
         call(store=path, resume=True, inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=5)})
     with pytest.raises(ValueError, match="pass store=PATH"):
         call(resume=True)
-    again = call(store=path, resume=True)        # all blocks done: nothing runs, same features
-    assert len(again.features) == 70
+    seen = []
+    again = call(store=path, resume=True, progress=lambda done, total: seen.append(done))
+    assert seen == [70]                           # all blocks were done: none ran again
+    first = xr.open_zarr(path)
+    np.testing.assert_array_equal(again.features["freq"].to_numpy(), first["freq"].values)
 
 
 def test_a_failed_store_creation_leaves_nothing(tmp_path):
