@@ -9,6 +9,7 @@ benchmarking; ``auto`` (the default) picks the widest available.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 
 from . import _integrate as baseline
@@ -58,3 +59,35 @@ def kernel_info() -> dict:
     return {"simd": kernel.simd(), "simd_float32": single_kernel.simd(),
             "openmp": kernel.openmp_enabled(),
             "max_threads": kernel.max_threads()}
+
+
+# GNU OpenMP cannot start threads in a process forked after its parent ran a parallel region:
+# the child's first parallel region hangs. This happens to a fork-based process pool (Python's
+# default start method on Linux before 3.14) once the parent has run a sweep on several threads.
+# Such a child runs csweep on one thread instead (the pool's processes are its parallelism).
+_openmp_started = False
+_forked_after_openmp = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked_after_openmp
+    _forked_after_openmp = _forked_after_openmp or _openmp_started
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def fork_safe_threads(n_threads: int) -> int:
+    """``n_threads``, or 1 in a process forked after OpenMP ran on several threads; call it
+    right before a kernel call that runs on ``n_threads``."""
+    global _openmp_started
+    if n_threads > 1 and _forked_after_openmp:
+        logging.getLogger("csweep").debug(
+            "csweep: this process was forked after OpenMP started threads, which GNU OpenMP does "
+            "not support; running on 1 thread (use the 'spawn' or 'forkserver' start method for "
+            "more)")
+        return 1
+    if n_threads > 1:
+        _openmp_started = True
+    return n_threads

@@ -136,6 +136,9 @@ class _PreparedColumn(PreparedSweep):
         self.state_names = state_names
         self.n_sets = params.shape[1]
 
+    def subset(self, start: int, stop: int) -> _PreparedColumn:
+        return _PreparedColumn(self.params[:, start:stop].copy(), self.state_names)
+
     def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
             n_threads, compute_precision="float64", y_init=None, y_final=None):
         single = compute_precision == "float32"

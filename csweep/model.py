@@ -62,6 +62,11 @@ class PreparedSweep:
             n_threads, compute_precision="float64", y_init=None, y_final=None):
         raise NotImplementedError
 
+    def subset(self, start: int, stop: int) -> PreparedSweep:
+        """Sets ``start .. stop-1`` alone, as a sweep of their own with copies of their values
+        (what a block task carries to another process); the state names stay the whole sweep's."""
+        raise NotImplementedError
+
 
 #: what the kernel receives for "no initial state" / "no final state wanted"
 NO_STATE = np.empty((0, 0))

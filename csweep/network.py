@@ -375,11 +375,18 @@ class _PreparedNetwork(PreparedSweep):
         self.state_names = state_names
         self.n_sets = arrays["syn_coef"].shape[1]
 
+    def _sets(self, start: int, stop: int) -> dict:
+        """The kernel arrays of sets start..stop-1 (per-set arrays are (rows, n_sets))."""
+        return {key: np.ascontiguousarray(value[:, start:stop])
+                if isinstance(value, np.ndarray) and value.ndim == 2 else value
+                for key, value in self.arrays.items()}
+
+    def subset(self, start: int, stop: int) -> _PreparedNetwork:
+        return _PreparedNetwork(self._sets(start, stop), self.state_names)
+
     def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
             n_threads, compute_precision="float64", y_init=None, y_final=None):
-        a = {key: np.ascontiguousarray(value[:, start:stop])
-             if isinstance(value, np.ndarray) and value.ndim == 2 else value
-             for key, value in self.arrays.items()}
+        a = self._sets(start, stop)
         n_sets = stop - start
         in_const = np.empty((len(channels), n_sets))
         series_parts, columns, widths, col = [], [], [], 0

@@ -87,6 +87,12 @@ class SweepStore:
             raise
 
     @classmethod
+    def attach(cls, path) -> SweepStore:
+        """The store a client created, opened by a worker to write its blocks."""
+        group = _zarr().open_group(os.fspath(path), mode="r+")
+        return cls(os.fspath(path), group, int(group.attrs["csweep_n_blocks"]))
+
+    @classmethod
     def _create(cls, zarr, path, call, attrs, layout) -> SweepStore:
         group = zarr.open_group(path, mode="w-", zarr_format=2)
         block = layout["block_size"]

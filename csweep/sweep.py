@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
@@ -10,7 +11,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import _integrate
+from ._kernel import fork_safe_threads
 from .blocks import check_fits, plan_block_size
+from .cluster import gather, make_pool
 from .features import check_features, compute, feature_frame
 from .frames import results_frame, results_map_frame
 from .grid import make_grid, set_labels
@@ -35,7 +38,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                 solver="euler", float_precision="float32", backend=None, vectorize=True,
                 verbose=False, clear=True, n_threads=None, compute_precision="float64",
                 features=None, keep_timeseries=True, store=None, resume=False, block_size=None,
-                progress=None, initial_state=None, return_final_state=False):
+                progress=None, initial_state=None, return_final_state=False, client=None,
+                executor=None):
     """Integrate a circuit once per parameter set and return PyRates-shaped frames.
 
     Parameters (PyRates' names and meanings)
@@ -115,6 +119,19 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         Also return each set's state after the last step as ``SweepResult.final_state``, to
         continue the run with ``initial_state=``.
 
+    Sweeps on several processes or machines (see docs/distributed-sweeps.md)
+    ------------------------------------------------------------------------
+    client : dask.distributed.Client or str, optional
+        Run the blocks as tasks on this Dask cluster (or the scheduler at this address;
+        ``pip install 'csweep[dask]'``). Each worker writes its blocks into ``store`` (a path
+        every worker can write) and returns only features; a lost worker's blocks are run
+        again elsewhere, and a failing block is retried twice. Needs ``store=`` or
+        ``keep_timeseries=False``: time series are never sent through the client.
+    executor : concurrent.futures.Executor, optional
+        The same on any executor (a ProcessPoolExecutor, ``Client.get_executor()``, an MPI pool).
+    With either, ``n_threads`` is the kernel's threads per task; by default each host's cores
+    are shared out among its task slots (a process pool of k processes: cores // k each).
+
     Returns
     -------
     SweepResult
@@ -144,6 +161,10 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     if resume and store is None:
         raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
     threads = resolve_n_threads(n_threads)
+    if (client is not None or executor is not None) and keep_timeseries and store is None:
+        raise ValueError("client=/executor= run blocks on other processes, which write time "
+                         "series to a store rather than send them back: pass store=PATH, or "
+                         "keep_timeseries=False with features={...}")
     timeline = make_time_grid(simulation_time, step_size, sampling_step_size, cutoff)
 
     model = compiled_model(circuit_template)
@@ -172,35 +193,47 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     # per-set scratch of a block: generated noise series, and, unless the records go straight
     # into the frame, the block's records plus the float64 signals the features derive from them
     noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in channels)
-    block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
-        0 if in_memory else series_bytes + 8 * timeline.n_records * (len(record) + 2)),
-        threads, block_size)
 
-    run = _Run(prepared=prepared, channels=channels, record=record, timeline=timeline,
-               solver=solver, dt=float(step_size), threads=threads,
-               compute_precision=compute_precision, y_init=y_init,
-               want_final=return_final_state, output_names=output_names,
-               features=checked_features, streams=set_streams(grid.index))
-    if store is not None:
-        from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
-
-        computed, final = run_to_store(
-            run, store, resume=resume, block=block, progress=progress, keep_timeseries=keep_timeseries,
-            labels=labels, grid=grid, describe=dict(
-                template=_template_name(circuit_template), param_map=param_map,
-                outputs=dict(outputs), inputs=inputs, step_size=step_size,
-                simulation_time=simulation_time, sampling_step_size=sampling_step_size,
-                cutoff=cutoff, solver=solver, float_precision=float_precision,
-                compute_precision=compute_precision, initial_state=y_init,
-                return_final_state=return_final_state, permute_grid=permute_grid),
-            dtype=float_precision)
+    pool = make_pool(client, executor)
+    try:
+        slots = 1
+        if pool is not None:   # the kernel threads of each task, from the cluster's shape
+            slots, pool_threads = pool.slots_and_threads()
+            threads = pool_threads if n_threads is None else threads
+        block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
+            0 if in_memory else series_bytes + 8 * timeline.n_records * (len(record) + 2)),
+            threads, block_size)
+        run = _Run(prepared=prepared, channels=channels, record=record, timeline=timeline,
+                   solver=solver, dt=float(step_size), threads=threads,
+                   compute_precision=compute_precision, y_init=y_init,
+                   want_final=return_final_state, output_names=output_names,
+                   features=checked_features, streams=set_streams(grid.index))
         results = None
-    else:
-        values = (np.empty((timeline.n_records, len(record) * n_sets), dtype=float_precision)
-                  if in_memory else None)
-        computed, final = run.in_memory(values, block, progress, float_precision)
-        results = (results_frame(values, timeline.index, dict(outputs), labels)
-                   if in_memory else None)
+        if store is not None:
+            from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
+
+            computed, final = run_to_store(
+                run, store, resume=resume, block=block, progress=progress,
+                keep_timeseries=keep_timeseries, labels=labels, grid=grid, describe=dict(
+                    template=_template_name(circuit_template), param_map=param_map,
+                    outputs=dict(outputs), inputs=inputs, step_size=step_size,
+                    simulation_time=simulation_time, sampling_step_size=sampling_step_size,
+                    cutoff=cutoff, solver=solver, float_precision=float_precision,
+                    compute_precision=compute_precision, initial_state=y_init,
+                    return_final_state=return_final_state, permute_grid=permute_grid),
+                dtype=float_precision, pool=pool, slots=slots)
+        elif pool is not None:
+            computed, final = gather(pool, run, run.blocks(block), slots=slots,
+                                     dtype=float_precision, progress=progress)
+        else:
+            values = (np.empty((timeline.n_records, len(record) * n_sets), dtype=float_precision)
+                      if in_memory else None)
+            computed, final = run.in_memory(values, block, progress, float_precision)
+            results = (results_frame(values, timeline.index, dict(outputs), labels)
+                       if in_memory else None)
+    finally:
+        if pool is not None:
+            pool.close()
     feature_table = feature_frame(results_map, computed) if checked_features else None
     final_state = (final_state_frame(final, prepared.state_names, labels)
                    if return_final_state else None)
@@ -231,16 +264,40 @@ class _Run:
         """Integrate sets start..stop-1 into ``out`` (n_records, n_outputs, stop-start) and
         ``final`` (n_state, stop-start); return the block's features."""
         t = self.timeline
-        channels = block_channels(self.channels, start, stop, t.n_steps, self.threads,
+        threads = fork_safe_threads(self.threads)
+        channels = block_channels(self.channels, start, stop, t.n_steps, threads,
                                   self.streams, self.shared_noise)
         self.prepared.run(
             start, stop, channels, self.record, out, every=t.every, first=t.first,
-            n_steps=t.n_steps, solver=self.solver, dt=self.dt, n_threads=self.threads,
+            n_steps=t.n_steps, solver=self.solver, dt=self.dt, n_threads=threads,
             compute_precision=self.compute_precision,
             y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=final)
         if not self.features:
             return {}
         return compute(self.features, out, self.output_names, t.index)
+
+    def subset(self, start: int, stop: int, leave_out=()) -> _Run:
+        """Sets start..stop-1 as a run of their own, holding copies of only their values: what
+        a block task sends to another process. Channels in ``leave_out`` (indices of arrays
+        shared by every set, sent once per worker instead) are None until :meth:`with_channels`
+        puts them back."""
+        channels = [None if i in leave_out
+                    else c if isinstance(c, Noise) or c.shape[1] == 1
+                    else np.ascontiguousarray(c[:, start:stop])
+                    for i, c in enumerate(self.channels)]
+        return _Run(prepared=self.prepared.subset(start, stop), channels=channels,
+                    record=self.record, timeline=self.timeline, solver=self.solver, dt=self.dt,
+                    threads=self.threads, compute_precision=self.compute_precision,
+                    y_init=None if self.y_init is None else self.y_init[:, start:stop].copy(),
+                    want_final=self.want_final, output_names=self.output_names,
+                    features=self.features, streams=self.streams[start:stop].copy())
+
+    def with_channels(self, shared: Mapping) -> _Run:
+        """A copy of this run with the channels :meth:`subset` left out put back from ``shared``."""
+        run = copy.copy(self)
+        run.channels = [shared.get(i, c) for i, c in enumerate(self.channels)]
+        run.shared_noise = {}
+        return run
 
     def final_buffer(self, n_sets: int) -> np.ndarray | None:
         """Room for the final state of ``n_sets`` sets, when it is wanted."""

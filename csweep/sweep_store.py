@@ -21,9 +21,10 @@ RESERVED = ("time", "run", "state", "final_state")
 
 
 def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels, grid, describe,
-                 dtype):
-    """Integrate ``run`` block by block into the store at ``path``; return the features and final
-    states of every set (read back from the store for blocks an earlier call wrote)."""
+                 dtype, pool=None, slots=1):
+    """Integrate ``run`` block by block into the store at ``path``, here or as tasks on ``pool``
+    (:mod:`csweep.cluster`, with ``slots`` task slots); return the features and
+    final states of every set (read back from the store for blocks an earlier call wrote)."""
     from . import __version__  # noqa: PLC0415 (the package imports this module)
 
     t = run.timeline
@@ -60,25 +61,36 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
     if resume:
         logger.info("csweep: resuming %s: %d of %d blocks to run", path, len(pending),
                     store.n_blocks)
-    n_out = len(run.record)
     reporter = make_progress(progress, run.n_sets, initial=done_sets)
     try:
-        for index in pending:
-            start, stop = bounds[index]
-            out = np.empty((t.n_records, n_out, stop - start), dtype=dtype)
-            final = run.final_buffer(stop - start)
-            found = run.block(start, stop, out, final)
-            series = {name: out[:, o, :] for o, name in enumerate(output_names)}
-            with _deferred_interrupt():
-                store.write_block(index, start, stop, series, found, final)
-            done_sets += stop - start
-            reporter.update(done_sets)
-            logger.debug("csweep: block %d (sets %d-%d) written", index, start, stop - 1)
+        if pool is None:
+            _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets)
+        else:
+            from .cluster import run_blocks  # noqa: PLC0415
+
+            run_blocks(pool, run, bounds, pending, slots=slots, store=path,
+                       store_outputs=output_names, dtype=dtype, reporter=reporter,
+                       done_sets=done_sets, on_result=lambda start, stop, result: None)
     finally:
         reporter.close()
     computed = store.read_features(run.features)
     final = store.read_final_state() if run.want_final else None
     return computed, final
+
+
+def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets) -> None:
+    t = run.timeline
+    for index in pending:
+        start, stop = bounds[index]
+        out = np.empty((t.n_records, len(run.record), stop - start), dtype=dtype)
+        final = run.final_buffer(stop - start)
+        found = run.block(start, stop, out, final)
+        series = {name: out[:, o, :] for o, name in enumerate(output_names)}
+        with _deferred_interrupt():
+            store.write_block(index, start, stop, series, found, final)
+        done_sets += stop - start
+        reporter.update(done_sets)
+        logger.debug("csweep: block %d (sets %d-%d) written", index, start, stop - 1)
 
 
 def _check_names(parameters, outputs, features) -> None:
