@@ -20,6 +20,7 @@ not yet flagged.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -51,6 +52,13 @@ class SweepStore:
         self.group = group
         self.done = group[f"{PROGRESS_GROUP}/block_done"]
         self.n_blocks = n_blocks
+        self._arrays: dict = {}
+
+    def _array(self, name: str):
+        """The store's array ``name``, opened once (opening reads its metadata from disk)."""
+        if name not in self._arrays:
+            self._arrays[name] = self.group[name]
+        return self._arrays[name]
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -155,16 +163,36 @@ class SweepStore:
                     features: dict[str, np.ndarray], final_state: np.ndarray | None) -> None:
         """Write runs start..stop-1, then flag the block done (a block never flagged is rewritten
         on resume, so an interrupted write leaves nothing that is taken as finished)."""
-        for name, values in outputs.items():          # values: (n_time, n_block)
-            self.group[variable_name(name)][start:stop, :] = values.T
-        for name, values in features.items():
-            self.group[variable_name(name)][start:stop] = values
+        writes = [(variable_name(name), (slice(start, stop), slice(None)), values.T)
+                  for name, values in outputs.items()]            # values: (n_time, n_block)
+        writes += [(variable_name(name), slice(start, stop), values)
+                   for name, values in features.items()]
         if final_state is not None:
-            self.group["final_state"][start:stop, :] = final_state.T
+            writes.append(("final_state", (slice(start, stop), slice(None)), final_state.T))
+        _write_all([(self._array(name), where, values) for name, where, values in writes])
         self.done[index] = 1
 
     def read_features(self, names) -> dict[str, np.ndarray]:
-        return {name: self.group[variable_name(name)][:] for name in names}
+        return {name: self._array(variable_name(name))[:] for name in names}
 
     def read_final_state(self) -> np.ndarray:
-        return self.group["final_state"][:].T
+        return self._array("final_state")[:].T
+
+
+def _write_all(writes) -> None:
+    """``array[where] = values`` for each write, all at once: each Zarr write costs a couple of
+    milliseconds of round trips through Zarr's I/O thread, so a block's writes are gathered."""
+    try:
+        from zarr.core.sync import sync  # noqa: PLC0415 (Zarr 3's bridge to its event loop)
+    except ImportError:
+        sync = None
+    if sync is None or not all(hasattr(array, "async_array") for array, _, _ in writes):
+        for array, where, values in writes:
+            array[where] = values
+        return
+
+    async def gather():
+        await asyncio.gather(*(array.async_array.setitem(where, values)
+                               for array, where, values in writes))
+
+    sync(gather())
