@@ -45,7 +45,13 @@ def main(argv=None) -> int:
     run.add_argument("sweep_file", type=Path, help="the YAML sweep file")
     run.add_argument("--resume", action="store_true",
                      help="continue the interrupted sweep that wrote the file's store")
-    run.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
+    run.add_argument("--threads", type=int, default=None,
+                     help="OpenMP threads (default: all; with --scheduler: per task, default: "
+                          "each machine's cores shared among its task slots)")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run the blocks on the Dask cluster at this address, e.g. "
+                          "tcp://10.0.0.5:8786 (pip install 'csweep[dask]'); the store must be "
+                          "a path every worker can write")
     run.add_argument("--features-csv", type=Path, default=None,
                      help="write the features table (one row per set) to this CSV file")
     run.add_argument("--progress", choices=("auto", "yes", "no"), default="auto",
@@ -108,7 +114,12 @@ def _run(args) -> int:
         kwargs["keep_timeseries"] = False
     progress = {"auto": None, "yes": True, "no": False}[args.progress]
     started = time.perf_counter()
-    result = grid_search(**kwargs, n_threads=args.threads, resume=args.resume, progress=progress)
+    try:
+        result = grid_search(**kwargs, n_threads=args.threads, resume=args.resume,
+                             progress=progress, client=args.scheduler)
+    except ImportError as exc:   # an optional extra (zarr, dask) is missing
+        print(f"csweep run: {exc}", file=sys.stderr)
+        return 2
     seconds = time.perf_counter() - started
     n_sets = len(result.results_map)
     print(f"csweep run: {n_sets} parameter sets in {seconds:.1f} s"

@@ -16,11 +16,16 @@ BLOCK_MEMORY = 256 * 2**20
 #: set x step products per thread in one block: about 0.3 s at the kernel's 3-6 ns per set-step
 BLOCK_SET_STEPS = 60_000_000
 TILE = 8
+#: blocks per task slot aimed for when blocks run as tasks (client= / executor=), so that slots
+#: finishing early find work and a lost worker costs little
+BLOCKS_PER_SLOT = 4
 
 
 def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: int,
-                    block_size=None) -> int:
-    """The number of sets per block: ``block_size`` when given, else from the limits above."""
+                    block_size=None, n_slots=None) -> int:
+    """The number of sets per block: ``block_size`` when given, else from the limits above
+    (and, for blocks that run as tasks on ``n_slots`` slots, at least ``BLOCKS_PER_SLOT`` blocks
+    per slot while blocks stay a tile per thread or more)."""
     if block_size is not None:
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
             raise ValueError(f"block_size must be a positive integer (sets per block); received "
@@ -29,7 +34,10 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
     unit = TILE * n_threads
     by_memory = BLOCK_MEMORY // max(bytes_per_set, 1)
     by_time = BLOCK_SET_STEPS * n_threads // max(n_steps, 1)
-    size = max(unit, min(by_memory, by_time) // unit * unit)
+    limit = min(by_memory, by_time)
+    if n_slots is not None:
+        limit = min(limit, -(-n_sets // (BLOCKS_PER_SLOT * n_slots)) + unit - 1)
+    size = max(unit, limit // unit * unit)
     return max(1, min(size, n_sets))
 
 

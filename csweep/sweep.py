@@ -202,7 +202,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
             threads = pool_threads if n_threads is None else threads
         block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
             0 if in_memory else series_bytes + 8 * timeline.n_records * (len(record) + 2)),
-            threads, block_size)
+            threads, block_size, n_slots=slots if pool is not None else None)
         run = _Run(prepared=prepared, channels=channels, record=record, timeline=timeline,
                    solver=solver, dt=float(step_size), threads=threads,
                    compute_precision=compute_precision, y_init=y_init,

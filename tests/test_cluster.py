@@ -232,3 +232,34 @@ def test_bad_engines_are_refused(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r"pip install 'csweep\[dask\]'"):
         call(keep_timeseries=False, client="tcp://127.0.0.1:8786")
+
+
+SWEEP_FILE = """
+template: JRC2
+grid: {c: {linspace: [60, 1400, 40]}}
+param_map: {c: {vars: [jrc_op/c], nodes: [jrc]}}
+outputs: {V_e: jrc/jrc_op/V_e, V_i: jrc/jrc_op/V_i}
+inputs: {jrc/jrc_op/u: {noise: uniform, low: 120, high: 320, seed: 0}}
+step_size: 1e-4
+simulation_time: 0.5
+features: {amplitude: {feature: peak_to_peak, signal: V_e - V_i}}
+block_size: 8
+store: sweep.zarr
+"""
+
+
+def test_the_command_line_runs_a_sweep_file_on_a_scheduler(client, tmp_path, monkeypatch, capsys):
+    from csweep.__main__ import main  # noqa: PLC0415
+
+    (tmp_path / "sweep.yaml").write_text(SWEEP_FILE)
+    (tmp_path / "local").mkdir()
+    monkeypatch.chdir(tmp_path)     # a relative store path: the workers get it made absolute
+    assert main(["run", "sweep.yaml", "--scheduler", client.scheduler.address,
+                 "--progress", "no"]) == 0
+    monkeypatch.chdir(tmp_path / "local")
+    assert main(["run", "../sweep.yaml", "--progress", "no"]) == 0
+    xr.testing.assert_identical(xr.open_zarr(tmp_path / "sweep.zarr").load(),
+                                xr.open_zarr(tmp_path / "local" / "sweep.zarr").load())
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main(["run", "../sweep.yaml", "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    assert "pip install 'csweep[dask]'" in capsys.readouterr().err
