@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .progress import make_progress
+
 logger = logging.getLogger("csweep")
 
 #: times Dask reruns a block whose task raised (a lost worker's blocks are rescheduled anyway)
@@ -246,8 +248,6 @@ def run_blocks(pool, run, bounds, pending, *, slots, store, store_outputs, dtype
 
 def gather(pool, run, bounds, *, slots, dtype, progress):
     """Run every block on ``pool`` without a store: the features and final states of all sets."""
-    from .progress import make_progress  # noqa: PLC0415
-
     computed = {name: np.empty(run.n_sets) for name in run.features}
     final = run.final_buffer(run.n_sets)
 

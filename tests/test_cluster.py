@@ -154,6 +154,24 @@ def test_resume_on_dask_runs_only_the_missing_blocks(client, tmp_path):
     assert_same_sweep(whole, resumed, tmp_path / "whole.zarr", path)
 
 
+def test_an_interrupted_client_cancels_its_tasks_and_resume_completes(client, tmp_path):
+    path = tmp_path / "sweep.zarr"
+
+    def interrupt(done, total):     # Ctrl-C on the client once a block has finished
+        if done:
+            raise KeyboardInterrupt
+
+    kw = dict(simulation_time=2.0, block_size=4)        # 15 blocks
+    with pytest.raises(KeyboardInterrupt):
+        call(store=path, client=client, progress=interrupt, **kw)
+    import zarr  # noqa: PLC0415
+
+    assert 0 < zarr.open_group(path, mode="r")["_csweep/block_done"][:].sum() < 15
+    resumed = call(store=path, client=client, resume=True, **kw)
+    whole = call(store=tmp_path / "whole.zarr", **kw)
+    assert_same_sweep(whole, resumed, tmp_path / "whole.zarr", path)
+
+
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_process_pool_executor_equals_a_local_run(tmp_path, method):
     local = call(store=tmp_path / "local.zarr")
