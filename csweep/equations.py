@@ -9,6 +9,7 @@ evaluated by walking that tree over NumPy arrays. Nothing is ever passed to ``ev
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,10 +41,14 @@ class Equation:
     text: str
     is_ode: bool
 
+    @functools.cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset(node.id for node in ast.walk(self.rhs)
+                         if isinstance(node, ast.Name) and node.id not in FUNCTIONS)
+
     def names(self) -> set[str]:
         """The variable names the right-hand side reads."""
-        return {node.id for node in ast.walk(self.rhs)
-                if isinstance(node, ast.Name) and node.id not in FUNCTIONS}
+        return set(self._names)
 
 
 def parse_equation(text: str) -> Equation:
@@ -53,6 +58,13 @@ def parse_equation(text: str) -> Equation:
     if len(text) > MAX_EQUATION_LENGTH:
         raise EquationError(f"equation is {len(text)} characters long; at most "
                             f"{MAX_EQUATION_LENGTH} are read")
+    return _parse_equation(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_equation(text: str) -> Equation:
+    # cached: recognising a network evaluates each operator's equations hundreds of times;
+    # an Equation and its tree are never modified
     match = _ODE.match(text)
     is_ode = match is not None
     if match is None:
