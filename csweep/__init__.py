@@ -18,7 +18,7 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
 from . import features, noise
 from ._kernel import kernel_info
 from .result import SweepResult
-from .sweep import grid_search
+from .sweep import DivergenceWarning, grid_search
 from .template_reader import TemplateError, list_templates, load_template
 
 try:
@@ -26,5 +26,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["grid_search", "SweepResult", "features", "noise", "list_templates", "load_template",
-           "openmp_enabled", "kernel_info", "TemplateError", "__version__"]
+__all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
+           "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
+           "__version__"]

@@ -55,15 +55,15 @@ def run_block(task: BlockTask, shared: dict) -> dict:
     started = time.perf_counter()
     out = np.empty((t.n_records, len(run.record), n_sets), dtype=task.dtype)
     final = run.final_buffer(n_sets)
-    features = run.block(0, n_sets, out, final)
+    features, diverged = run.block(0, n_sets, out, final)
     if task.store is not None:
         from .store import SweepStore  # noqa: PLC0415 (zarr: only where a store is written)
 
         series = {name: out[:, o, :] for o, name in enumerate(task.store_outputs)}
         SweepStore.attach(task.store).write_block(task.index, task.start, task.stop, series,
-                                                  features, final)
+                                                  features, final, diverged)
         final = None
-    return {"index": task.index, "features": features, "final": final,
+    return {"index": task.index, "features": features, "final": final, "diverged": diverged,
             "seconds": time.perf_counter() - started}
 
 
@@ -247,15 +247,18 @@ def run_blocks(pool, run, bounds, pending, *, slots, store, store_outputs, dtype
 
 
 def gather(pool, run, bounds, *, slots, dtype, progress):
-    """Run every block on ``pool`` without a store: the features and final states of all sets."""
+    """Run every block on ``pool`` without a store: the features, final states and divergence
+    flags of all sets."""
     computed = {name: np.empty(run.n_sets) for name in run.features}
     final = run.final_buffer(run.n_sets)
+    diverged = np.zeros(run.n_sets, dtype=bool)
 
     def keep(start, stop, result):
         for name, column in result["features"].items():
             computed[name][start:stop] = column
         if final is not None:
             final[:, start:stop] = result["final"]
+        diverged[start:stop] = result["diverged"]
 
     reporter = make_progress(progress, run.n_sets)
     try:
@@ -263,7 +266,7 @@ def gather(pool, run, bounds, *, slots, dtype, progress):
                    store_outputs=(), dtype=dtype, reporter=reporter, done_sets=0, on_result=keep)
     finally:
         reporter.close()
-    return computed, final
+    return computed, final, diverged
 
 
 def _add_note(exc: BaseException, note: str) -> None:

@@ -19,7 +19,13 @@ STATES = _integrate.JRC2_STATES
 PARAMETERS = _integrate.JRC2_PARAMETERS
 INPUTS = _integrate.JRC2_INPUTS
 RECORDABLE = _integrate.JRC2_RECORDABLE
-TIME_CONSTANTS = ("tau_e", "tau_i")
+#: parameters refused outside their meaningful range: name -> (strictly positive?, what it is)
+LIMITS = {"tau_e": (True, "a time constant"), "tau_i": (True, "a time constant"),
+          "ei_ratio": (True, "a ratio the connectivity is divided by"),
+          "io_ratio": (True, "a ratio the connectivity is divided by"),
+          "m_max": (False, "a maximum firing rate"), "r": (False, "the sigmoid's slope"),
+          "c": (False, "a connectivity"), "h_e": (False, "a synaptic gain"),
+          "h_i": (False, "a synaptic gain")}
 
 
 def _sigmoid(x):
@@ -76,7 +82,7 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
         prepare=lambda params, dt: _PreparedColumn(params, tuple(f"{prefix}/{s}" for s in STATES)),
         nodes=(node_path,),
         compute_precisions=("float64", "float32"),
-        positive=frozenset(f"{prefix}/{name}" for name in TIME_CONSTANTS),
+        limits={f"{prefix}/{name}": limit for name, limit in LIMITS.items()},
     )
 
 

@@ -35,11 +35,13 @@ def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple
             else:
                 constants[inputs.index(path)] = values
                 swept.add(path)
-    for path in model.positive:
+    for path, (strict, what) in model.limits.items():
         row = params[parameters.index(path)]
-        if np.any(row <= 0):
-            bad = row[row <= 0][0]
-            raise ValueError(f"{path} must be > 0 (a time constant); a parameter set gives {bad}")
+        outside = row <= 0 if strict else row < 0
+        if np.any(outside):
+            k = int(np.argmax(outside))
+            raise ValueError(f"{path} must be {'> 0' if strict else '>= 0'} ({what}); parameter "
+                             f"set {grid.index[k]!r} gives {row[k]}")
     return params, constants, swept
 
 

@@ -23,8 +23,9 @@ class CompiledModel:
 
     ``parameters`` and ``inputs`` map ``node/op/var`` paths to their defaults, in the row order of
     the kernel's parameter and input arrays; ``recordables`` lists the paths ``outputs`` may name,
-    in the kernel's recordable order. ``positive`` names the parameters that must stay > 0 (time
-    constants: the compiled kernel divides by them without checking). ``prepare(params, dt)``
+    in the kernel's recordable order. ``limits`` maps parameters that only have a meaning on one
+    side of zero to ``(strict, what)``: > 0 when ``strict`` (time constants and divisors, which
+    the compiled kernel divides by without checking), else >= 0 (rates, gains). ``prepare(params, dt)``
     binds a sweep's ``(n_parameters, n_sets)`` parameter rows to the kernel and returns a
     :class:`PreparedSweep`.
     """
@@ -35,7 +36,7 @@ class CompiledModel:
     recordables: tuple[str, ...]
     prepare: Callable[[np.ndarray, float], PreparedSweep]
     nodes: tuple[str, ...]
-    positive: frozenset[str] = field(default_factory=frozenset)
+    limits: dict[str, tuple[bool, str]] = field(default_factory=dict)
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
     compute_precisions: tuple[str, ...] = ("float64",)
 

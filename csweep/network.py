@@ -193,6 +193,13 @@ def synapse_coefficients(syn: Synapse, values: dict, where: str) -> dict[str, np
         unit = zero.copy()
         unit[k] = 1.0
         coefficients[name] = np.asarray(rhs(unit)[1] - a_0, float) * np.ones(n)
+    infinite = ~np.all([np.isfinite(c) for c in coefficients.values()], axis=0)
+    if np.any(infinite):      # a parameter's fault (a time constant of 0), not the equations'
+        k = int(np.argmax(infinite))
+        shown = ", ".join(f"{name}: {c[k]:.4g}" for name, c in coefficients.items())
+        raise ValueError(f"{where}: parameter set {k} makes the coefficients of d/dt {syn.x} "
+                         f"infinite or NaN ({shown}): a time constant of 0, or a value too large "
+                         "to compute with?")
     rng = np.random.default_rng(0)
     for _ in range(3):
         point = rng.uniform(-2.0, 2.0, len(names)) * np.array([1e-2, 1.0] + [1e2] * len(syn.inputs))
@@ -226,13 +233,22 @@ def sigmoid_parameters(rate: Rate, values: dict, where: str) -> tuple[np.ndarray
 
     far = 1e4
     high, low = f(np.full(n, far)), f(np.full(n, -far))
+    negative = np.minimum(high, low) < 0
+    if np.any(negative):
+        k = int(np.argmax(negative))
+        raise ValueError(f"{where}: parameter set {k} gives {rate.m} = "
+                         f"{min(high[k], low[k]):.4g}: a firing rate must be >= 0 (is its maximum "
+                         "rate negative?)")
     amplitude = np.maximum(high, low)
     increasing = high >= low
     a, b = np.full(n, -far), np.full(n, far)
     for _ in range(200):  # bisection for f(C) = A/2; converges to the last bit
         mid = 0.5 * (a + b)
         above = (f(mid) > amplitude / 2) == increasing
-        b, a = np.where(above, mid, b), np.where(above, a, mid)
+        new_b, new_a = np.where(above, mid, b), np.where(above, a, mid)
+        if np.array_equal(new_a, a) and np.array_equal(new_b, b):
+            break         # a fixed point: every further step would change nothing
+        a, b = new_a, new_b
     centre = 0.5 * (a + b)
     steepness = np.zeros(n)
     for delta in (1e-9 * np.ones(n), None):
@@ -301,6 +317,7 @@ class _NetworkLayout:
             where = f"{syn.op.file}: operator {syn.op_name!r} of node {syn.node!r}"
             coefficients = synapse_coefficients(
                 syn, self._values(params, syn.node, syn.op_name, syn.op), where)
+            _check_decays(syn, coefficients, where)
             syn_coef += [coefficients[syn.v], coefficients[syn.x], coefficients["a_0"]]
             for name in syn.inputs:
                 term_syn.append(s)
@@ -309,13 +326,21 @@ class _NetworkLayout:
         rate_abc = []
         for rate in self.rates:
             where = f"{rate.op.file}: operator {rate.op_name!r} of node {rate.node!r}"
-            rate_abc += sigmoid_parameters(rate, self._values(params, rate.node, rate.op_name,
-                                                              rate.op), where)
+            abc = sigmoid_parameters(rate, self._values(params, rate.node, rate.op_name, rate.op),
+                                     where)
+            _check_rising(rate, abc, where)
+            rate_abc += abc
         kinds, order, rate_k, offsets = [], [], [], []
         n_chain = n_ring = 0
         for edge in self.edges:
             delay = params[self.row[f"{edge.key}/delay"]]
             spread = params[self.row[f"{edge.key}/spread"]]
+            for name, values in (("delay", delay), ("spread", spread)):
+                if np.any(values < 0):     # NaN (no delay, no spread) passes
+                    k = int(np.argmax(values < 0))
+                    raise ValueError(f"edge {edge.spec.source} -> {edge.spec.target}: {name} must "
+                                     f"be >= 0 (a duration in s); parameter set {k} gives "
+                                     f"{values[k]}")
             delayed = np.nan_to_num(delay, nan=0.0) > 0
             if np.all(~delayed):
                 kinds.append(EDGE_NONE)
@@ -410,6 +435,29 @@ class _PreparedNetwork(PreparedSweep):
             a["n_chain"], a["n_ring"], record, out, NO_STATE if y_init is None else y_init,
             NO_STATE if y_final is None else y_final, every, first, n_steps,
             _integrate.SOLVERS[solver], dt, n_threads)
+
+
+def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:
+    """Refuse parameters under which a synapse's potential does not decay to rest (a time
+    constant <= 0: ``d/dt x = -v/tau^2 - 2x/tau + ...`` needs both coefficients < 0)."""
+    a_v, a_x = coefficients[syn.v], coefficients[syn.x]
+    bad = ~(np.isfinite(a_v) & np.isfinite(a_x) & (a_v < 0) & (a_x < 0))
+    if np.any(bad):
+        k = int(np.argmax(bad))
+        raise ValueError(f"{where}: parameter set {k} makes d/dt {syn.x} = {a_v[k]:.4g}*{syn.v} "
+                         f"{a_x[k]:+.4g}*{syn.x} + ...: a synapse whose potential does not decay "
+                         "(its time constant must be > 0 and finite)")
+
+
+def _check_rising(rate: Rate, abc: tuple, where: str) -> None:
+    """Refuse parameters under which a firing rate falls as the potential rises."""
+    amplitude, steepness, _ = abc
+    bad = steepness < 0
+    if np.any(bad):
+        k = int(np.argmax(bad))
+        raise ValueError(f"{where}: parameter set {k} makes {rate.m} = {amplitude[k]:.4g}/(1 + "
+                         f"exp({-steepness[k]:.4g}*({rate.v} - c))): a firing rate must rise with "
+                         "the potential (its slope must be >= 0)")
 
 
 def _chain_stages(stages: np.ndarray) -> int:

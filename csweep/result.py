@@ -16,14 +16,18 @@ class SweepResult(tuple):
       then one column per feature), or None when no features were asked for;
     - ``final_state``: DataFrame, one row per set, one column per state variable (pass it as
       ``initial_state=`` to continue the runs), or None;
-    - ``store``: the path of the Zarr store written, or None.
+    - ``store``: the path of the Zarr store written, or None;
+    - ``diverged``: the labels (``results_map``'s index) of the sets whose state became NaN or
+      infinite, whose values are not to be trusted from then on; empty when none did.
     """
 
-    def __new__(cls, results, results_map, *, features=None, final_state=None, store=None):
+    def __new__(cls, results, results_map, *, features=None, final_state=None, store=None,
+                diverged=None):
         self = super().__new__(cls, (results, results_map))
         self.features = features
         self.final_state = final_state
         self.store = store
+        self.diverged = pd.Index([], dtype=object) if diverged is None else diverged
         return self
 
     @property
@@ -36,7 +40,7 @@ class SweepResult(tuple):
 
     def __getnewargs_ex__(self):
         return (self[0], self[1]), {"features": self.features, "final_state": self.final_state,
-                                    "store": self.store}
+                                    "store": self.store, "diverged": self.diverged}
 
     def __repr__(self) -> str:
         extras = [name for name in ("features", "final_state", "store")

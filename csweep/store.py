@@ -7,8 +7,9 @@ Layout (Zarr format 2, with xarray's ``_ARRAY_DIMENSIONS`` so any Zarr reader se
   the variable's ``csweep_name`` attribute);
 - one variable ``(run, time)`` per output (unless ``keep_timeseries=False``), dtype
   ``float_precision``, chunked one block of runs by the whole record;
-- one variable ``(run,)`` per feature, float64; ``final_state (run, state)`` with a ``state``
-  coordinate when ``return_final_state=True``;
+- one variable ``(run,)`` per feature, float64; ``diverged (run,)``, True for runs whose state
+  became NaN or infinite; ``final_state (run, state)`` with a ``state`` coordinate when
+  ``return_final_state=True``;
 - the attributes of the call (dt, cutoff, solver, template, param_map, inputs and their seeds,
   csweep version, ...), and in the ``_csweep`` group, which xarray does not read, one flag per
   block that is set once the block's values are all written.
@@ -109,8 +110,9 @@ class SweepStore:
 
         def array(name, data_or_shape, dims, dtype, chunks, **extra):
             shape = data_or_shape if isinstance(data_or_shape, tuple) else np.shape(data_or_shape)
-            fill = "" if np.dtype(dtype).kind == "U" else np.nan if np.dtype(dtype).kind == "f" \
-                else 0
+            kind = np.dtype(dtype).kind
+            # no fill value for flags: xarray would read every False as missing
+            fill = "" if kind == "U" else np.nan if kind == "f" else None if kind == "b" else 0
             arr = group.create_array(name, shape=shape, chunks=chunks, dtype=dtype,
                                      fill_value=fill,
                                      attributes={"_ARRAY_DIMENSIONS": list(dims), **extra})
@@ -138,6 +140,8 @@ class SweepStore:
         for name, description in layout["features"].items():
             array(variable_name(name), (n_runs,), ["run"], "float64", (block,), csweep_name=name,
                   coordinates=coords_attr, feature=json.dumps(description))
+        array("diverged", (n_runs,), ["run"], "bool", (block,), coordinates=coords_attr,
+              long_name="the run's state became NaN or infinite")
         if layout["state_names"] is not None:
             names = np.asarray(layout["state_names"])
             array("state", names, ["state"], names.dtype, (len(names),))
@@ -160,7 +164,8 @@ class SweepStore:
         return [b for b in range(self.n_blocks) if not flags[b]]
 
     def write_block(self, index: int, start: int, stop: int, outputs: dict[str, np.ndarray],
-                    features: dict[str, np.ndarray], final_state: np.ndarray | None) -> None:
+                    features: dict[str, np.ndarray], final_state: np.ndarray | None,
+                    diverged: np.ndarray) -> None:
         """Write runs start..stop-1, then flag the block done (a block never flagged is rewritten
         on resume, so an interrupted write leaves nothing that is taken as finished)."""
         writes = [(variable_name(name), (slice(start, stop), slice(None)), values.T)
@@ -169,6 +174,7 @@ class SweepStore:
                    for name, values in features.items()]
         if final_state is not None:
             writes.append(("final_state", (slice(start, stop), slice(None)), final_state.T))
+        writes.append(("diverged", slice(start, stop), diverged))
         _write_all([(self._array(name), where, values) for name, where, values in writes])
         self.done[index] = 1
 
@@ -177,6 +183,9 @@ class SweepStore:
 
     def read_final_state(self) -> np.ndarray:
         return self._array("final_state")[:].T
+
+    def read_diverged(self) -> np.ndarray:
+        return self._array("diverged")[:].astype(bool)
 
 
 def _write_all(writes) -> None:

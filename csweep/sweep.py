@@ -6,6 +6,7 @@ import copy
 import logging
 import os
 import time
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -212,7 +213,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         if store is not None:
             from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
 
-            computed, final = run_to_store(
+            computed, final, diverged = run_to_store(
                 run, store, resume=resume, block=block, progress=progress,
                 keep_timeseries=keep_timeseries, labels=labels, grid=grid, describe=dict(
                     template=_template_name(circuit_template), param_map=param_map,
@@ -223,12 +224,12 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                     return_final_state=return_final_state, permute_grid=permute_grid),
                 dtype=float_precision, pool=pool, slots=slots)
         elif pool is not None:
-            computed, final = gather(pool, run, run.blocks(block), slots=slots,
+            computed, final, diverged = gather(pool, run, run.blocks(block), slots=slots,
                                      dtype=float_precision, progress=progress)
         else:
             values = (np.empty((timeline.n_records, len(record) * n_sets), dtype=float_precision)
                       if in_memory else None)
-            computed, final = run.in_memory(values, block, progress, float_precision)
+            computed, final, diverged = run.in_memory(values, block, progress, float_precision)
             results = (results_frame(values, timeline.index, dict(outputs), labels)
                        if in_memory else None)
     finally:
@@ -240,8 +241,21 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     log = logger.info if verbose else logger.debug
     log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", n_sets,
         timeline.n_steps, solver, threads, block, time.perf_counter() - started)
+    diverged_labels = results_map.index[diverged]
+    if len(diverged_labels):
+        shown = ", ".join(map(str, diverged_labels[:10])) + (", ..." if len(diverged_labels) > 10
+                                                               else "")
+        warnings.warn(f"csweep: {len(diverged_labels)} of {n_sets} parameter sets diverged (their "
+                      f"state became NaN or infinite; their values are not to be trusted): "
+                      f"{shown}. SweepResult.diverged lists them all; the other sets are "
+                      "unaffected. A smaller step_size, or parameters in the model's range, may "
+                      "help.", DivergenceWarning, stacklevel=2)
     return SweepResult(results, results_map, features=feature_table, final_state=final_state,
-                       store=None if store is None else os.fspath(store))
+                       store=None if store is None else os.fspath(store), diverged=diverged_labels)
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Some parameter sets' state became NaN or infinite (see ``SweepResult.diverged``)."""
 
 
 class _Run:
@@ -262,19 +276,26 @@ class _Run:
 
     def block(self, start: int, stop: int, out: np.ndarray, final: np.ndarray | None):
         """Integrate sets start..stop-1 into ``out`` (n_records, n_outputs, stop-start) and
-        ``final`` (n_state, stop-start); return the block's features."""
+        ``final`` (n_state, stop-start); return the block's features and which of its sets
+        diverged (their state or records became NaN or infinite)."""
         t = self.timeline
         threads = fork_safe_threads(self.threads)
         channels = block_channels(self.channels, start, stop, t.n_steps, threads,
                                   self.streams, self.shared_noise)
+        state = final if final is not None else np.empty((len(self.prepared.state_names),
+                                                          stop - start))
         self.prepared.run(
             start, stop, channels, self.record, out, every=t.every, first=t.first,
             n_steps=t.n_steps, solver=self.solver, dt=self.dt, n_threads=threads,
             compute_precision=self.compute_precision,
-            y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=final)
-        if not self.features:
-            return {}
-        return compute(self.features, out, self.output_names, t.index)
+            y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=state)
+        # a non-finite value never returns to finite, so the last state tells; the records are
+        # checked too, for float32 records that overflow while the float64 state does not
+        with np.errstate(all="ignore"):
+            diverged = ~(np.isfinite(state).all(axis=0)
+                         & np.isfinite(out.sum(axis=(0, 1), dtype=np.float64)))
+        features = compute(self.features, out, self.output_names, t.index) if self.features else {}
+        return features, diverged
 
     def subset(self, start: int, stop: int, leave_out=()) -> _Run:
         """Sets start..stop-1 as a run of their own, holding copies of only their values: what
@@ -312,19 +333,20 @@ class _Run:
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
         final = self.final_buffer(self.n_sets)
         computed = {name: np.empty(self.n_sets) for name in self.features}
+        diverged = np.zeros(self.n_sets, dtype=bool)
         reporter = make_progress(progress, self.n_sets)
         try:
             for start, stop in self.blocks(block):
                 out = (full[:, :, start:stop] if full is not None
                        else np.empty((t.n_records, n_out, stop - start), dtype=dtype))
-                found = self.block(start, stop, out,
-                                   None if final is None else final[:, start:stop])
+                found, diverged[start:stop] = self.block(
+                    start, stop, out, None if final is None else final[:, start:stop])
                 for name, column in found.items():
                     computed[name][start:stop] = column
                 reporter.update(stop)
         finally:
             reporter.close()
-        return computed, final
+        return computed, final, diverged
 
 
 def _template_name(template) -> str:

@@ -17,7 +17,7 @@ from .store import SweepStore, variable_name
 
 logger = logging.getLogger("csweep")
 
-RESERVED = ("time", "run", "state", "final_state")
+RESERVED = ("time", "run", "state", "final_state", "diverged")
 
 
 def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels, grid, describe,
@@ -75,7 +75,7 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
         reporter.close()
     computed = store.read_features(run.features)
     final = store.read_final_state() if run.want_final else None
-    return computed, final
+    return computed, final, store.read_diverged()
 
 
 def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets) -> None:
@@ -84,10 +84,10 @@ def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_s
         start, stop = bounds[index]
         out = np.empty((t.n_records, len(run.record), stop - start), dtype=dtype)
         final = run.final_buffer(stop - start)
-        found = run.block(start, stop, out, final)
+        found, diverged = run.block(start, stop, out, final)
         series = {name: out[:, o, :] for o, name in enumerate(output_names)}
         with _deferred_interrupt():
-            store.write_block(index, start, stop, series, found, final)
+            store.write_block(index, start, stop, series, found, final, diverged)
         done_sets += stop - start
         reporter.update(done_sets)
         logger.debug("csweep: block %d (sets %d-%d) written", index, start, stop - 1)

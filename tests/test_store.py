@@ -40,7 +40,7 @@ def test_store_is_a_labelled_dataset_equal_to_the_in_memory_sweep(tmp_path):
     assert stored[0] is None and stored.store == os.fspath(path)
     ds = xr.open_zarr(path)
     assert dict(ds.sizes) == {"run": 70, "time": 800, "state": 8}
-    assert set(ds.data_vars) == {"V_e", "V_i", "freq", "ptp", "final_state"}
+    assert set(ds.data_vars) == {"V_e", "V_i", "freq", "ptp", "final_state", "diverged"}
     assert ds["V_e"].dims == ("run", "time") and ds["freq"].dims == ("run",)
     assert {"run", "time", "c", "state"} <= set(ds.coords)
     assert list(ds["run"].values) == list(memory.results_map.index)
@@ -66,7 +66,7 @@ def test_store_is_a_labelled_dataset_equal_to_the_in_memory_sweep(tmp_path):
 def test_features_only_store(tmp_path):
     result = call(store=tmp_path / "f.zarr", keep_timeseries=False)
     ds = xr.open_zarr(tmp_path / "f.zarr")
-    assert set(ds.data_vars) == {"freq", "ptp"} and "time" in ds.coords
+    assert set(ds.data_vars) == {"freq", "ptp", "diverged"} and "time" in ds.coords
     np.testing.assert_array_equal(ds["ptp"].values, result.features["ptp"].to_numpy())
 
 
