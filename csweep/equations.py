@@ -26,6 +26,8 @@ _ALGEBRAIC = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
 _BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
            ast.Pow: np.power}
 MAX_EQUATION_LENGTH = 10_000
+#: deepest expression tree read (evaluation recurses once per level)
+MAX_EXPRESSION_DEPTH = 100
 
 
 class EquationError(ValueError):
@@ -82,9 +84,24 @@ def parse_expression(rhs_text: str, context: str | None = None) -> ast.expr:
         tree = ast.parse(rhs_text.strip().replace("^", "**"), mode="eval").body
     except SyntaxError as exc:
         raise EquationError(f"cannot parse {rhs_text.strip()!r}{where}: {exc.msg}") from None
+    except (RecursionError, MemoryError):   # Python's parser recurses per nesting level
+        raise EquationError(f"expression nested too deeply to read{where}") from None
+    if _depth(tree) > MAX_EXPRESSION_DEPTH:
+        raise EquationError(f"expression nested more than {MAX_EXPRESSION_DEPTH} levels "
+                            f"deep{where}")
     for node in ast.walk(tree):
         _check_node(node, where)
     return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """The depth of a tree, found without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _check_node(node: ast.AST, where: str) -> None:

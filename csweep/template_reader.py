@@ -35,6 +35,10 @@ BUILTIN_KINDS = ("OperatorTemplate", "NodeTemplate", "CircuitTemplate", "EdgeTem
 PYRATES_PREFIX = ("model_templates", "neural_mass_models")
 MAX_FILE_BYTES = 2_000_000
 MAX_INHERITANCE_DEPTH = 50
+#: deepest nesting of YAML collections read (PyRates' templates nest 5 levels)
+MAX_YAML_DEPTH = 32
+#: most YAML values a file may expand to once its aliases are followed ("billion laughs")
+MAX_YAML_NODES = 200_000
 _NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 _VARIABLE = re.compile(r"^\s*(input|output|variable|state_var)\s*(?:\(\s*(.*?)\s*\))?\s*$")
 
@@ -201,11 +205,18 @@ def _read_file_cached(path: str) -> dict:
         if stat.st_size > MAX_FILE_BYTES:
             raise TemplateError(f"{path}: {stat.st_size} bytes; template files of at most "
                                 f"{MAX_FILE_BYTES} bytes are read")
-        with open(path, encoding="utf-8") as handle:
-            try:
-                content = yaml.safe_load(handle)
-            except yaml.YAMLError as exc:
-                raise TemplateError(f"{path}: not valid YAML: {exc}") from None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(MAX_FILE_BYTES + 1)   # bounded: a file may grow, or lie
+        except UnicodeDecodeError as exc:
+            raise TemplateError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
+        if len(text) > MAX_FILE_BYTES:
+            raise TemplateError(f"{path}: longer than {MAX_FILE_BYTES} characters; template files "
+                                f"of at most {MAX_FILE_BYTES} bytes are read")
+        try:
+            content = _safe_yaml(text, path)
+        except yaml.YAMLError as exc:
+            raise TemplateError(f"{path}: not valid YAML: {exc}") from None
         if content is None:
             content = {}
         if not isinstance(content, dict):
@@ -213,6 +224,62 @@ def _read_file_cached(path: str) -> dict:
                                 f"received {type(content).__name__}")
         _FILE_CACHE[key] = content
     return _FILE_CACHE[key]
+
+
+def _safe_yaml(text: str, path) -> object:
+    """``yaml.safe_load`` (plain data only: no tag constructs a Python object), after checking,
+    without recursion, that the document nests at most ``MAX_YAML_DEPTH`` deep, and, once built
+    as a graph, that following its aliases gives at most ``MAX_YAML_NODES`` values."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise TemplateError(f"{path}: YAML nested more than {MAX_YAML_DEPTH} levels deep; "
+                                    "templates are a few levels deep")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _check_expansion(root, path)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root, path) -> None:
+    """Refuse a YAML graph that aliases expand to more than MAX_YAML_NODES values, or a cycle."""
+    size: dict[int, int] = {}
+    stack = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            if size[key] > MAX_YAML_NODES:
+                raise TemplateError(f"{path}: its aliases expand to more than {MAX_YAML_NODES} "
+                                    "values; refused (an alias bomb?)")
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise TemplateError(f"{path}: a YAML alias refers to a value that contains it")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,10 +348,10 @@ class _Builder:
         """A template named inside a file: bare (same file) or dotted (another file)."""
         if not isinstance(reference, str):
             raise TemplateError(f"{where}: expected a template name; received {reference!r}")
-        if "." not in reference:
-            _check_name_parts([reference], reference)
-            return path, reference
         try:
+            if "." not in reference:
+                _check_name_parts([reference], reference)
+                return path, reference
             return _locate_near(path, reference)
         except TemplateError as exc:
             raise TemplateError(f"{where}: {exc}") from None
