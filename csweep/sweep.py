@@ -30,6 +30,8 @@ logger = logging.getLogger("csweep")
 
 SOLVERS = tuple(_integrate.SOLVERS)
 PRECISIONS = ("float32", "float64")
+#: most kernel threads accepted (results are the same for any number)
+MAX_THREADS = 1024
 #: PyRates keywords accepted for drop-in compatibility; they do not change csweep's results.
 COMPATIBILITY_KEYWORDS = ("backend", "vectorize", "verbose", "clear")
 
@@ -361,6 +363,9 @@ def resolve_n_threads(n_threads) -> int:
         return max(1, _integrate.max_threads() if _integrate.openmp_enabled() else os.cpu_count() or 1)
     if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
         raise ValueError(f"n_threads must be None, -1 or a positive integer; received {n_threads!r}")
+    if n_threads > MAX_THREADS:   # GNU OpenMP aborts or crashes when it cannot make the threads
+        raise ValueError(f"n_threads must be at most {MAX_THREADS}; received {n_threads} (this "
+                         f"machine has {os.cpu_count()} cores)")
     return int(n_threads)
 
 

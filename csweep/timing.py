@@ -64,6 +64,9 @@ def make_time_grid(simulation_time, step_size, sampling_step_size=None, cutoff=0
         raise ValueError(f"cutoff must be in [0, simulation_time) = [0, {simulation_time}); "
                          f"received {cutoff}")
     n_samples = round(simulation_time / sampling_step_size)
+    if n_samples < 1:
+        raise ValueError(f"sampling_step_size ({sampling_step_size}) is longer than "
+                         f"simulation_time ({simulation_time}): no sample would be recorded")
     times = np.linspace(0.0, simulation_time, n_samples, endpoint=False)
     kept = np.flatnonzero(times >= cutoff)
     if len(kept) == 0:
