@@ -49,16 +49,10 @@ def plot_tutorial(results: pd.DataFrame, results_map: pd.DataFrame, path: Path) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    labels = list(results_map.index)
-    fig, axes = plt.subplots(len(labels), 1, figsize=(8, 1.6 * len(labels)), sharex=True)
-    for ax, label in zip(np.atleast_1d(axes), labels, strict=True):
-        v = results["V_pce"][label].iloc[:, 0] - results["V_pci"][label].iloc[:, 0]
-        ax.plot(results.index, 1e3 * v.to_numpy(), lw=0.7)
-        ax.set_ylabel("mV")
-        ax.set_title(f"C = {results_map.loc[label, 'C']:g}", fontsize=9, loc="left")
-    np.atleast_1d(axes)[-1].set_xlabel("time (s)")
-    fig.suptitle("Jansen-Rit column, V_e - V_i (csweep)")
-    fig.tight_layout()
+    from .plot import timeseries  # noqa: PLC0415
+
+    fig, _ = timeseries(results, results_map, "V_pce - V_pci", sort_by="C",
+                        title="Jansen-Rit column, V_e - V_i (csweep)")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
