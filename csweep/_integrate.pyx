@@ -862,3 +862,242 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] keys, Py_ssize_t first_st
                 u1 = 1.0 - _unit(keys[c], 2 * <uint64_t>step)       # (0, 1]: log(u1) is finite
                 u2 = _unit(keys[c], 2 * <uint64_t>step + 1)
                 out[k, c] = a + b * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2)
+
+
+# ------------------------------------------------------------------------------------------------
+# solver="scipy": an adaptive Dormand-Prince 5(4) integrator per parameter set (JRC2)
+# ------------------------------------------------------------------------------------------------
+
+from libc.math cimport INFINITY, NAN, fabs, isfinite, nextafter, pow, sqrt
+
+cdef enum:
+    RK45_OK = 0
+    RK45_STEP_UNDERFLOW = 1     # the step needed fell below 10 ulp of the time
+    RK45_NOT_FINITE = 2         # the state or its error estimate became NaN or infinite
+
+RK45_STATUS = {RK45_OK: "ok", RK45_STEP_UNDERFLOW: "step size underflow",
+               RK45_NOT_FINITE: "the state became NaN or infinite"}
+
+# Step-size control as scipy.integrate.RK45's (Hairer, Norsett & Wanner): the new step is the
+# old times 0.9 * error^(-1/5) (the safety factor), kept within [0.2, 10].
+
+
+cdef inline double _interpolated(const double[:, :] series, Py_ssize_t column, double t,
+                                 double spacing) noexcept nogil:
+    # row k of series at time k * spacing, linear in between, held beyond the last row
+    cdef Py_ssize_t rows = series.shape[0], k
+    cdef double x
+    if rows == 1:
+        return series[0, column]
+    x = t / spacing
+    if x <= 0:
+        return series[0, column]
+    k = <Py_ssize_t>x
+    if k >= rows - 1:
+        return series[rows - 1, column]
+    return series[k, column] + (x - k) * (series[k + 1, column] - series[k, column])
+
+
+cdef inline void _rk45_rhs(double* b, double t, const double* y, double* dy,
+                           const double[:, :] u, const double[:, :] m_in, Py_ssize_t cu,
+                           Py_ssize_t cm, double spacing) noexcept nogil:
+    # dy = f(t, y) for the set whose coefficients fill lane 0 of b
+    cdef int s
+    for s in range(N_STATES):
+        b[B_Y + s * TILE] = y[s]
+    b[B_U] = _interpolated(u, cu, t, spacing)
+    b[B_M] = _interpolated(m_in, cm, t, spacing)
+    _jrc2_lane(b, 0, dy)
+
+
+cdef inline double _scaled_rms(const double* e, const double* y0, const double* y1, double rtol,
+                               double atol) noexcept nogil:
+    # sqrt(mean((e / (atol + rtol * max(|y0|, |y1|)))^2)), the error norm of scipy's RK45
+    cdef double total = 0, scale, a, c
+    cdef int s
+    for s in range(N_STATES):
+        a = fabs(y0[s])
+        c = fabs(y1[s])
+        scale = atol + rtol * (a if a > c else c)
+        total += (e[s] / scale) * (e[s] / scale)
+    return sqrt(total / N_STATES)
+
+
+cdef double _rk45_first_step(double* b, const double* y, const double* f0, double rtol,
+                             double atol, double max_step, const double[:, :] u,
+                             const double[:, :] m_in, Py_ssize_t cu, Py_ssize_t cm,
+                             double spacing) noexcept nogil:
+    # scipy's select_initial_step (Hairer, Norsett & Wanner, II.4) for a 5(4) pair
+    cdef double y1[N_STATES]
+    cdef double f1[N_STATES]
+    cdef double df[N_STATES]
+    cdef double d0, d1, d2, h0, h1, dmax
+    cdef int s
+    d0 = _scaled_rms(y, y, y, rtol, atol)
+    d1 = _scaled_rms(f0, y, y, rtol, atol)
+    h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+    if h0 > max_step:
+        h0 = max_step
+    for s in range(N_STATES):
+        y1[s] = y[s] + h0 * f0[s]
+    _rk45_rhs(b, h0, y1, f1, u, m_in, cu, cm, spacing)
+    for s in range(N_STATES):
+        df[s] = f1[s] - f0[s]
+    d2 = _scaled_rms(df, y, y, rtol, atol) / h0
+    dmax = d1 if d1 > d2 else d2
+    if dmax <= 1e-15:
+        h1 = h0 * 1e-3 if h0 * 1e-3 > 1e-6 else 1e-6
+    else:
+        h1 = pow(0.01 / dmax, 0.2)
+    h0 = 100 * h0
+    if h1 < h0:
+        h0 = h1
+    return h0 if h0 < max_step else max_step
+
+
+cdef void _jrc2_rk45_set(const double[:, :] params, const double[:, :] u,
+                         const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
+                         const double[:, :] y_init, double[:, :] y_final,
+                         const double[::1] times, double t_end, double spacing, double rtol,
+                         double atol, double max_step, long long[:, ::1] stats,
+                         Py_ssize_t i) noexcept nogil:
+    # Integrates set i with Dormand-Prince 5(4), steps clipped to land on each record time;
+    # on failure the remaining records and the final state are NaN.
+    cdef double b[B_SIZE]
+    cdef double y[N_STATES]
+    cdef double w[N_STATES]
+    cdef double err[N_STATES]
+    cdef double k1[N_STATES]
+    cdef double k2[N_STATES]
+    cdef double k3[N_STATES]
+    cdef double k4[N_STATES]
+    cdef double k5[N_STATES]
+    cdef double k6[N_STATES]
+    cdef double k7[N_STATES]
+    cdef double t = 0, h, step, target, norm, factor, min_step
+    cdef long long accepted = 0, rejected = 0
+    cdef int status = RK45_OK, s, o, var
+    cdef bint clipped, rejected_last = False
+    cdef bint want_final = y_final.shape[0] > 0
+    cdef Py_ssize_t j = 0, n_records = times.shape[0]
+    cdef Py_ssize_t cu = i if u.shape[1] > 1 else 0
+    cdef Py_ssize_t cm = i if m_in.shape[1] > 1 else 0
+    for s in range(B_SIZE):
+        b[s] = 0
+    _jrc2_coefficients(params, i, 1, &b[B_K])
+    for s in range(N_STATES):
+        y[s] = y_init[s, i] if y_init.shape[0] > 0 else 0.0
+    _rk45_rhs(b, t, y, k1, u, m_in, cu, cm, spacing)
+    h = _rk45_first_step(b, y, k1, rtol, atol, max_step, u, m_in, cu, cm, spacing)
+    while True:
+        while j < n_records and times[j] <= t:          # record every sample reached
+            for s in range(N_STATES):
+                b[B_Y + s * TILE] = y[s]
+            for o in range(record.shape[0]):
+                var = record[o]
+                out[j, o, i] = <floating>(y[var] if var < N_STATES else _rate(b, 0))
+            j += 1
+        if j == n_records and (not want_final or t >= t_end):
+            break
+        target = times[j] if j < n_records else t_end
+        step = h if h < max_step else max_step
+        # a step that would end within 10 ulp of the target ends on it (else rounding could
+        # leave a step too small to take)
+        clipped = t + step >= target - 10 * (nextafter(target, INFINITY) - target)
+        if clipped:
+            step = target - t
+        min_step = 10 * (nextafter(t, INFINITY) - t)
+        if step < min_step:
+            status = RK45_STEP_UNDERFLOW
+            break
+        # the Dormand-Prince tableau; each coefficient is a constant the compiler folds, so a
+        # stage multiplies (scipy's RK45 also multiplies by the rounded coefficients)
+        for s in range(N_STATES):
+            w[s] = y[s] + step * ((1.0 / 5) * k1[s])
+        _rk45_rhs(b, t + step * (1.0 / 5), w, k2, u, m_in, cu, cm, spacing)
+        for s in range(N_STATES):
+            w[s] = y[s] + step * ((3.0 / 40) * k1[s] + (9.0 / 40) * k2[s])
+        _rk45_rhs(b, t + step * (3.0 / 10), w, k3, u, m_in, cu, cm, spacing)
+        for s in range(N_STATES):
+            w[s] = y[s] + step * ((44.0 / 45) * k1[s] - (56.0 / 15) * k2[s] + (32.0 / 9) * k3[s])
+        _rk45_rhs(b, t + step * (4.0 / 5), w, k4, u, m_in, cu, cm, spacing)
+        for s in range(N_STATES):
+            w[s] = y[s] + step * ((19372.0 / 6561) * k1[s] - (25360.0 / 2187) * k2[s]
+                                  + (64448.0 / 6561) * k3[s] - (212.0 / 729) * k4[s])
+        _rk45_rhs(b, t + step * (8.0 / 9), w, k5, u, m_in, cu, cm, spacing)
+        for s in range(N_STATES):
+            w[s] = y[s] + step * ((9017.0 / 3168) * k1[s] - (355.0 / 33) * k2[s]
+                                  + (46732.0 / 5247) * k3[s] + (49.0 / 176) * k4[s]
+                                  - (5103.0 / 18656) * k5[s])
+        _rk45_rhs(b, t + step, w, k6, u, m_in, cu, cm, spacing)
+        for s in range(N_STATES):          # the fifth-order solution
+            w[s] = y[s] + step * ((35.0 / 384) * k1[s] + (500.0 / 1113) * k3[s]
+                                  + (125.0 / 192) * k4[s] - (2187.0 / 6784) * k5[s]
+                                  + (11.0 / 84) * k6[s])
+        _rk45_rhs(b, t + step, w, k7, u, m_in, cu, cm, spacing)
+        for s in range(N_STATES):          # minus the embedded fourth-order one
+            err[s] = step * ((-71.0 / 57600) * k1[s] + (71.0 / 16695) * k3[s]
+                             - (71.0 / 1920) * k4[s] + (17253.0 / 339200) * k5[s]
+                             - (22.0 / 525) * k6[s] + (1.0 / 40) * k7[s])
+        norm = _scaled_rms(err, y, w, rtol, atol)
+        if not isfinite(norm):
+            status = RK45_NOT_FINITE
+            break
+        if norm < 1:
+            factor = 10.0 if norm == 0 else 0.9 * pow(norm, -0.2)
+            if factor > 10.0:
+                factor = 10.0
+            if rejected_last and factor > 1:
+                factor = 1
+            # a step shortened to land on a record time does not shorten the next one
+            h = step * factor if not clipped or step * factor > h else h
+            t = target if clipped else t + step
+            for s in range(N_STATES):
+                y[s] = w[s]
+                k1[s] = k7[s]
+            accepted += 1
+            rejected_last = False
+        else:
+            factor = 0.9 * pow(norm, -0.2)
+            h = step * (factor if factor > 0.2 else 0.2)
+            rejected += 1
+            rejected_last = True
+    if status != RK45_OK:
+        while j < n_records:
+            for o in range(record.shape[0]):
+                out[j, o, i] = <floating>NAN
+            j += 1
+        for s in range(N_STATES):
+            y[s] = NAN
+    if want_final:
+        for s in range(N_STATES):
+            y_final[s, i] = y[s]
+    stats[i, 0] = accepted
+    stats[i, 1] = rejected
+    stats[i, 2] = status
+
+
+def integrate_jrc2_rk45(const double[:, :] params, const double[:, :] u,
+                        const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
+                        const double[:, :] y_init, double[:, :] y_final,
+                        const double[::1] times, double t_end, double spacing, double rtol,
+                        double atol, double max_step, long long[:, ::1] stats, int n_threads):
+    """Integrate every JRC2 parameter set with its own adaptive Dormand-Prince 5(4) steps.
+
+    params, record, out, y_init, y_final  as for integrate_jrc2
+    u, m_in  IN  (1 or n_rows, 1 or n_sets): row k is the input at time k * spacing, linearly
+                 interpolated in between (PyRates' rule for solver="scipy")
+    times    IN  (n_records,) increasing record times (s); out[j] is the state at times[j]
+    t_end    end of the run (s), reached when y_final has rows
+    rtol, atol   tolerances of the error control (scipy.integrate.RK45's norm)
+    max_step     largest step (s)
+    stats    OUT (n_sets, 3): accepted steps, rejected steps, status (RK45_STATUS)
+    """
+    # chunks of up to 16 sets: neighbouring sets share cache lines of ``out``, which one thread
+    # then writes (steps vary per set, hence dynamic)
+    cdef Py_ssize_t i
+    cdef Py_ssize_t chunk = max(1, min(16, params.shape[1] // max(1, n_threads)))
+    for i in prange(params.shape[1], nogil=True, schedule="dynamic", chunksize=chunk,
+                    num_threads=n_threads):
+        _jrc2_rk45_set(params, u, m_in, record, out, y_init, y_final, times, t_end, spacing, rtol,
+                       atol, max_step, stats, i)

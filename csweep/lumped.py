@@ -82,6 +82,7 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
         prepare=lambda params, dt: _PreparedColumn(params, tuple(f"{prefix}/{s}" for s in STATES)),
         nodes=(node_path,),
         compute_precisions=("float64", "float32"),
+        adaptive=True,
         limits={f"{prefix}/{name}": limit for name, limit in LIMITS.items()},
     )
 
@@ -146,7 +147,15 @@ class _PreparedColumn(PreparedSweep):
         return _PreparedColumn(self.params[:, start:stop].copy(), self.state_names)
 
     def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
-            n_threads, compute_precision="float64", y_init=None, y_final=None):
+            n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
+            stats=None):
+        if solver == "scipy":
+            kernel.integrate_jrc2_rk45(
+                self.params[:, start:stop], channels[0], channels[1], record, out,
+                NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
+                adaptive.times, adaptive.t_end, adaptive.spacing, adaptive.rtol, adaptive.atol,
+                adaptive.max_step, stats, n_threads)
+            return
         single = compute_precision == "float32"
         (single_kernel if single else kernel).integrate_jrc2(
             self.params[:, start:stop], channels[0], channels[1], record, out,

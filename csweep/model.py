@@ -39,6 +39,7 @@ class CompiledModel:
     limits: dict[str, tuple[bool, str]] = field(default_factory=dict)
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
     compute_precisions: tuple[str, ...] = ("float64",)
+    adaptive: bool = False      # the kernel has solver="scipy" (csweep.adaptive)
 
     def node_paths(self) -> list[str]:
         """The node paths (``jrc``, ``jrc1/pc``) whose variables a ``param_map`` may set."""
@@ -53,14 +54,17 @@ class PreparedSweep:
     histories. :meth:`run` integrates sets ``start .. stop-1`` with the block's input channels
     (each ``(1 or n_steps, 1 or stop-start)``), writes their records into ``out``
     ``(n_records, n_outputs, stop-start)`` (any strides), and, when ``y_final`` is given, their
-    state after ``n_steps`` steps into it ``(n_state, stop-start)``.
+    state after ``n_steps`` steps into it ``(n_state, stop-start)``. With ``solver="scipy"``,
+    ``adaptive`` (a :class:`csweep.adaptive.AdaptivePlan`) replaces the fixed-step arguments and
+    ``stats`` ``(stop-start, 3)`` receives each set's step counts and status.
     """
 
     state_names: tuple[str, ...]
     n_sets: int
 
     def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
-            n_threads, compute_precision="float64", y_init=None, y_final=None):
+            n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
+            stats=None):
         raise NotImplementedError
 
     def subset(self, start: int, stop: int) -> PreparedSweep:

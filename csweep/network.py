@@ -410,7 +410,10 @@ class _PreparedNetwork(PreparedSweep):
         return _PreparedNetwork(self._sets(start, stop), self.state_names)
 
     def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
-            n_threads, compute_precision="float64", y_init=None, y_final=None):
+            n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
+            stats=None):
+        if solver not in _integrate.SOLVERS:    # grid_search refuses solver="scipy" before this
+            raise ValueError(f"the network kernel has no solver {solver!r}")
         a = self._sets(start, stop)
         n_sets = stop - start
         in_const = np.empty((len(channels), n_sets))

@@ -18,16 +18,19 @@ class SweepResult(tuple):
       ``initial_state=`` to continue the runs), or None;
     - ``store``: the path of the Zarr store written, or None;
     - ``diverged``: the labels (``results_map``'s index) of the sets whose state became NaN or
-      infinite, whose values are not to be trusted from then on; empty when none did.
+      infinite, whose values are not to be trusted from then on; empty when none did;
+    - ``solver_stats``: with ``solver="scipy"``, a DataFrame of each set's accepted and rejected
+      steps and status ("ok", or why its integration stopped); else None.
     """
 
     def __new__(cls, results, results_map, *, features=None, final_state=None, store=None,
-                diverged=None):
+                diverged=None, solver_stats=None):
         self = super().__new__(cls, (results, results_map))
         self.features = features
         self.final_state = final_state
         self.store = store
         self.diverged = pd.Index([], dtype=object) if diverged is None else diverged
+        self.solver_stats = solver_stats
         return self
 
     @property
@@ -40,7 +43,8 @@ class SweepResult(tuple):
 
     def __getnewargs_ex__(self):
         return (self[0], self[1]), {"features": self.features, "final_state": self.final_state,
-                                    "store": self.store, "diverged": self.diverged}
+                                    "store": self.store, "diverged": self.diverged,
+                                    "solver_stats": self.solver_stats}
 
     def __repr__(self) -> str:
         extras = [name for name in ("features", "final_state", "store")

@@ -13,6 +13,8 @@ import numpy as np
 
 from . import _integrate
 from ._kernel import fork_safe_threads
+from .adaptive import check_tolerances, new_stats, stats_frame
+from .adaptive import plan as plan_adaptive
 from .blocks import check_fits, plan_block_size
 from .cluster import gather, make_pool
 from .features import check_features, compute, feature_frame
@@ -28,7 +30,7 @@ from .timing import make_time_grid
 
 logger = logging.getLogger("csweep")
 
-SOLVERS = tuple(_integrate.SOLVERS)
+SOLVERS = (*_integrate.SOLVERS, "scipy")
 PRECISIONS = ("float32", "float64")
 #: most kernel threads accepted (results are the same for any number)
 MAX_THREADS = 1024
@@ -42,7 +44,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                 verbose=False, clear=True, n_threads=None, compute_precision="float64",
                 features=None, keep_timeseries=True, store=None, resume=False, block_size=None,
                 progress=None, initial_state=None, return_final_state=False, client=None,
-                executor=None):
+                executor=None, method="RK45", rtol=None, atol=None):
     """Integrate a circuit once per parameter set and return PyRates-shaped frames.
 
     Parameters (PyRates' names and meanings)
@@ -70,9 +72,17 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         Run every combination of the grid's values.
     cutoff : float
         Drop samples before this time (s).
-    solver : {"euler", "heun", "rk4"}
+    solver : {"euler", "heun", "rk4", "scipy"}
         Fixed-step method. ``"heun"`` is Heun's method (explicit trapezoid, second order); PyRates
         1.2.3's ``"heun"`` is a different, first-order scheme (see the migration notes).
+        ``"scipy"`` (the lumped JRC2 template): each set takes its own adaptive steps, csweep's
+        compiled Dormand-Prince 5(4) with solve_ivp's error control; input rows are placed on
+        ``linspace(0, simulation_time, rows)`` and interpolated linearly, as in PyRates.
+        ``SweepResult.solver_stats`` gives each set's accepted and rejected steps and status.
+    method, rtol, atol
+        With ``solver="scipy"``: ``"RK45"`` (the one method), relative and absolute tolerance
+        (default 1e-3 and 1e-6, as solve_ivp's). The fixed-step solvers ignore them, as PyRates'
+        do.
     float_precision : {"float32", "float64"}
         dtype of the returned values. csweep computes in float64 unless ``compute_precision``
         says otherwise.
@@ -163,7 +173,11 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
             raise TypeError(f"{name} must be True or False; received {flag!r}")
     if resume and store is None:
         raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
+    tolerances = check_tolerances(solver, method, rtol, atol)
     threads = resolve_n_threads(n_threads)
+    if solver == "scipy" and (client is not None or executor is not None):
+        raise ValueError("solver='scipy' runs in this process only so far; drop client=/executor= "
+                         "or use a fixed-step solver ('rk4') on the cluster")
     if (client is not None or executor is not None) and keep_timeseries and store is None:
         raise ValueError("client=/executor= run blocks on other processes, which write time "
                          "series to a store rather than send them back: pass store=PATH, or "
@@ -175,6 +189,11 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         raise ValueError(f"compute_precision={compute_precision!r} is not available for the "
                          f"{model.name} template; its kernel computes in "
                          f"{' or '.join(model.compute_precisions)}")
+    if solver == "scipy" and not model.adaptive:
+        raise ValueError(f"solver='scipy' is available for the lumped Jansen-Rit column (JRC2) "
+                         f"so far; the {model.name} network runs with 'euler', 'heun' or 'rk4'")
+    if solver == "scipy" and compute_precision != "float64":
+        raise ValueError("solver='scipy' computes in float64; drop compute_precision='float32'")
     grid = make_grid(param_grid, permute_grid)
     labels = set_labels(grid, model.name, from_dataframe=not isinstance(param_grid, Mapping))
     n_sets = len(grid)
@@ -210,7 +229,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                    solver=solver, dt=float(step_size), threads=threads,
                    compute_precision=compute_precision, y_init=y_init,
                    want_final=return_final_state, output_names=output_names,
-                   features=checked_features, streams=set_streams(grid.index))
+                   features=checked_features, streams=set_streams(grid.index),
+                   adaptive=None if tolerances is None else plan_adaptive(
+                       timeline, float(step_size), channels, tolerances))
         results = None
         if store is not None:
             from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
@@ -223,7 +244,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                     simulation_time=simulation_time, sampling_step_size=sampling_step_size,
                     cutoff=cutoff, solver=solver, float_precision=float_precision,
                     compute_precision=compute_precision, initial_state=y_init,
-                    return_final_state=return_final_state, permute_grid=permute_grid),
+                    return_final_state=return_final_state, permute_grid=permute_grid,
+                    tolerances=None if tolerances is None else vars(tolerances)),
                 dtype=float_precision, pool=pool, slots=slots)
         elif pool is not None:
             computed, final, diverged = gather(pool, run, run.blocks(block), slots=slots,
@@ -243,17 +265,27 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     log = logger.info if verbose else logger.debug
     log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", n_sets,
         timeline.n_steps, solver, threads, block, time.perf_counter() - started)
+    solver_stats = None if run.stats is None else stats_frame(run.stats, labels)
+    failed = (solver_stats[solver_stats["status"] != "ok"] if solver_stats is not None
+              else results_map.iloc[:0])
+    if len(failed):
+        warnings.warn(f"csweep: solver='scipy' stopped early for {len(failed)} of {n_sets} "
+                      "parameter sets (" + ", ".join(
+                          f"{label}: {status}" for label, status in failed["status"][:10].items())
+                      + "); their remaining values are NaN. SweepResult.solver_stats has every "
+                      "set's steps and status", DivergenceWarning, stacklevel=2)
     diverged_labels = results_map.index[diverged]
-    if len(diverged_labels):
-        shown = ", ".join(map(str, diverged_labels[:10])) + (", ..." if len(diverged_labels) > 10
-                                                               else "")
-        warnings.warn(f"csweep: {len(diverged_labels)} of {n_sets} parameter sets diverged (their "
+    unexplained = diverged_labels.difference(failed.index, sort=False)   # not warned of above
+    if len(unexplained):
+        shown = ", ".join(map(str, unexplained[:10])) + (", ..." if len(unexplained) > 10 else "")
+        warnings.warn(f"csweep: {len(unexplained)} of {n_sets} parameter sets diverged (their "
                       f"state became NaN or infinite; their values are not to be trusted): "
                       f"{shown}. SweepResult.diverged lists them all; the other sets are "
                       "unaffected. A smaller step_size, or parameters in the model's range, may "
                       "help.", DivergenceWarning, stacklevel=2)
     return SweepResult(results, results_map, features=feature_table, final_state=final_state,
-                       store=None if store is None else os.fspath(store), diverged=diverged_labels)
+                       store=None if store is None else os.fspath(store), diverged=diverged_labels,
+                       solver_stats=solver_stats)
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -264,7 +296,8 @@ class _Run:
     """One sweep's integration, block by block, with features and final states per block."""
 
     def __init__(self, *, prepared, channels, record, timeline, solver, dt, threads,
-                 compute_precision, y_init, want_final, output_names, features, streams):
+                 compute_precision, y_init, want_final, output_names, features, streams,
+                 adaptive=None):
         self.prepared, self.channels, self.record = prepared, channels, record
         self.timeline, self.solver, self.dt, self.threads = timeline, solver, dt, threads
         self.compute_precision, self.y_init, self.want_final = compute_precision, y_init, want_final
@@ -272,6 +305,8 @@ class _Run:
         self.n_sets = prepared.n_sets
         self.streams = streams
         self.shared_noise = {}
+        self.adaptive = adaptive     # solver="scipy": csweep.adaptive.AdaptivePlan
+        self.stats = None if adaptive is None else new_stats(self.n_sets)
 
     def blocks(self, block: int) -> list[tuple[int, int]]:
         return [(a, min(a + block, self.n_sets)) for a in range(0, self.n_sets, block)]
@@ -290,7 +325,8 @@ class _Run:
             start, stop, channels, self.record, out, every=t.every, first=t.first,
             n_steps=t.n_steps, solver=self.solver, dt=self.dt, n_threads=threads,
             compute_precision=self.compute_precision,
-            y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=state)
+            y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=state,
+            adaptive=self.adaptive, stats=None if self.stats is None else self.stats[start:stop])
         # a non-finite value never returns to finite, so the last state tells; the records are
         # checked too, for float32 records that overflow while the float64 state does not
         with np.errstate(all="ignore"):

@@ -1,0 +1,98 @@
+"""``solver="scipy"``: PyRates' adaptive-solver call, run by csweep's compiled Dormand-Prince 5(4).
+
+PyRates hands ``solver="scipy"`` to ``scipy.integrate.solve_ivp`` over the whole vectorised
+network, so one step size serves every parameter set and Python runs on every step. csweep
+integrates each set with its own adaptive steps inside the compiled kernel: the embedded
+Runge-Kutta pair of Dormand and Prince (``method="RK45"``, solve_ivp's default) with solve_ivp's
+error norm and step-size control (safety 0.9, factors within [0.2, 10]), ``rtol`` and ``atol``
+(default 1e-3 and 1e-6, as solve_ivp's). Steps are shortened to land on each sample time, so the
+records are the integrator's own states, not interpolated ones.
+
+Inputs follow PyRates' rule for this solver: the rows of an input array are placed on
+``linspace(0, simulation_time, rows)`` and interpolated linearly between them; the largest step is
+that spacing (no limit when every input is constant).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import _integrate
+from .noise import Noise
+
+METHODS = ("RK45",)
+DEFAULT_RTOL = 1e-3
+DEFAULT_ATOL = 1e-6
+STATUS = dict(_integrate.RK45_STATUS)
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    rtol: float
+    atol: float
+
+
+def check_tolerances(solver: str, method, rtol, atol) -> Tolerances | None:
+    """The tolerances of an adaptive run (None for the fixed-step solvers, which ignore
+    ``method``, ``rtol`` and ``atol`` as PyRates' do)."""
+    if solver != "scipy":
+        return None
+    if method not in METHODS:
+        raise ValueError(f"method must be 'RK45' with solver='scipy': csweep runs its own "
+                         f"compiled RK45 (Dormand-Prince 5(4), solve_ivp's default), not SciPy; "
+                         f"received {method!r}. For a fixed step use solver='rk4'")
+    values = {}
+    for name, value, default in (("rtol", rtol, DEFAULT_RTOL), ("atol", atol, DEFAULT_ATOL)):
+        value = default if value is None else value
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a positive number; received {value!r} (per-variable "
+                            "tolerances are not supported)")
+        value = float(value)
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive, finite number; received {value}")
+        values[name] = value
+    if values["rtol"] < 100 * np.finfo(float).eps:
+        raise ValueError(f"rtol must be at least {100 * np.finfo(float).eps:.3g} (100 machine "
+                         f"epsilons, as solve_ivp requires); received {values['rtol']}")
+    return Tolerances(**values)
+
+
+@dataclass(frozen=True)
+class AdaptivePlan:
+    """The arguments of the adaptive kernel that do not depend on the block."""
+
+    times: np.ndarray       # record times (s)
+    t_end: float
+    spacing: float          # time between input rows
+    max_step: float
+    rtol: float
+    atol: float
+
+
+def plan(timeline, dt: float, channels: list, tolerances: Tolerances) -> AdaptivePlan:
+    t_end = timeline.n_steps * dt
+    rows = timeline.n_steps
+    varying = any(isinstance(c, Noise) or c.shape[0] > 1 for c in channels)
+    spacing = t_end / (rows - 1) if rows > 1 else t_end
+    times = (timeline.first + np.arange(timeline.n_records)) * timeline.every * dt
+    return AdaptivePlan(times=np.ascontiguousarray(times, dtype=np.float64), t_end=t_end,
+                        spacing=spacing, max_step=spacing if varying and rows > 1 else math.inf,
+                        rtol=tolerances.rtol, atol=tolerances.atol)
+
+
+def new_stats(n_sets: int) -> np.ndarray:
+    """Room for each set's accepted and rejected steps and status."""
+    return np.zeros((n_sets, 3), dtype=np.longlong)
+
+
+def stats_frame(stats: np.ndarray, labels) -> pd.DataFrame:
+    """Per set: accepted and rejected steps, and the integrator's status ("ok" or why it
+    stopped)."""
+    return pd.DataFrame({"accepted_steps": stats[:, 0].astype(np.int64),
+                         "rejected_steps": stats[:, 1].astype(np.int64),
+                         "status": [STATUS[int(s)] for s in stats[:, 2]]},
+                        index=pd.Index(labels))
