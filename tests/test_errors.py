@@ -60,7 +60,7 @@ def call(**changes):
     (dict(sampling_step_size=1.0), ValueError, "longer than simulation_time.*no sample"),
     (dict(cutoff=0.1), ValueError, r"cutoff must be in \[0, simulation_time\)"),
     (dict(cutoff=-0.01), ValueError, r"cutoff must be in \[0, simulation_time\)"),
-    (dict(solver="scipy45"), ValueError, "solver must be one of 'euler', 'heun', 'rk4'; received 'scipy45'"),
+    (dict(solver="scipy45"), ValueError, "solver must be one of 'euler', 'heun', 'rk4', 'scipy'; received 'scipy45'"),
     (dict(float_precision="float16"), ValueError, "float_precision must be 'float32' or 'float64'"),
     (dict(n_threads=0), ValueError, "n_threads must be None, -1 or a positive integer"),
     (dict(n_threads=100_000), ValueError, "n_threads must be at most 1024; received 100000"),
