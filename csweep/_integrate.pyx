@@ -807,7 +807,7 @@ def integrate_network(const int[::1] syn_node, const double[:, ::1] syn_coef,
                     num_threads=n_threads):
         if _network_set(&net, i, record, out, y_init, y_final, every, first, n_steps, solver,
                         dt) != 0:
-            failed = 1
+            failed += 1      # a reduction: every thread's failures reach the check below
     if failed:
         raise MemoryError("csweep: could not allocate a parameter set's work space")
 

@@ -40,13 +40,18 @@ def select_kernel(choice: str | None = None, precision: str = "float64"):
     if choice == "baseline":
         return baseline
     for name in PREFERENCE[precision] if choice == "auto" else (choice,):
+        # the CPU first: a build's module initialisation already runs its instruction set, so
+        # importing the AVX-512 build on a CPU without it dies of SIGILL
+        if not _CPU_HAS[name]():
+            if choice != "auto":
+                raise RuntimeError(f"CSWEEP_KERNEL={choice}, but this CPU has no {name.upper()}")
+            continue
         build = _build(name)
-        if build is not None and _CPU_HAS[name]():
+        if build is not None:
             return build
         if choice != "auto":
-            raise RuntimeError(f"CSWEEP_KERNEL={choice}, but " + (
-                f"this CPU has no {name.upper()}" if build is not None
-                else f"csweep was built without its {name} kernel"))
+            raise RuntimeError(f"CSWEEP_KERNEL={choice}, but csweep was built without its "
+                               f"{name} kernel")
     return baseline
 
 
