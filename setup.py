@@ -2,11 +2,19 @@
 
 Environment switches:
   CSWEEP_DEBUG=1      compile with bounds, wraparound and initialisation checks (slow; for tests)
+  CSWEEP_SANITIZE=address
+                      compile and link with AddressSanitizer (-fsanitize=address
+                      -fno-omit-frame-pointer -g); combine with CSWEEP_DEBUG=1 for -O0 and the
+                      checks above. The interpreter is not instrumented, so run with libasan
+                      preloaded: LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+                      ASAN_OPTIONS=detect_leaks=0 (.ci/memcheck asan does this)
   CSWEEP_NO_OPENMP=1  build without OpenMP (serial kernel); also chosen automatically when the
                       compiler cannot build an OpenMP program
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
                       kernel for AVX2 (csweep._integrate_avx2) and AVX-512
                       (csweep._integrate_avx512), and csweep uses the best one the CPU has
+Debug and sanitizer builds keep their generated C and objects in build/debug, build/asan or
+build/debug-asan, apart from the release build's (a stale file of one never ends up in another).
 """
 
 import os
@@ -22,6 +30,10 @@ from setuptools._distutils.errors import CompileError, LinkError
 from setuptools._distutils.sysconfig import customize_compiler
 
 DEBUG = os.environ.get("CSWEEP_DEBUG", "") not in ("", "0")
+SANITIZE = os.environ.get("CSWEEP_SANITIZE", "") not in ("", "0")
+if SANITIZE and os.environ["CSWEEP_SANITIZE"] != "address":
+    sys.exit(f"csweep: CSWEEP_SANITIZE must be 'address'; received {os.environ['CSWEEP_SANITIZE']!r}")
+VARIANT = "-".join(name for name, on in (("debug", DEBUG), ("asan", SANITIZE)) if on)
 
 
 def _compiles(compile_flags, link_flags, program):
@@ -76,7 +88,10 @@ else:
     compile_args = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
     if DEBUG:
         compile_args = ["-O0", "-g"]
-
+link_args = []
+if SANITIZE:
+    compile_args = compile_args + ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
+    link_args = ["-fsanitize=address"]
 
 
 SIMD_CHECKS = {
@@ -104,13 +119,13 @@ def simd_flags(name):
 
 extensions = [Extension("csweep._integrate", ["csweep/_integrate.pyx"],
                         extra_compile_args=compile_args + compile_openmp,
-                        extra_link_args=link_openmp)]
+                        extra_link_args=link_openmp + link_args)]
 for simd in SIMD_FLAGS:
     flags = simd_flags(simd)
     if flags is not None:
         extensions.append(Extension(f"csweep._integrate_{simd}", [f"csweep/_integrate_{simd}.pyx"],
                                     extra_compile_args=compile_args + compile_openmp + flags,
-                                    extra_link_args=link_openmp,
+                                    extra_link_args=link_openmp + link_args,
                                     depends=["csweep/_integrate.pyx"]))
 
 directives = {
@@ -121,4 +136,6 @@ directives = {
     "cdivision": not DEBUG,
 }
 
-setup(ext_modules=cythonize(extensions, compiler_directives=directives))
+setup(ext_modules=cythonize(extensions, compiler_directives=directives,
+                            build_dir=f"build/{VARIANT}" if VARIANT else None),
+      options={"build": {"build_base": f"build/{VARIANT}"}} if VARIANT else {})
