@@ -1,15 +1,19 @@
 """solver="scipy": csweep's compiled per-set RK45 against PyRates 1.2.3's solve_ivp, in one run.
 
-    python benchmarks/scipy_solver.py [--repeats 3]
+    python benchmarks/scipy_solver.py [--repeats 3] [--noise]
 
-The call: the tutorial's six C values, 2 s, constant input, default tolerances (rtol 1e-3,
-atol 1e-6), RK45. csweep's time is the median of ``--repeats`` calls; PyRates' (when ``pyrates``
-is importable) is measured once per repeat too, alternating. Also prints each engine's steps.
+The call: the tutorial's six C values, 2 s, default tolerances (rtol 1e-3, atol 1e-6), RK45,
+with the constant default input, or with ``--noise`` the tutorial's uniform 120-320 Hz input (one
+row per 0.1 ms step, which also bounds the step). csweep's time is the median of ``--repeats``
+calls; PyRates' (when ``pyrates`` is importable) is measured once per repeat too, alternating.
+Also prints csweep's steps per set.
 """
 
 import argparse
 import statistics
 import time
+
+import numpy as np
 
 import csweep
 
@@ -30,18 +34,22 @@ def timed(func):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--noise", action="store_true", help="drive the column with noise")
     args = parser.parse_args()
+    call = dict(CALL)
+    if args.noise:
+        call["inputs"] = {"jrc/jrc_op/u": np.random.default_rng(0).uniform(120, 320, (20000, 1))}
     try:
         import pyrates
     except ImportError:
         pyrates = None
     ours, theirs = [], []
-    csweep.grid_search(**CALL)                       # warm: template parsing, imports
+    csweep.grid_search(**call)                       # warm: template parsing, imports
     for _ in range(args.repeats):
-        seconds, result = timed(lambda: csweep.grid_search(**CALL))
+        seconds, result = timed(lambda: csweep.grid_search(**call))
         ours.append(seconds)
         if pyrates is not None:
-            theirs.append(timed(lambda: pyrates.grid_search(**CALL, backend="default"))[0])
+            theirs.append(timed(lambda: pyrates.grid_search(**call, backend="default"))[0])
     print(f"csweep {csweep.__version__}: median {1e3 * statistics.median(ours):.1f} ms "
           f"({', '.join(f'{1e3 * s:.1f}' for s in ours)} ms)")
     print(result.solver_stats.to_string())
