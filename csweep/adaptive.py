@@ -27,7 +27,7 @@ from .noise import Noise
 METHODS = ("RK45",)
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-6
-STATUS = dict(_integrate.RK45_STATUS)
+STATUS = {**_integrate.RK45_STATUS, -1: "not run by this call (an earlier call's block)"}
 
 
 @dataclass(frozen=True)
@@ -85,13 +85,16 @@ def plan(timeline, dt: float, channels: list, tolerances: Tolerances) -> Adaptiv
 
 
 def new_stats(n_sets: int) -> np.ndarray:
-    """Room for each set's accepted and rejected steps and status."""
-    return np.zeros((n_sets, 3), dtype=np.longlong)
+    """Room for each set's accepted and rejected steps and status; the kernel fills in the sets
+    it runs (a resumed store's finished blocks keep status -1: not run by this call)."""
+    stats = np.zeros((n_sets, 3), dtype=np.longlong)
+    stats[:, 2] = -1
+    return stats
 
 
 def stats_frame(stats: np.ndarray, labels) -> pd.DataFrame:
-    """Per set: accepted and rejected steps, and the integrator's status ("ok" or why it
-    stopped)."""
+    """Per set: accepted and rejected steps, and the integrator's status ("ok", why it stopped,
+    or that an earlier call integrated it)."""
     return pd.DataFrame({"accepted_steps": stats[:, 0].astype(np.int64),
                          "rejected_steps": stats[:, 1].astype(np.int64),
                          "status": [STATUS[int(s)] for s in stats[:, 2]]},

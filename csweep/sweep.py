@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _integrate
 from ._kernel import fork_safe_threads
+from .adaptive import STATUS as adaptive_status
 from .adaptive import check_tolerances, new_stats, stats_frame
 from .adaptive import plan as plan_adaptive
 from .blocks import check_fits, plan_block_size
@@ -266,8 +267,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", n_sets,
         timeline.n_steps, solver, threads, block, time.perf_counter() - started)
     solver_stats = None if run.stats is None else stats_frame(run.stats, labels)
-    failed = (solver_stats[solver_stats["status"] != "ok"] if solver_stats is not None
-              else results_map.iloc[:0])
+    failed = (solver_stats[~solver_stats["status"].isin(["ok", adaptive_status[-1]])]
+              if solver_stats is not None else results_map.iloc[:0])
     if len(failed):
         warnings.warn(f"csweep: solver='scipy' stopped early for {len(failed)} of {n_sets} "
                       "parameter sets (" + ", ".join(

@@ -188,3 +188,17 @@ def test_the_fixed_step_solvers_ignore_tolerances_as_pyrates_does():
                                      atol=1e-12, **kw)
     pd.testing.assert_frame_equal(plain, ignored[0])
     assert ignored.solver_stats is None
+
+
+def test_a_resumed_store_says_which_sets_this_call_integrated(tmp_path):
+    zarr = pytest.importorskip("zarr", reason="stores need the 'csweep[zarr]' extra")
+    kw = dict(step_size=1e-4, simulation_time=0.1, outputs=OUTPUTS, solver="scipy",
+              block_size=2, store=tmp_path / "s.zarr", progress=False)
+    first = csweep.grid_search("JRC2", {"C": [68.0, 135.0, 270.0, 675.0]}, C_MAP, **kw)
+    assert (first.solver_stats["status"] == "ok").all()
+    zarr.open_group(tmp_path / "s.zarr", mode="r+")["_csweep/block_done"][1] = 0
+    resumed = csweep.grid_search("JRC2", {"C": [68.0, 135.0, 270.0, 675.0]}, C_MAP, resume=True,
+                                 **kw)
+    assert list(resumed.solver_stats["status"]) == [
+        "not run by this call (an earlier call's block)"] * 2 + ["ok"] * 2
+    pd.testing.assert_frame_equal(resumed.solver_stats.iloc[2:], first.solver_stats.iloc[2:])
