@@ -12,7 +12,12 @@ import os
 import sys
 from importlib.metadata import version as _version
 
-import matplotlib
+# `python -m sphinx` puts the working directory first on sys.path; from the repository root that
+# is the uncompiled source tree, which would shadow the installed csweep the pages document
+_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _ROOT]
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
@@ -61,4 +66,3 @@ html_theme = "alabaster"
 html_theme_options = {"description": "Compiled, PyRates-compatible Jansen-Rit parameter sweeps",
                       "fixed_sidebar": True}
 html_static_path = []
-sys.path.insert(0, os.path.abspath("."))
