@@ -10,6 +10,7 @@ Also prints csweep's steps per set.
 """
 
 import argparse
+import copy
 import statistics
 import time
 
@@ -49,7 +50,9 @@ def main():
         seconds, result = timed(lambda: csweep.grid_search(**call))
         ours.append(seconds)
         if pyrates is not None:
-            theirs.append(timed(lambda: pyrates.grid_search(**call, backend="default"))[0])
+            # a copy: PyRates rewrites the caller's inputs dict (an 'all/' prefix on its keys)
+            theirs.append(timed(lambda: pyrates.grid_search(
+                **{**copy.deepcopy(call), "backend": "default"}))[0])
     print(f"csweep {csweep.__version__}: median {1e3 * statistics.median(ours):.1f} ms "
           f"({', '.join(f'{1e3 * s:.1f}' for s in ours)} ms)")
     print(result.solver_stats.to_string())
