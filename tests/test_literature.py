@@ -217,18 +217,29 @@ def test_the_alpha_cycle_shrinks_toward_the_upper_hopf_point(analysis):
 
 def test_two_stable_equilibria_between_the_outer_hopf_points(analysis):
     """For p between the Hopf points at -12 and 90 Hz, the upper equilibrium is stable as well as
-    the lower one: started at each, the column stays there (a bistable range of rest states)."""
-    lo, hi = analysis["hopf_p"][0], analysis["hopf_p"][1]
+    the lower one: a 10 uV perturbation of either dies away (a bistable range of rest states),
+    while the same perturbation of the upper equilibrium at p = 130 Hz, past the Hopf point,
+    grows."""
+    lo, hi, top = analysis["hopf_p"][0], analysis["hopf_p"][1], analysis["hopf_y"][2]
     p = np.array([lo + 2, 0.0, 40.0, 80.0, hi - 2])
     upper = np.array([brentq(lambda y, pp=pp: equilibrium(y)[1] - pp, analysis["hopf_y"][0],
                              analysis["hopf_y"][1]) for pp in p])
     lower = np.array([brentq(lambda y, pp=pp: equilibrium(y)[1] - pp, -0.02, 0.0025)
                       for pp in p])
     assert np.all(upper - lower > 3e-3)                  # two distinct rest states, mV apart
-    for start in (upper, lower):
+    unstable = brentq(lambda y: equilibrium(y)[1] - 130.0, analysis["hopf_y"][1], top)
+
+    def deviation(p_values, start):
         states = np.array([equilibrium(y)[0] for y in start])
-        table = sweep_p(p, simulation_time=4.0, cutoff=3.0, initial_state=states,
-                        features={"mean": F.mean("V_e - V_i"),
-                                  "ptp": F.peak_to_peak("V_e - V_i")}).features
-        np.testing.assert_allclose(table["mean"], start, atol=1e-6)
-        assert (table["ptp"] < 1e-6).all()
+        states[:, 4] += 1e-5                            # V_e moved by 10 uV
+        frame = sweep_p(p_values, simulation_time=6.0, initial_state=states,
+                        keep_timeseries=True, float_precision="float64")[0]
+        v = np.abs(frame["V_e"].to_numpy() - frame["V_i"].to_numpy() - start)
+        t = frame.index.to_numpy()
+        return v[(t >= 0.5) & (t < 1.5)].max(axis=0), v[t >= 4.5].max(axis=0)
+
+    for start in (upper, lower):
+        early, late = deviation(p, start)
+        assert np.all(late < early) and np.all(late < 1e-5)     # the perturbation dies away
+    early, late = deviation([130.0], [unstable])
+    assert late[0] > 3 * early[0]        # the test tells unstable from stable (measured 8.8x)
