@@ -50,16 +50,12 @@ class BlockTask:
 def run_block(task: BlockTask, shared: dict) -> dict:
     """Integrate one block on a worker; write it to the store; return its features."""
     run = task.run.with_channels(shared)
-    n_sets = task.stop - task.start
-    t = run.timeline
     started = time.perf_counter()
-    out = np.empty((t.n_records, len(run.record), n_sets), dtype=task.dtype)
-    final = run.final_buffer(n_sets)
-    features, diverged = run.block(0, n_sets, out, final)
+    series, features, final, diverged = run.block_to_scratch(
+        0, task.stop - task.start, task.dtype, task.store_outputs)
     if task.store is not None:
         from .store import SweepStore  # noqa: PLC0415 (zarr: only where a store is written)
 
-        series = {name: out[:, o, :] for o, name in enumerate(task.store_outputs)}
         SweepStore.attach(task.store).write_block(task.index, task.start, task.stop, series,
                                                   features, final, diverged)
         final = None

@@ -359,6 +359,16 @@ class _Run:
         run.shared_noise = {}
         return run
 
+    def block_to_scratch(self, start: int, stop: int, dtype, outputs):
+        """Integrate sets start..stop-1 into new buffers; return the series of ``outputs`` (a
+        subset of ``output_names``, each ``(n_records, stop-start)``), the features, the final
+        state (or None) and the divergence flags: what a store receives for a block."""
+        out = np.empty((self.timeline.n_records, len(self.record), stop - start), dtype=dtype)
+        final = self.final_buffer(stop - start)
+        features, diverged = self.block(start, stop, out, final)
+        series = {name: out[:, self.output_names.index(name), :] for name in outputs}
+        return series, features, final, diverged
+
     def final_buffer(self, n_sets: int) -> np.ndarray | None:
         """Room for the final state of ``n_sets`` sets, when it is wanted."""
         if not self.want_final:

@@ -80,13 +80,9 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
 
 
 def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets) -> None:
-    t = run.timeline
     for index in pending:
         start, stop = bounds[index]
-        out = np.empty((t.n_records, len(run.record), stop - start), dtype=dtype)
-        final = run.final_buffer(stop - start)
-        found, diverged = run.block(start, stop, out, final)
-        series = {name: out[:, o, :] for o, name in enumerate(output_names)}
+        series, found, final, diverged = run.block_to_scratch(start, stop, dtype, output_names)
         with _deferred_interrupt():
             store.write_block(index, start, stop, series, found, final, diverged)
         done_sets += stop - start
