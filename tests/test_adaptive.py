@@ -88,8 +88,8 @@ def test_agrees_with_pyrates_as_closely_as_pyrates_agrees_with_the_true_solution
     c = np.array(C_VALUES)
     times = np.arange(2000) * 1e-3
 
-    def all_sets(t, flat):
-        return np.ravel([column(t, s, c, lambda t: 220.0) for s in [flat.reshape(8, -1)]][0])
+    def all_sets(t, flat):      # the 48 states, variable by variable
+        return np.ravel(column(t, flat.reshape(8, -1), c, lambda t: 220.0))
 
     shared = solve_ivp(all_sets, (0, 2.0), np.zeros(48), method="RK45", rtol=1e-8, atol=1e-10,
                        first_step=1e-4, t_eval=times).y.reshape(8, 6, -1)[:, :, 1000:]
