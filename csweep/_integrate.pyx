@@ -209,6 +209,10 @@ cdef enum:
     K_VTHR = 12
     N_COEF = 13
 
+#: the coefficient rows' names, in row order (solver="scipy" takes them derived by Python)
+JRC2_COEFFICIENTS = ("K_EIN", "K_IIN", "K_E", "K_EC", "K_MIN", "K_I", "K_E2", "K_E1", "K_I2",
+                     "K_I1", "K_MMAX", "K_R", "K_VTHR")
+
 
 cdef inline real _sigmoid(real x) noexcept nogil:
     if real is float:
@@ -923,46 +927,16 @@ cdef inline double _scaled_rms(const double* e, const double* y0, const double* 
     return sqrt(total / N_STATES)
 
 
-cdef double _rk45_first_step(double* b, const double* y, const double* f0, double rtol,
-                             double atol, double max_step, const double[:, :] u,
-                             const double[:, :] m_in, Py_ssize_t cu, Py_ssize_t cm,
-                             double spacing) noexcept nogil:
-    # scipy's select_initial_step (Hairer, Norsett & Wanner, II.4) for a 5(4) pair
-    cdef double y1[N_STATES]
-    cdef double f1[N_STATES]
-    cdef double df[N_STATES]
-    cdef double d0, d1, d2, h0, h1, dmax
-    cdef int s
-    d0 = _scaled_rms(y, y, y, rtol, atol)
-    d1 = _scaled_rms(f0, y, y, rtol, atol)
-    h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
-    if h0 > max_step:
-        h0 = max_step
-    for s in range(N_STATES):
-        y1[s] = y[s] + h0 * f0[s]
-    _rk45_rhs(b, h0, y1, f1, u, m_in, cu, cm, spacing)
-    for s in range(N_STATES):
-        df[s] = f1[s] - f0[s]
-    d2 = _scaled_rms(df, y, y, rtol, atol) / h0
-    dmax = d1 if d1 > d2 else d2
-    if dmax <= 1e-15:
-        h1 = h0 * 1e-3 if h0 * 1e-3 > 1e-6 else 1e-6
-    else:
-        h1 = pow(0.01 / dmax, 0.2)
-    h0 = 100 * h0
-    if h1 < h0:
-        h0 = h1
-    return h0 if h0 < max_step else max_step
-
-
-cdef void _jrc2_rk45_set(const double[:, :] params, const double[:, :] u,
+cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
                          const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
                          const double[:, :] y_init, double[:, :] y_final,
                          const double[::1] times, double t_end, double spacing, double rtol,
-                         double atol, double max_step, long long[:, ::1] stats,
-                         Py_ssize_t i) noexcept nogil:
-    # Integrates set i with Dormand-Prince 5(4), steps clipped to land on each record time;
-    # on failure the remaining records and the final state are NaN.
+                         double atol, double first_step, double max_step,
+                         long long[:, ::1] stats, Py_ssize_t i) noexcept nogil:
+    # Integrates set i with Dormand-Prince 5(4), steps clipped to land on each record time and,
+    # when an input varies, on each input row: between rows the interpolated input is linear, so
+    # no step straddles a kink, where the error estimate would fail and steps be rejected.
+    # On failure the remaining records and the final state are NaN.
     cdef double b[B_SIZE]
     cdef double y[N_STATES]
     cdef double w[N_STATES]
@@ -982,13 +956,16 @@ cdef void _jrc2_rk45_set(const double[:, :] params, const double[:, :] u,
     cdef Py_ssize_t j = 0, n_records = times.shape[0]
     cdef Py_ssize_t cu = i if u.shape[1] > 1 else 0
     cdef Py_ssize_t cm = i if m_in.shape[1] > 1 else 0
+    cdef Py_ssize_t rows = u.shape[0] if u.shape[0] > m_in.shape[0] else m_in.shape[0]
+    cdef Py_ssize_t row = 1            # the next input row ahead of t (rows past the last: none)
     for s in range(B_SIZE):
         b[s] = 0
-    _jrc2_coefficients(params, i, 1, &b[B_K])
+    for s in range(N_COEF):
+        b[B_K + s * TILE] = coefficients[s, i]
     for s in range(N_STATES):
         y[s] = y_init[s, i] if y_init.shape[0] > 0 else 0.0
     _rk45_rhs(b, t, y, k1, u, m_in, cu, cm, spacing)
-    h = _rk45_first_step(b, y, k1, rtol, atol, max_step, u, m_in, cu, cm, spacing)
+    h = first_step
     while True:
         while j < n_records and times[j] <= t:          # record every sample reached
             for s in range(N_STATES):
@@ -1000,6 +977,8 @@ cdef void _jrc2_rk45_set(const double[:, :] params, const double[:, :] u,
         if j == n_records and (not want_final or t >= t_end):
             break
         target = times[j] if j < n_records else t_end
+        if row < rows - 1 and row * spacing < target:     # the last row ends the kinks
+            target = row * spacing
         step = h if h < max_step else max_step
         # a step that would end within 10 ulp of the target ends on it (else rounding could
         # leave a step too small to take)
@@ -1052,6 +1031,8 @@ cdef void _jrc2_rk45_set(const double[:, :] params, const double[:, :] u,
             # a step shortened to land on a record time does not shorten the next one
             h = step * factor if not clipped or step * factor > h else h
             t = target if clipped else t + step
+            while row < rows - 1 and row * spacing <= t:
+                row += 1
             for s in range(N_STATES):
                 y[s] = w[s]
                 k1[s] = k7[s]
@@ -1077,27 +1058,37 @@ cdef void _jrc2_rk45_set(const double[:, :] params, const double[:, :] u,
     stats[i, 2] = status
 
 
-def integrate_jrc2_rk45(const double[:, :] params, const double[:, :] u,
+def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
                         const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
                         const double[:, :] y_init, double[:, :] y_final,
                         const double[::1] times, double t_end, double spacing, double rtol,
-                        double atol, double max_step, long long[:, ::1] stats, int n_threads):
+                        double atol, double first_step, double max_step,
+                        long long[:, ::1] stats, int n_threads):
     """Integrate every JRC2 parameter set with its own adaptive Dormand-Prince 5(4) steps.
 
-    params, record, out, y_init, y_final  as for integrate_jrc2
+    coefficients  IN  (N_COEF, n_sets) one row per name in JRC2_COEFFICIENTS, derived from the
+                      parameters by the caller (csweep.lumped.adaptive_coefficients)
+    record, out, y_init, y_final  as for integrate_jrc2
     u, m_in  IN  (1 or n_rows, 1 or n_sets): row k is the input at time k * spacing, linearly
-                 interpolated in between (PyRates' rule for solver="scipy")
+                 interpolated in between (PyRates' rule for solver="scipy"); steps end on rows
     times    IN  (n_records,) increasing record times (s); out[j] is the state at times[j]
     t_end    end of the run (s), reached when y_final has rows
     rtol, atol   tolerances of the error control (scipy.integrate.RK45's norm)
+    first_step   the first step tried (s)
     max_step     largest step (s)
     stats    OUT (n_sets, 3): accepted steps, rejected steps, status (RK45_STATUS)
     """
     # chunks of up to 16 sets: neighbouring sets share cache lines of ``out``, which one thread
     # then writes (steps vary per set, hence dynamic)
     cdef Py_ssize_t i
-    cdef Py_ssize_t chunk = max(1, min(16, params.shape[1] // max(1, n_threads)))
-    for i in prange(params.shape[1], nogil=True, schedule="dynamic", chunksize=chunk,
+    cdef Py_ssize_t n_sets = coefficients.shape[1]
+    cdef Py_ssize_t chunk = max(1, min(16, n_sets // max(1, n_threads)))
+    if coefficients.shape[0] != N_COEF:
+        raise ValueError(f"coefficients must have {N_COEF} rows (JRC2_COEFFICIENTS); received "
+                         f"{coefficients.shape[0]}")
+    if not first_step > 0:
+        raise ValueError(f"first_step must be positive; received {first_step}")
+    for i in prange(n_sets, nogil=True, schedule="dynamic", chunksize=chunk,
                     num_threads=n_threads):
-        _jrc2_rk45_set(params, u, m_in, record, out, y_init, y_final, times, t_end, spacing, rtol,
-                       atol, max_step, stats, i)
+        _jrc2_rk45_set(coefficients, u, m_in, record, out, y_init, y_final, times, t_end,
+                       spacing, rtol, atol, first_step, max_step, stats, i)

@@ -9,8 +9,14 @@ error norm and step-size control (safety 0.9, factors within [0.2, 10]), ``rtol`
 records are the integrator's own states, not interpolated ones.
 
 Inputs follow PyRates' rule for this solver: the rows of an input array are placed on
-``linspace(0, simulation_time, rows)`` and interpolated linearly between them; the largest step is
-that spacing (no limit when every input is constant).
+``linspace(0, simulation_time, rows)`` and interpolated linearly between them. Steps also end on
+the rows, so that none crosses a kink of the interpolated input (where the error estimate
+would not hold); the largest step is thus the rows' spacing. The first step tried is
+``step_size``, as PyRates passes ``first_step=step_size`` to solve_ivp.
+
+``float_precision`` means here what it means in PyRates' solve_ivp path: how the parameters and
+inputs are held (float32 by default), not the arithmetic of the integration, which is float64,
+nor the returned values, which are float64 either way.
 """
 
 from __future__ import annotations
@@ -68,20 +74,61 @@ class AdaptivePlan:
     times: np.ndarray       # record times (s)
     t_end: float
     spacing: float          # time between input rows
+    first_step: float       # step_size, as PyRates passes first_step=dt to solve_ivp
     max_step: float
     rtol: float
     atol: float
+    parameter_precision: str    # how the parameters are held: float_precision, as in PyRates
 
 
-def plan(timeline, dt: float, channels: list, tolerances: Tolerances) -> AdaptivePlan:
+def plan(timeline, dt: float, channels: list, tolerances: Tolerances,
+         float_precision: str) -> AdaptivePlan:
     t_end = timeline.n_steps * dt
     rows = timeline.n_steps
     varying = any(isinstance(c, Noise) or c.shape[0] > 1 for c in channels)
     spacing = t_end / (rows - 1) if rows > 1 else t_end
     times = (timeline.first + np.arange(timeline.n_records)) * timeline.every * dt
     return AdaptivePlan(times=np.ascontiguousarray(times, dtype=np.float64), t_end=t_end,
-                        spacing=spacing, max_step=spacing if varying and rows > 1 else math.inf,
-                        rtol=tolerances.rtol, atol=tolerances.atol)
+                        spacing=spacing, first_step=dt,
+                        max_step=spacing if varying and rows > 1 else math.inf,
+                        rtol=tolerances.rtol, atol=tolerances.atol,
+                        parameter_precision=float_precision)
+
+
+def check_float32_parameters(params: np.ndarray, names: list, labels, float_precision: str):
+    """Refuse parameters that float32 cannot hold when ``float_precision="float32"`` holds them
+    (PyRates would integrate infinities there)."""
+    if float_precision != "float32":
+        return
+    with np.errstate(over="ignore"):
+        lost = np.isinf(params.astype(np.float32)) & np.isfinite(params)
+    if lost.any():
+        row, k = np.argwhere(lost)[0]
+        raise ValueError(f"{names[row]} = {params[row, k]:g} (parameter set {labels[k]!r}) is "
+                         f"beyond float32's range; with solver='scipy', float_precision='float32' "
+                         "holds the parameters in float32, as PyRates does: pass "
+                         "float_precision='float64'")
+
+
+def held_inputs(channels: list, names: list, float_precision: str) -> list:
+    """The input channels as PyRates holds them for solve_ivp: under ``float_precision="float32"``
+    input arrays and constants are float32 values (interpolated in float64). csweep's generated
+    noise has no PyRates counterpart and is left in float64."""
+    if float_precision != "float32":
+        return channels
+    held = []
+    for name, channel in zip(names, channels, strict=True):
+        if isinstance(channel, Noise):
+            held.append(channel)
+            continue
+        with np.errstate(over="ignore"):
+            single = channel.astype(np.float32)
+        if np.any(np.isinf(single) & np.isfinite(channel)):
+            raise ValueError(f"input {name} has values beyond float32's range; with "
+                             "solver='scipy', float_precision='float32' holds inputs in float32, "
+                             "as PyRates does: pass float_precision='float64'")
+        held.append(single.astype(np.float64))
+    return held
 
 
 def new_stats(n_sets: int) -> np.ndarray:

@@ -55,6 +55,53 @@ def jansen_rit_rhs(v: dict) -> dict:
     }
 
 
+def adaptive_coefficients(params: np.ndarray, precision: str) -> np.ndarray:
+    """The JRC2 kernel's coefficient rows (``JRC2_COEFFICIENTS``) for ``solver="scipy"``.
+
+    ``params`` has one row per name in ``PARAMETERS``. With ``precision="float32"`` the
+    parameters are held as PyRates holds them under its default ``float_precision``: float32
+    arrays, on which NumPy forms the parameter-only products of PyRates' JRC2 equations (for
+    example ``c*h_e`` and ``tau_e**2``) in float32, while every product with the float64 state
+    is float64. These roundings move a column's trajectory by up to 3e-5 of its range over 2 s;
+    reproducing them makes csweep's result PyRates' to 1e-7 of the range. With "float64" the
+    rows are the exact float64 values.
+    """
+    held = np.float32 if precision == "float32" else np.float64
+    with np.errstate(over="ignore", invalid="ignore"):   # the kernel flags non-finite sets
+        return _coefficient_rows(params.astype(held), held)
+
+
+def _coefficient_rows(params, held) -> np.ndarray:
+    p = dict(zip(PARAMETERS, params, strict=True))
+    c, h_e, tau_e, h_i, tau_i = p["c"], p["h_e"], p["tau_e"], p["h_i"], p["tau_i"]
+    ei, m_max = p["ei_ratio"], p["m_max"]
+
+    def wide(held_value):
+        return held_value.astype(np.float64)
+
+    rows = {
+        # c*h_e*m/tau_e and c*h_e*m/(ei_ratio*tau_e)
+        "K_EIN": wide(c * h_e) / wide(tau_e),
+        "K_IIN": wide(c * h_e) / wide(ei * tau_e),
+        # h_e*(0.8*c*m_max*S(r*(V_ein - V_thr)) + c*m_in/io_ratio + u)/tau_e
+        "K_E": wide(h_e) / wide(tau_e),
+        "K_EC": wide(held(0.8) * c * m_max),
+        "K_MIN": wide(c) / wide(p["io_ratio"]),
+        # c*h_i*m_max*S(r*(V_iin - V_thr))/(ei_ratio*tau_i)
+        "K_I": wide(c * h_i * m_max) / wide(ei * tau_i),
+        # -V/tau**2 - 2*X/tau
+        "K_E2": 1.0 / wide(tau_e * tau_e),
+        "K_E1": 2.0 / wide(tau_e),
+        "K_I2": 1.0 / wide(tau_i * tau_i),
+        "K_I1": 2.0 / wide(tau_i),
+        # m = m_max*S(r*(V_e - V_i - V_thr))
+        "K_MMAX": wide(m_max),
+        "K_R": wide(p["r"]),
+        "K_VTHR": wide(p["V_thr"]),
+    }
+    return np.ascontiguousarray([rows[name] for name in _integrate.JRC2_COEFFICIENTS])
+
+
 def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
     """The JRC2 kernel model of ``circuit``, or None when the circuit is not one lumped column.
 
@@ -151,10 +198,11 @@ class _PreparedColumn(PreparedSweep):
             stats=None):
         if solver == "scipy":
             kernel.integrate_jrc2_rk45(
-                self.params[:, start:stop], channels[0], channels[1], record, out,
+                adaptive_coefficients(self.params[:, start:stop], adaptive.parameter_precision),
+                channels[0], channels[1], record, out,
                 NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
                 adaptive.times, adaptive.t_end, adaptive.spacing, adaptive.rtol, adaptive.atol,
-                adaptive.max_step, stats, n_threads)
+                adaptive.first_step, adaptive.max_step, stats, n_threads)
             return
         single = compute_precision == "float32"
         (single_kernel if single else kernel).integrate_jrc2(

@@ -14,7 +14,7 @@ import numpy as np
 from . import _integrate
 from ._kernel import fork_safe_threads
 from .adaptive import STATUS as adaptive_status
-from .adaptive import check_tolerances, new_stats, stats_frame
+from .adaptive import check_float32_parameters, check_tolerances, held_inputs, new_stats, stats_frame
 from .adaptive import plan as plan_adaptive
 from .blocks import check_fits, plan_block_size
 from .cluster import gather, make_pool
@@ -77,16 +77,19 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         Fixed-step method. ``"heun"`` is Heun's method (explicit trapezoid, second order); PyRates
         1.2.3's ``"heun"`` is a different, first-order scheme (see the migration notes).
         ``"scipy"`` (the lumped JRC2 template): each set takes its own adaptive steps, csweep's
-        compiled Dormand-Prince 5(4) with solve_ivp's error control; input rows are placed on
-        ``linspace(0, simulation_time, rows)`` and interpolated linearly, as in PyRates.
-        ``SweepResult.solver_stats`` gives each set's accepted and rejected steps and status.
+        compiled Dormand-Prince 5(4) with solve_ivp's error control, first step ``step_size``;
+        input rows are placed on ``linspace(0, simulation_time, rows)`` and interpolated
+        linearly, as in PyRates, and steps end on the rows. ``SweepResult.solver_stats`` gives
+        each set's accepted and rejected steps and status.
     method, rtol, atol
         With ``solver="scipy"``: ``"RK45"`` (the one method), relative and absolute tolerance
         (default 1e-3 and 1e-6, as solve_ivp's). The fixed-step solvers ignore them, as PyRates'
         do.
     float_precision : {"float32", "float64"}
         dtype of the returned values. csweep computes in float64 unless ``compute_precision``
-        says otherwise.
+        says otherwise. With ``solver="scipy"``, as in PyRates: how parameters and inputs are
+        held (float32 values, as PyRates' solve_ivp path holds them), while the integration and
+        the returned values are float64.
     backend, vectorize, verbose, clear
         Accepted for compatibility with PyRates and ignored: csweep has one compiled backend,
         always vectorises over parameter sets, keeps no caches to clear, and logs through
@@ -200,6 +203,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     n_sets = len(grid)
     params, constants, swept = map_parameters(model, grid, param_map)
     channels = align_inputs(inputs, list(model.inputs), constants, swept, timeline.n_steps, n_sets)
+    if tolerances is not None:
+        check_float32_parameters(params, list(model.parameters), labels, float_precision)
+        channels = held_inputs(channels, list(model.inputs), float_precision)
     record = _record_indices(outputs, model.recordables)
     output_names = list(outputs)
     checked_features = check_features(features, output_names, [str(c) for c in grid.columns])
@@ -208,11 +214,14 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     results_map = results_map_frame(grid, labels)
 
     in_memory = keep_timeseries and store is None
-    itemsize = np.dtype(float_precision).itemsize
+    # PyRates' solve_ivp integrates and returns float64 whatever float_precision (which there
+    # sets how the parameters are held; see csweep.lumped.adaptive_coefficients)
+    values_dtype = "float64" if solver == "scipy" else float_precision
+    itemsize = np.dtype(values_dtype).itemsize
     series_bytes = timeline.n_records * len(record) * itemsize
     if in_memory:
         check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
-                   f"{timeline.n_records} samples x {len(record)} outputs ({float_precision})")
+                   f"{timeline.n_records} samples x {len(record)} outputs ({values_dtype})")
     # per-set scratch of a block: generated noise series, and, unless the records go straight
     # into the frame, the block's records plus the float64 signals the features derive from them
     noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in channels)
@@ -232,7 +241,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                    want_final=return_final_state, output_names=output_names,
                    features=checked_features, streams=set_streams(grid.index),
                    adaptive=None if tolerances is None else plan_adaptive(
-                       timeline, float(step_size), channels, tolerances))
+                       timeline, float(step_size), channels, tolerances, float_precision))
         results = None
         if store is not None:
             from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
@@ -247,14 +256,14 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                     compute_precision=compute_precision, initial_state=y_init,
                     return_final_state=return_final_state, permute_grid=permute_grid,
                     tolerances=None if tolerances is None else vars(tolerances)),
-                dtype=float_precision, pool=pool, slots=slots)
+                dtype=values_dtype, pool=pool, slots=slots)
         elif pool is not None:
             computed, final, diverged = gather(pool, run, run.blocks(block), slots=slots,
-                                     dtype=float_precision, progress=progress)
+                                     dtype=values_dtype, progress=progress)
         else:
-            values = (np.empty((timeline.n_records, len(record) * n_sets), dtype=float_precision)
+            values = (np.empty((timeline.n_records, len(record) * n_sets), dtype=values_dtype)
                       if in_memory else None)
-            computed, final, diverged = run.in_memory(values, block, progress, float_precision)
+            computed, final, diverged = run.in_memory(values, block, progress, values_dtype)
             results = (results_frame(values, timeline.index, dict(outputs), labels)
                        if in_memory else None)
     finally:
