@@ -498,7 +498,7 @@ cdef struct Network:
     const double* rate_abc       # (3*n_nodes, n_sets) A, B, C of m = A/(1+exp(-B(v-C)))
     const double* in_const       # (n_in, n_sets) input value when no series drives it
     const double* series         # (series_rows, series_cols) input series, row k at step k
-    Py_ssize_t series_cols
+    Py_ssize_t series_rows, series_cols
     const int* in_col            # (n_in,) first column of the input's series, or -1
     const int* in_width          # (n_in,) 1 (shared) or n_sets (one column per set)
     const int* edge_src          # (n_edges,) source node
@@ -695,6 +695,41 @@ cdef void _network_save_state(const Network* net, const Work* w, double* column,
                 base + (k + steps) % length]
 
 
+cdef void _network_record(const Network* net, Py_ssize_t i, Work* w, const double* y,
+                          const int[::1] record, floating[:, :, :] out,
+                          Py_ssize_t j) noexcept nogil:
+    # out[j, :, i] = the recorded variables of state y
+    cdef Py_ssize_t o
+    cdef int var
+    cdef double value
+    _network_rates(net, i, y, w.v_in, w.m)
+    for o in range(record.shape[0]):
+        var = record[o]
+        if var < 2 * net.n_syn:
+            value = y[var]
+        elif var < 2 * net.n_syn + net.n_nodes:
+            value = w.m[var - 2 * net.n_syn]
+        else:
+            value = w.v_in[var - 2 * net.n_syn - net.n_nodes]
+        out[j, o, i] = <floating>value
+
+
+cdef void _network_work(const Network* net, Work* w, double* rest) noexcept nogil:
+    # points w's per-node, per-input and per-edge values into rest
+    w.v_in = rest
+    w.m = w.v_in + net.n_nodes
+    w.ext = w.m + net.n_nodes
+    w.inp = w.ext + net.n_in
+    w.delayed = w.inp + net.n_in
+    w.chain_last = w.delayed + net.n_edges
+    w.ring = w.chain_last + net.n_edges
+
+
+cdef inline Py_ssize_t _network_work_size(const Network* net) noexcept nogil:
+    # doubles _network_work uses
+    return 2 * net.n_nodes + 2 * net.n_in + 2 * net.n_edges + net.n_ring + 1
+
+
 cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
                       floating[:, :, :] out, const double[:, :] y_init, double[:, :] y_final,
                       Py_ssize_t every, Py_ssize_t first, Py_ssize_t n_steps, int solver,
@@ -702,13 +737,10 @@ cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
     # Integrates set i from y_init (or rest) and writes its records and, when y_final has rows,
     # its state after n_steps steps; returns -1 when out of memory.
     cdef int n = net.n_state
-    cdef Py_ssize_t size = (6 * n + 2 * net.n_nodes + 2 * net.n_in + 2 * net.n_edges + net.n_ring
-                            + 1)
+    cdef Py_ssize_t size = 6 * n + _network_work_size(net)
     cdef double* block = <double*>malloc(size * sizeof(double))
     cdef Work w
-    cdef Py_ssize_t j, o, step = 0, j0
-    cdef int var
-    cdef double value
+    cdef Py_ssize_t j, step = 0, j0
     if block == NULL:
         return -1
     for j0 in range(size):
@@ -719,28 +751,13 @@ cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
     w.k3 = block + 3 * n
     w.k4 = block + 4 * n
     w.tmp = block + 5 * n
-    w.v_in = block + 6 * n
-    w.m = w.v_in + net.n_nodes
-    w.ext = w.m + net.n_nodes
-    w.inp = w.ext + net.n_in
-    w.delayed = w.inp + net.n_in
-    w.chain_last = w.delayed + net.n_edges
-    w.ring = w.chain_last + net.n_edges
+    _network_work(net, &w, block + 6 * n)
     w.euler = solver == 0
     if y_init.shape[0] > 0:
         _network_load_state(net, &w, &y_init[0, i], y_init.strides[0] // sizeof(double))
     for j in range(out.shape[0]):
         step = _network_advance(net, i, &w, step, (first + j) * every, solver, dt)
-        _network_rates(net, i, w.y, w.v_in, w.m)
-        for o in range(record.shape[0]):
-            var = record[o]
-            if var < 2 * net.n_syn:
-                value = w.y[var]
-            elif var < 2 * net.n_syn + net.n_nodes:
-                value = w.m[var - 2 * net.n_syn]
-            else:
-                value = w.v_in[var - 2 * net.n_syn - net.n_nodes]
-            out[j, o, i] = <floating>value
+        _network_record(net, i, &w, w.y, record, out, j)
     if y_final.shape[0] > 0:
         step = _network_advance(net, i, &w, step, n_steps, solver, dt)
         _network_save_state(net, &w, &y_final[0, i], y_final.strides[0] // sizeof(double),
@@ -749,25 +766,106 @@ cdef int _network_set(const Network* net, Py_ssize_t i, const int[::1] record,
     return 0
 
 
-def integrate_network(const int[::1] syn_node, const double[:, ::1] syn_coef,
-                      const int[::1] term_syn, const int[::1] term_in,
-                      const double[:, ::1] term_coef, int n_terms,
-                      const double[:, ::1] rate_abc, const double[:, ::1] in_const,
-                      const double[:, ::1] series, const int[::1] in_col,
-                      const int[::1] in_width, const int[::1] edge_src,
-                      const int[::1] edge_tgt, const int[::1] edge_kind,
-                      const double[:, ::1] edge_weight, const int[:, ::1] edge_order,
-                      const double[:, ::1] edge_rate, const int[::1] edge_offset, int n_edges,
-                      int n_chain, int n_ring, const int[::1] record, floating[:, :, :] out,
+cdef class NetworkArrays:
+    """A network's kernel arrays, laid out as ``struct Network`` describes and built by
+    csweep.network: every ``(rows, n_sets)`` array holds one value per set in each row; index
+    arrays with no entries (no input terms, no edges) hold one unused element, and n_terms /
+    n_edges give the real counts. States per set: v, x of each synapse, then the gamma-delay
+    stages."""
+
+    cdef const int[::1] syn_node
+    cdef const double[:, ::1] syn_coef
+    cdef const int[::1] term_syn
+    cdef const int[::1] term_in
+    cdef const double[:, ::1] term_coef
+    cdef int n_terms
+    cdef const double[:, ::1] rate_abc
+    cdef const double[:, ::1] in_const
+    cdef const double[:, ::1] series
+    cdef const int[::1] in_col
+    cdef const int[::1] in_width
+    cdef const int[::1] edge_src
+    cdef const int[::1] edge_tgt
+    cdef const int[::1] edge_kind
+    cdef const double[:, ::1] edge_weight
+    cdef const int[:, ::1] edge_order
+    cdef const double[:, ::1] edge_rate
+    cdef const int[::1] edge_offset
+    cdef int n_edges
+    cdef int n_chain
+    cdef int n_ring
+
+    def __init__(self, const int[::1] syn_node, const double[:, ::1] syn_coef,
+                 const int[::1] term_syn, const int[::1] term_in,
+                 const double[:, ::1] term_coef, int n_terms, const double[:, ::1] rate_abc,
+                 const double[:, ::1] in_const, const double[:, ::1] series,
+                 const int[::1] in_col, const int[::1] in_width, const int[::1] edge_src,
+                 const int[::1] edge_tgt, const int[::1] edge_kind,
+                 const double[:, ::1] edge_weight, const int[:, ::1] edge_order,
+                 const double[:, ::1] edge_rate, const int[::1] edge_offset, int n_edges,
+                 int n_chain, int n_ring):
+        self.syn_node = syn_node
+        self.syn_coef = syn_coef
+        self.term_syn = term_syn
+        self.term_in = term_in
+        self.term_coef = term_coef
+        self.n_terms = n_terms
+        self.rate_abc = rate_abc
+        self.in_const = in_const
+        self.series = series
+        self.in_col = in_col
+        self.in_width = in_width
+        self.edge_src = edge_src
+        self.edge_tgt = edge_tgt
+        self.edge_kind = edge_kind
+        self.edge_weight = edge_weight
+        self.edge_order = edge_order
+        self.edge_rate = edge_rate
+        self.edge_offset = edge_offset
+        self.n_edges = n_edges
+        self.n_chain = n_chain
+        self.n_ring = n_ring
+
+
+cdef void _bind_network(Network* net, NetworkArrays a):
+    # net's fields point into a's arrays
+    net.n_sets = a.syn_coef.shape[1]
+    net.n_syn = a.syn_node.shape[0]
+    net.n_nodes = a.rate_abc.shape[0] // 3
+    net.n_in = a.in_const.shape[0]
+    net.n_terms = a.n_terms
+    net.n_edges = a.n_edges
+    net.n_chain = a.n_chain
+    net.n_ring = a.n_ring
+    net.n_state = 2 * net.n_syn + a.n_chain
+    net.syn_node = &a.syn_node[0]
+    net.syn_coef = &a.syn_coef[0, 0]
+    net.term_syn = &a.term_syn[0]
+    net.term_in = &a.term_in[0]
+    net.term_coef = &a.term_coef[0, 0]
+    net.rate_abc = &a.rate_abc[0, 0]
+    net.in_const = &a.in_const[0, 0]
+    net.series = &a.series[0, 0]
+    net.series_rows = a.series.shape[0]
+    net.series_cols = a.series.shape[1]
+    net.in_col = &a.in_col[0]
+    net.in_width = &a.in_width[0]
+    net.edge_src = &a.edge_src[0]
+    net.edge_tgt = &a.edge_tgt[0]
+    net.edge_kind = &a.edge_kind[0]
+    net.edge_weight = &a.edge_weight[0, 0]
+    net.edge_order = &a.edge_order[0, 0]
+    net.edge_rate = &a.edge_rate[0, 0]
+    net.edge_offset = &a.edge_offset[0]
+
+
+def integrate_network(NetworkArrays network, const int[::1] record, floating[:, :, :] out,
                       const double[:, :] y_init, double[:, :] y_final, Py_ssize_t every,
                       Py_ssize_t first, Py_ssize_t n_steps, int solver, double dt,
                       int n_threads):
     """Integrate a network of second-order synapses and sigmoid rates for every parameter set.
 
-    Every ``(rows, n_sets)`` argument is IN and holds one value per set in each row; the layout
-    of each is described in ``struct Network`` above and built by csweep.network. Index arrays
-    with no entries (no input terms, no edges) hold one unused element, and n_terms / n_edges
-    give the real counts. States per set: v, x of each synapse, then the gamma-delay stages.
+    network  IN  the network's arrays (NetworkArrays)
 
     record   IN  (n_out,)   0..2*n_syn-1: synapse states (v at 2s, x at 2s+1); then the rate m of
                  each node; then each node's summed potential
@@ -780,33 +878,7 @@ def integrate_network(const int[::1] syn_node, const double[:, ::1] syn_coef,
     cdef Network net
     cdef Py_ssize_t i
     cdef int failed = 0
-    net.n_sets = syn_coef.shape[1]
-    net.n_syn = syn_node.shape[0]
-    net.n_nodes = rate_abc.shape[0] // 3
-    net.n_in = in_const.shape[0]
-    net.n_terms = n_terms
-    net.n_edges = n_edges
-    net.n_chain = n_chain
-    net.n_ring = n_ring
-    net.n_state = 2 * net.n_syn + n_chain
-    net.syn_node = &syn_node[0]
-    net.syn_coef = &syn_coef[0, 0]
-    net.term_syn = &term_syn[0]
-    net.term_in = &term_in[0]
-    net.term_coef = &term_coef[0, 0]
-    net.rate_abc = &rate_abc[0, 0]
-    net.in_const = &in_const[0, 0]
-    net.series = &series[0, 0]
-    net.series_cols = series.shape[1]
-    net.in_col = &in_col[0]
-    net.in_width = &in_width[0]
-    net.edge_src = &edge_src[0]
-    net.edge_tgt = &edge_tgt[0]
-    net.edge_kind = &edge_kind[0]
-    net.edge_weight = &edge_weight[0, 0]
-    net.edge_order = &edge_order[0, 0]
-    net.edge_rate = &edge_rate[0, 0]
-    net.edge_offset = &edge_offset[0]
+    _bind_network(&net, network)
     for i in prange(net.n_sets, nogil=True, schedule="dynamic", chunksize=4,
                     num_threads=n_threads):
         if _network_set(&net, i, record, out, y_init, y_final, every, first, n_steps, solver,
@@ -869,7 +941,7 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] keys, Py_ssize_t first_st
 
 
 # ------------------------------------------------------------------------------------------------
-# solver="scipy": an adaptive Dormand-Prince 5(4) integrator per parameter set (JRC2)
+# solver="scipy": an adaptive Dormand-Prince 5(4) integrator per parameter set
 # ------------------------------------------------------------------------------------------------
 
 from libc.math cimport INFINITY, NAN, fabs, isfinite, nextafter, pow, sqrt
@@ -882,49 +954,229 @@ cdef enum:
 RK45_STATUS = {RK45_OK: "ok", RK45_STEP_UNDERFLOW: "step size underflow",
                RK45_NOT_FINITE: "the state became NaN or infinite"}
 
-# Step-size control as scipy.integrate.RK45's (Hairer, Norsett & Wanner): the new step is the
-# old times 0.9 * error^(-1/5) (the safety factor), kept within [0.2, 10].
+# dy = f(t, y) of one parameter set; context carries the set's coefficients and inputs
+ctypedef void (*RhsFunction)(void* context, double t, const double* y,
+                             double* dy) noexcept nogil
 
 
-cdef inline double _interpolated(const double[:, :] series, Py_ssize_t column, double t,
-                                 double spacing) noexcept nogil:
-    # row k of series at time k * spacing, linear in between, held beyond the last row
-    cdef Py_ssize_t rows = series.shape[0], k
-    cdef double x
-    if rows == 1:
-        return series[0, column]
-    x = t / spacing
-    if x <= 0:
-        return series[0, column]
-    k = <Py_ssize_t>x
-    if k >= rows - 1:
-        return series[rows - 1, column]
-    return series[k, column] + (x - k) * (series[k + 1, column] - series[k, column])
+cdef struct Dopri:
+    # One set's Dormand-Prince 5(4) integration in progress, stepped by _dopri_advance.
+    # Step-size control as scipy.integrate.RK45's (Hairer, Norsett & Wanner): the new step is
+    # the old times 0.9 * error^(-1/5) (the safety factor), kept within [0.2, 10].
+    RhsFunction rhs
+    void* context
+    int n                   # states
+    double t                # the time of y
+    double h                # the next step to try
+    double rtol, atol, max_step
+    double spacing          # the input rows' spacing (s)
+    Py_ssize_t rows         # input rows (1: constant inputs, no row to land on)
+    Py_ssize_t row          # the next row ahead of t
+    long long accepted, rejected
+    bint rejected_last
+    double* y               # (n,) the state at t
+    double* k               # (7 * n,) the stages; the first n hold f(t, y)
+    double* w               # (n,) a stage's state, then the step's result
+    double* err             # (n,) the step's error estimate
+
+cdef enum:
+    DOPRI_BUFFERS = 10      # y, the 7 stages, w, err: 10 * n doubles per set
 
 
-cdef inline void _rk45_rhs(double* b, double t, const double* y, double* dy,
-                           const double[:, :] u, const double[:, :] m_in, Py_ssize_t cu,
-                           Py_ssize_t cm, double spacing) noexcept nogil:
-    # dy = f(t, y) for the set whose coefficients fill lane 0 of b
-    cdef int s
-    for s in range(N_STATES):
-        b[B_Y + s * TILE] = y[s]
-    b[B_U] = _interpolated(u, cu, t, spacing)
-    b[B_M] = _interpolated(m_in, cm, t, spacing)
-    _jrc2_lane(b, 0, dy)
+cdef void _dopri_start(Dopri* d, RhsFunction rhs, void* context, int n, double* buffers,
+                       double rtol, double atol, double first_step, double max_step,
+                       double spacing, Py_ssize_t rows) noexcept nogil:
+    # d at t = 0, its state y = buffers[:n] as the caller filled it, k1 = f(0, y); buffers
+    # holds DOPRI_BUFFERS * n doubles; spacing and rows describe the input series
+    d.rhs = rhs
+    d.context = context
+    d.n = n
+    d.rtol = rtol
+    d.atol = atol
+    d.max_step = max_step
+    d.spacing = spacing
+    d.rows = rows
+    d.y = buffers
+    d.k = buffers + n
+    d.w = buffers + 8 * n
+    d.err = buffers + 9 * n
+    d.t = 0
+    d.h = first_step
+    d.row = 1
+    d.accepted = 0
+    d.rejected = 0
+    d.rejected_last = False
+    rhs(context, 0.0, d.y, d.k)
 
 
-cdef inline double _scaled_rms(const double* e, const double* y0, const double* y1, double rtol,
-                               double atol) noexcept nogil:
+cdef void _dopri_finish(Dopri* d, int status, floating[:, :, :] out, Py_ssize_t i,
+                        bint to_end, double t_end, long long[:, ::1] stats) noexcept nogil:
+    # After the records: steps on to t_end when to_end (and nothing failed), fills a failed
+    # set's records and state with NaN and reports set i's counts and status
+    if to_end and status == RK45_OK:
+        status = _dopri_advance(d, t_end)
+        if status != RK45_OK:
+            _fail_records(out, out.shape[0], i, d.y, d.n)
+    stats[i, 0] = d.accepted
+    stats[i, 1] = d.rejected
+    stats[i, 2] = status
+
+
+cdef inline double _scaled_rms(const double* e, const double* y0, const double* y1, int n,
+                               double rtol, double atol) noexcept nogil:
     # sqrt(mean((e / (atol + rtol * max(|y0|, |y1|)))^2)), the error norm of scipy's RK45
     cdef double total = 0, scale, a, c
     cdef int s
-    for s in range(N_STATES):
+    for s in range(n):
         a = fabs(y0[s])
         c = fabs(y1[s])
         scale = atol + rtol * (a if a > c else c)
         total += (e[s] / scale) * (e[s] / scale)
-    return sqrt(total / N_STATES)
+    return sqrt(total / n)
+
+
+cdef int _dopri_advance(Dopri* d, double target) noexcept nogil:
+    # Steps d from d.t to target, landing on it and, on the way, on every input row: between
+    # rows the interpolated input is linear, so no step straddles a kink, where the error
+    # estimate would fail and steps be rejected. Returns an RK45_* status.
+    cdef int n = d.n, s
+    cdef double* y = d.y
+    cdef double* w = d.w
+    cdef double* k1 = d.k
+    cdef double* k2 = d.k + n
+    cdef double* k3 = d.k + 2 * n
+    cdef double* k4 = d.k + 3 * n
+    cdef double* k5 = d.k + 4 * n
+    cdef double* k6 = d.k + 5 * n
+    cdef double* k7 = d.k + 6 * n
+    cdef double t, stop, step, norm, factor
+    cdef bint clipped
+    while d.t < target:
+        t = d.t
+        stop = target
+        if d.row < d.rows - 1 and d.row * d.spacing < stop:      # the last row ends the kinks
+            stop = d.row * d.spacing
+        step = d.h if d.h < d.max_step else d.max_step
+        # a step that would end within 10 ulp of the stop ends on it (else rounding could leave
+        # a step too small to take)
+        clipped = t + step >= stop - 10 * (nextafter(stop, INFINITY) - stop)
+        if clipped:
+            step = stop - t
+        if step < 10 * (nextafter(t, INFINITY) - t):
+            return RK45_STEP_UNDERFLOW
+        # the Dormand-Prince tableau; each coefficient is a constant the compiler folds, so a
+        # stage multiplies (scipy's RK45 also multiplies by the rounded coefficients)
+        for s in range(n):
+            w[s] = y[s] + step * ((1.0 / 5) * k1[s])
+        d.rhs(d.context, t + step * (1.0 / 5), w, k2)
+        for s in range(n):
+            w[s] = y[s] + step * ((3.0 / 40) * k1[s] + (9.0 / 40) * k2[s])
+        d.rhs(d.context, t + step * (3.0 / 10), w, k3)
+        for s in range(n):
+            w[s] = y[s] + step * ((44.0 / 45) * k1[s] - (56.0 / 15) * k2[s] + (32.0 / 9) * k3[s])
+        d.rhs(d.context, t + step * (4.0 / 5), w, k4)
+        for s in range(n):
+            w[s] = y[s] + step * ((19372.0 / 6561) * k1[s] - (25360.0 / 2187) * k2[s]
+                                  + (64448.0 / 6561) * k3[s] - (212.0 / 729) * k4[s])
+        d.rhs(d.context, t + step * (8.0 / 9), w, k5)
+        for s in range(n):
+            w[s] = y[s] + step * ((9017.0 / 3168) * k1[s] - (355.0 / 33) * k2[s]
+                                  + (46732.0 / 5247) * k3[s] + (49.0 / 176) * k4[s]
+                                  - (5103.0 / 18656) * k5[s])
+        d.rhs(d.context, t + step, w, k6)
+        for s in range(n):          # the fifth-order solution
+            w[s] = y[s] + step * ((35.0 / 384) * k1[s] + (500.0 / 1113) * k3[s]
+                                  + (125.0 / 192) * k4[s] - (2187.0 / 6784) * k5[s]
+                                  + (11.0 / 84) * k6[s])
+        d.rhs(d.context, t + step, w, k7)
+        for s in range(n):          # minus the embedded fourth-order one
+            d.err[s] = step * ((-71.0 / 57600) * k1[s] + (71.0 / 16695) * k3[s]
+                               - (71.0 / 1920) * k4[s] + (17253.0 / 339200) * k5[s]
+                               - (22.0 / 525) * k6[s] + (1.0 / 40) * k7[s])
+        norm = _scaled_rms(d.err, y, w, n, d.rtol, d.atol)
+        if not isfinite(norm):
+            return RK45_NOT_FINITE
+        if norm < 1:
+            factor = 10.0 if norm == 0 else 0.9 * pow(norm, -0.2)
+            if factor > 10.0:
+                factor = 10.0
+            if d.rejected_last and factor > 1:
+                factor = 1
+            # a step shortened to land on a stop does not shorten the next one
+            d.h = step * factor if not clipped or step * factor > d.h else d.h
+            d.t = stop if clipped else t + step
+            while d.row < d.rows - 1 and d.row * d.spacing <= d.t:
+                d.row += 1
+            for s in range(n):
+                y[s] = w[s]
+                k1[s] = k7[s]
+            d.accepted += 1
+            d.rejected_last = False
+        else:
+            factor = 0.9 * pow(norm, -0.2)
+            d.h = step * (factor if factor > 0.2 else 0.2)
+            d.rejected += 1
+            d.rejected_last = True
+    return RK45_OK
+
+
+cdef struct Series:
+    # One column of an input series: row k at time k * spacing, linear in between
+    const double* first     # the column's row 0
+    Py_ssize_t stride       # doubles from one row to the next
+    Py_ssize_t rows
+
+
+cdef inline double _interpolated(const Series* x, double t, double spacing) noexcept nogil:
+    # the series at time t, held beyond its last row
+    cdef Py_ssize_t k
+    cdef double a
+    if x.rows == 1:
+        return x.first[0]
+    a = t / spacing
+    if a <= 0:
+        return x.first[0]
+    k = <Py_ssize_t>a
+    if k >= x.rows - 1:
+        return x.first[(x.rows - 1) * x.stride]
+    return x.first[k * x.stride] + (a - k) * (x.first[(k + 1) * x.stride] - x.first[k * x.stride])
+
+
+cdef inline Series _column(const double[:, :] series, Py_ssize_t column) noexcept nogil:
+    cdef Series x
+    x.first = &series[0, column]
+    x.stride = series.strides[0] // sizeof(double)
+    x.rows = series.shape[0]
+    return x
+
+
+cdef void _fail_records(floating[:, :, :] out, Py_ssize_t j, Py_ssize_t i, double* y,
+                        int n) noexcept nogil:
+    # a failed set: its remaining records and its final state are NaN
+    cdef Py_ssize_t o
+    cdef int s
+    while j < out.shape[0]:
+        for o in range(out.shape[1]):
+            out[j, o, i] = <floating>NAN
+        j += 1
+    for s in range(n):
+        y[s] = NAN
+
+
+cdef struct Jrc2Context:
+    double* b               # a tile block whose lane 0 holds the set's coefficients
+    Series u, m_in
+    double spacing
+
+
+cdef void _jrc2_rk45_rhs(void* context, double t, const double* y, double* dy) noexcept nogil:
+    cdef Jrc2Context* c = <Jrc2Context*>context
+    cdef int s
+    for s in range(N_STATES):
+        c.b[B_Y + s * TILE] = y[s]
+    c.b[B_U] = _interpolated(&c.u, t, c.spacing)
+    c.b[B_M] = _interpolated(&c.m_in, t, c.spacing)
+    _jrc2_lane(c.b, 0, dy)
 
 
 cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
@@ -933,129 +1185,40 @@ cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
                          const double[::1] times, double t_end, double spacing, double rtol,
                          double atol, double first_step, double max_step,
                          long long[:, ::1] stats, Py_ssize_t i) noexcept nogil:
-    # Integrates set i with Dormand-Prince 5(4), steps clipped to land on each record time and,
-    # when an input varies, on each input row: between rows the interpolated input is linear, so
-    # no step straddles a kink, where the error estimate would fail and steps be rejected.
-    # On failure the remaining records and the final state are NaN.
+    # Integrates set i, recording at each of times; on failure the remaining records and the
+    # final state are NaN.
     cdef double b[B_SIZE]
-    cdef double y[N_STATES]
-    cdef double w[N_STATES]
-    cdef double err[N_STATES]
-    cdef double k1[N_STATES]
-    cdef double k2[N_STATES]
-    cdef double k3[N_STATES]
-    cdef double k4[N_STATES]
-    cdef double k5[N_STATES]
-    cdef double k6[N_STATES]
-    cdef double k7[N_STATES]
-    cdef double t = 0, h, step, target, norm, factor, min_step
-    cdef long long accepted = 0, rejected = 0
+    cdef double buffers[DOPRI_BUFFERS * N_STATES]
+    cdef Jrc2Context context
+    cdef Dopri d
     cdef int status = RK45_OK, s, o, var
-    cdef bint clipped, rejected_last = False
-    cdef bint want_final = y_final.shape[0] > 0
-    cdef Py_ssize_t j = 0, n_records = times.shape[0]
-    cdef Py_ssize_t cu = i if u.shape[1] > 1 else 0
-    cdef Py_ssize_t cm = i if m_in.shape[1] > 1 else 0
-    cdef Py_ssize_t rows = u.shape[0] if u.shape[0] > m_in.shape[0] else m_in.shape[0]
-    cdef Py_ssize_t row = 1            # the next input row ahead of t (rows past the last: none)
+    cdef Py_ssize_t j
     for s in range(B_SIZE):
         b[s] = 0
     for s in range(N_COEF):
         b[B_K + s * TILE] = coefficients[s, i]
+    context.b = b
+    context.u = _column(u, i if u.shape[1] > 1 else 0)
+    context.m_in = _column(m_in, i if m_in.shape[1] > 1 else 0)
+    context.spacing = spacing
     for s in range(N_STATES):
-        y[s] = y_init[s, i] if y_init.shape[0] > 0 else 0.0
-    _rk45_rhs(b, t, y, k1, u, m_in, cu, cm, spacing)
-    h = first_step
-    while True:
-        while j < n_records and times[j] <= t:          # record every sample reached
-            for s in range(N_STATES):
-                b[B_Y + s * TILE] = y[s]
-            for o in range(record.shape[0]):
-                var = record[o]
-                out[j, o, i] = <floating>(y[var] if var < N_STATES else _rate(b, 0))
-            j += 1
-        if j == n_records and (not want_final or t >= t_end):
+        buffers[s] = y_init[s, i] if y_init.shape[0] > 0 else 0.0
+    _dopri_start(&d, _jrc2_rk45_rhs, &context, N_STATES, buffers, rtol, atol, first_step,
+                 max_step, spacing, u.shape[0] if u.shape[0] > m_in.shape[0] else m_in.shape[0])
+    for j in range(times.shape[0]):
+        status = _dopri_advance(&d, times[j])
+        if status != RK45_OK:
+            _fail_records(out, j, i, d.y, N_STATES)
             break
-        target = times[j] if j < n_records else t_end
-        if row < rows - 1 and row * spacing < target:     # the last row ends the kinks
-            target = row * spacing
-        step = h if h < max_step else max_step
-        # a step that would end within 10 ulp of the target ends on it (else rounding could
-        # leave a step too small to take)
-        clipped = t + step >= target - 10 * (nextafter(target, INFINITY) - target)
-        if clipped:
-            step = target - t
-        min_step = 10 * (nextafter(t, INFINITY) - t)
-        if step < min_step:
-            status = RK45_STEP_UNDERFLOW
-            break
-        # the Dormand-Prince tableau; each coefficient is a constant the compiler folds, so a
-        # stage multiplies (scipy's RK45 also multiplies by the rounded coefficients)
         for s in range(N_STATES):
-            w[s] = y[s] + step * ((1.0 / 5) * k1[s])
-        _rk45_rhs(b, t + step * (1.0 / 5), w, k2, u, m_in, cu, cm, spacing)
+            b[B_Y + s * TILE] = d.y[s]
+        for o in range(record.shape[0]):
+            var = record[o]
+            out[j, o, i] = <floating>(d.y[var] if var < N_STATES else _rate(b, 0))
+    _dopri_finish(&d, status, out, i, y_final.shape[0] > 0, t_end, stats)
+    if y_final.shape[0] > 0:
         for s in range(N_STATES):
-            w[s] = y[s] + step * ((3.0 / 40) * k1[s] + (9.0 / 40) * k2[s])
-        _rk45_rhs(b, t + step * (3.0 / 10), w, k3, u, m_in, cu, cm, spacing)
-        for s in range(N_STATES):
-            w[s] = y[s] + step * ((44.0 / 45) * k1[s] - (56.0 / 15) * k2[s] + (32.0 / 9) * k3[s])
-        _rk45_rhs(b, t + step * (4.0 / 5), w, k4, u, m_in, cu, cm, spacing)
-        for s in range(N_STATES):
-            w[s] = y[s] + step * ((19372.0 / 6561) * k1[s] - (25360.0 / 2187) * k2[s]
-                                  + (64448.0 / 6561) * k3[s] - (212.0 / 729) * k4[s])
-        _rk45_rhs(b, t + step * (8.0 / 9), w, k5, u, m_in, cu, cm, spacing)
-        for s in range(N_STATES):
-            w[s] = y[s] + step * ((9017.0 / 3168) * k1[s] - (355.0 / 33) * k2[s]
-                                  + (46732.0 / 5247) * k3[s] + (49.0 / 176) * k4[s]
-                                  - (5103.0 / 18656) * k5[s])
-        _rk45_rhs(b, t + step, w, k6, u, m_in, cu, cm, spacing)
-        for s in range(N_STATES):          # the fifth-order solution
-            w[s] = y[s] + step * ((35.0 / 384) * k1[s] + (500.0 / 1113) * k3[s]
-                                  + (125.0 / 192) * k4[s] - (2187.0 / 6784) * k5[s]
-                                  + (11.0 / 84) * k6[s])
-        _rk45_rhs(b, t + step, w, k7, u, m_in, cu, cm, spacing)
-        for s in range(N_STATES):          # minus the embedded fourth-order one
-            err[s] = step * ((-71.0 / 57600) * k1[s] + (71.0 / 16695) * k3[s]
-                             - (71.0 / 1920) * k4[s] + (17253.0 / 339200) * k5[s]
-                             - (22.0 / 525) * k6[s] + (1.0 / 40) * k7[s])
-        norm = _scaled_rms(err, y, w, rtol, atol)
-        if not isfinite(norm):
-            status = RK45_NOT_FINITE
-            break
-        if norm < 1:
-            factor = 10.0 if norm == 0 else 0.9 * pow(norm, -0.2)
-            if factor > 10.0:
-                factor = 10.0
-            if rejected_last and factor > 1:
-                factor = 1
-            # a step shortened to land on a record time does not shorten the next one
-            h = step * factor if not clipped or step * factor > h else h
-            t = target if clipped else t + step
-            while row < rows - 1 and row * spacing <= t:
-                row += 1
-            for s in range(N_STATES):
-                y[s] = w[s]
-                k1[s] = k7[s]
-            accepted += 1
-            rejected_last = False
-        else:
-            factor = 0.9 * pow(norm, -0.2)
-            h = step * (factor if factor > 0.2 else 0.2)
-            rejected += 1
-            rejected_last = True
-    if status != RK45_OK:
-        while j < n_records:
-            for o in range(record.shape[0]):
-                out[j, o, i] = <floating>NAN
-            j += 1
-        for s in range(N_STATES):
-            y[s] = NAN
-    if want_final:
-        for s in range(N_STATES):
-            y_final[s, i] = y[s]
-    stats[i, 0] = accepted
-    stats[i, 1] = rejected
-    stats[i, 2] = status
+            y_final[s, i] = d.y[s]
 
 
 def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
@@ -1092,3 +1255,98 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
                     num_threads=n_threads):
         _jrc2_rk45_set(coefficients, u, m_in, record, out, y_init, y_final, times, t_end,
                        spacing, rtol, atol, first_step, max_step, stats, i)
+
+
+cdef struct NetworkContext:
+    const Network* net
+    Py_ssize_t i
+    Work* w
+    double spacing
+
+
+cdef void _network_rk45_rhs(void* context, double t, const double* y,
+                            double* dy) noexcept nogil:
+    # the inputs interpolated at t; gamma chains read from the state (w.euler is 0); no
+    # discrete delays (integrate_network_rk45 refuses them)
+    cdef NetworkContext* c = <NetworkContext*>context
+    cdef const Network* net = c.net
+    cdef Series x
+    cdef int j
+    x.stride = net.series_cols
+    x.rows = net.series_rows
+    for j in range(net.n_in):
+        if net.in_col[j] < 0:
+            c.w.ext[j] = net.in_const[j * net.n_sets + c.i]
+        else:
+            x.first = net.series + net.in_col[j] + (c.i if net.in_width[j] > 1 else 0)
+            c.w.ext[j] = _interpolated(&x, t, c.spacing)
+    _network_rhs(net, c.i, y, dy, c.w)
+
+
+cdef int _network_rk45_set(const Network* net, Py_ssize_t i, const int[::1] record,
+                           floating[:, :, :] out, const double[:, :] y_init,
+                           double[:, :] y_final, const double[::1] times, double t_end,
+                           double spacing, double rtol, double atol, double first_step,
+                           double max_step, long long[:, ::1] stats) noexcept nogil:
+    # Integrates set i as _jrc2_rk45_set does; returns -1 when out of memory.
+    cdef int n = net.n_state, status = RK45_OK
+    cdef Py_ssize_t size = DOPRI_BUFFERS * n + _network_work_size(net), j
+    cdef double* block = <double*>malloc(size * sizeof(double))
+    cdef Work w
+    cdef NetworkContext context
+    cdef Dopri d
+    if block == NULL:
+        return -1
+    for j in range(size):
+        block[j] = 0.0
+    w.y = block                 # the Dopri state, where _network_load_state puts it
+    _network_work(net, &w, block + DOPRI_BUFFERS * n)
+    w.euler = 0
+    if y_init.shape[0] > 0:
+        _network_load_state(net, &w, &y_init[0, i], y_init.strides[0] // sizeof(double))
+    context.net = net
+    context.i = i
+    context.w = &w
+    context.spacing = spacing
+    _dopri_start(&d, _network_rk45_rhs, &context, n, block, rtol, atol, first_step, max_step,
+                 spacing, net.series_rows)
+    for j in range(times.shape[0]):
+        status = _dopri_advance(&d, times[j])
+        if status != RK45_OK:
+            _fail_records(out, j, i, d.y, n)
+            break
+        _network_record(net, i, &w, d.y, record, out, j)
+    _dopri_finish(&d, status, out, i, y_final.shape[0] > 0, t_end, stats)
+    if y_final.shape[0] > 0:
+        _network_save_state(net, &w, &y_final[0, i], y_final.strides[0] // sizeof(double), 0)
+    free(block)
+    return 0
+
+
+def integrate_network_rk45(NetworkArrays network, const int[::1] record,
+                           floating[:, :, :] out, const double[:, :] y_init,
+                           double[:, :] y_final, const double[::1] times, double t_end,
+                           double spacing, double rtol, double atol, double first_step,
+                           double max_step, long long[:, ::1] stats, int n_threads):
+    """Integrate every network parameter set with its own adaptive Dormand-Prince 5(4) steps.
+
+    network, record, out, y_init and y_final are integrate_network's; the series' rows are
+    placed k * spacing apart and interpolated linearly; times .. stats are integrate_jrc2_rk45's.
+    Discrete delays (n_ring > 0) are refused: their step-indexed rate histories have no meaning
+    between adaptive steps.
+    """
+    cdef Network net
+    cdef Py_ssize_t i
+    cdef int failed = 0
+    if network.n_ring != 0:
+        raise ValueError("solver='scipy' cannot integrate discrete edge delays")
+    if not first_step > 0:
+        raise ValueError(f"first_step must be positive; received {first_step}")
+    _bind_network(&net, network)
+    for i in prange(net.n_sets, nogil=True, schedule="dynamic", chunksize=1,
+                    num_threads=n_threads):
+        if _network_rk45_set(&net, i, record, out, y_init, y_final, times, t_end, spacing,
+                             rtol, atol, first_step, max_step, stats) != 0:
+            failed += 1
+    if failed:
+        raise MemoryError("csweep: could not allocate a parameter set's work space")

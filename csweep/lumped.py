@@ -130,6 +130,7 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
         nodes=(node_path,),
         compute_precisions=("float64", "float32"),
         adaptive=True,
+        holds_float32_parameters=True,
         limits={f"{prefix}/{name}": limit for name, limit in LIMITS.items()},
     )
 

@@ -40,6 +40,9 @@ class CompiledModel:
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
     compute_precisions: tuple[str, ...] = ("float64",)
     adaptive: bool = False      # the kernel has solver="scipy" (csweep.adaptive)
+    # with solver="scipy", parameters are held as float_precision says, reproducing PyRates'
+    # float32 arithmetic on them (else they are float64 whatever float_precision)
+    holds_float32_parameters: bool = False
 
     def node_paths(self) -> list[str]:
         """The node paths (``jrc``, ``jrc1/pc``) whose variables a ``param_map`` may set."""
@@ -61,6 +64,8 @@ class PreparedSweep:
 
     state_names: tuple[str, ...]
     n_sets: int
+    #: why these parameters cannot run with solver="scipy", or None
+    adaptive_refusal: str | None = None
 
     def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
             n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,

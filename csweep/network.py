@@ -112,7 +112,7 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     network = _NetworkLayout(synapses, rates, edges, list(parameters), list(inputs), node_index)
     return CompiledModel(name=circuit.name, parameters=parameters, inputs=inputs,
                          recordables=recordables, prepare=network.prepare,
-                         nodes=tuple(nodes),
+                         nodes=tuple(nodes), adaptive=True,
                          edges={e.key: (e.spec.source, e.spec.target) for e in edges})
 
 
@@ -409,10 +409,20 @@ class _PreparedNetwork(PreparedSweep):
     def subset(self, start: int, stop: int) -> _PreparedNetwork:
         return _PreparedNetwork(self._sets(start, stop), self.state_names)
 
+    @property
+    def adaptive_refusal(self) -> str | None:
+        if self.arrays["n_ring"] == 0:
+            return None
+        return ("solver='scipy' cannot integrate discrete edge delays (a delay without a "
+                "spread): csweep keeps their rate histories step by step, which adaptive steps "
+                "do not follow (PyRates hands such networks to a different SciPy integrator "
+                "with an interpolated history). Use 'euler', 'heun' or 'rk4', or give the delays "
+                "a spread (gamma-distributed delays are part of the state)")
+
     def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
             n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
             stats=None):
-        if solver not in _integrate.SOLVERS:    # grid_search refuses solver="scipy" before this
+        if solver != "scipy" and solver not in _integrate.SOLVERS:
             raise ValueError(f"the network kernel has no solver {solver!r}")
         a = self._sets(start, stop)
         n_sets = stop - start
@@ -430,14 +440,22 @@ class _PreparedNetwork(PreparedSweep):
                 col += channel.shape[1]
         series = (np.ascontiguousarray(np.hstack(series_parts)) if series_parts
                   else np.zeros((1, 1)))
-        kernel.integrate_network(
+        network = kernel.NetworkArrays(
             a["syn_node"], a["syn_coef"], a["term_syn"], a["term_in"], a["term_coef"],
             a["n_terms"], a["rate_abc"], in_const, series, np.array(columns, np.intc),
             np.array(widths, np.intc), a["edge_src"], a["edge_tgt"], a["edge_kind"],
             a["edge_weight"], a["edge_order"], a["edge_rate"], a["edge_offset"], a["n_edges"],
-            a["n_chain"], a["n_ring"], record, out, NO_STATE if y_init is None else y_init,
-            NO_STATE if y_final is None else y_final, every, first, n_steps,
-            _integrate.SOLVERS[solver], dt, n_threads)
+            a["n_chain"], a["n_ring"])
+        states = (NO_STATE if y_init is None else y_init,
+                  NO_STATE if y_final is None else y_final)
+        if solver == "scipy":
+            kernel.integrate_network_rk45(
+                network, record, out, *states, adaptive.times, adaptive.t_end, adaptive.spacing,
+                adaptive.rtol, adaptive.atol, adaptive.first_step, adaptive.max_step, stats,
+                n_threads)
+        else:
+            kernel.integrate_network(network, record, out, *states, every, first, n_steps,
+                                     _integrate.SOLVERS[solver], dt, n_threads)
 
 
 def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:

@@ -76,20 +76,20 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     solver : {"euler", "heun", "rk4", "scipy"}
         Fixed-step method. ``"heun"`` is Heun's method (explicit trapezoid, second order); PyRates
         1.2.3's ``"heun"`` is a different, first-order scheme (see the migration notes).
-        ``"scipy"`` (the lumped JRC2 template): each set takes its own adaptive steps, csweep's
-        compiled Dormand-Prince 5(4) with solve_ivp's error control, first step ``step_size``;
-        input rows are placed on ``linspace(0, simulation_time, rows)`` and interpolated
-        linearly, as in PyRates, and steps end on the rows. ``SweepResult.solver_stats`` gives
-        each set's accepted and rejected steps and status.
+        ``"scipy"``: each set takes its own adaptive steps, csweep's compiled Dormand-Prince
+        5(4) with solve_ivp's error control, first step ``step_size``; input rows are placed on
+        ``linspace(0, simulation_time, rows)`` and interpolated linearly, as in PyRates, and
+        steps end on the rows. Networks with discrete edge delays (no spread) are refused.
+        ``SweepResult.solver_stats`` gives each set's accepted and rejected steps and status.
     method, rtol, atol
         With ``solver="scipy"``: ``"RK45"`` (the one method), relative and absolute tolerance
         (default 1e-3 and 1e-6, as solve_ivp's). The fixed-step solvers ignore them, as PyRates'
         do.
     float_precision : {"float32", "float64"}
         dtype of the returned values. csweep computes in float64 unless ``compute_precision``
-        says otherwise. With ``solver="scipy"``, as in PyRates: how parameters and inputs are
-        held (float32 values, as PyRates' solve_ivp path holds them), while the integration and
-        the returned values are float64.
+        says otherwise. With ``solver="scipy"``, as in PyRates: how inputs and the lumped
+        column's parameters are held (float32 values, as PyRates' solve_ivp path holds them),
+        while the integration and the returned values are float64.
     backend, vectorize, verbose, clear
         Accepted for compatibility with PyRates and ignored: csweep has one compiled backend,
         always vectorises over parameter sets, keeps no caches to clear, and logs through
@@ -194,8 +194,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                          f"{model.name} template; its kernel computes in "
                          f"{' or '.join(model.compute_precisions)}")
     if solver == "scipy" and not model.adaptive:
-        raise ValueError(f"solver='scipy' is available for the lumped Jansen-Rit column (JRC2) "
-                         f"so far; the {model.name} network runs with 'euler', 'heun' or 'rk4'")
+        raise ValueError(f"solver='scipy' is not available for the {model.name} template; it "
+                         "runs with 'euler', 'heun' or 'rk4'")
     if solver == "scipy" and compute_precision != "float64":
         raise ValueError("solver='scipy' computes in float64; drop compute_precision='float32'")
     grid = make_grid(param_grid, permute_grid)
@@ -203,13 +203,16 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     n_sets = len(grid)
     params, constants, swept = map_parameters(model, grid, param_map)
     channels = align_inputs(inputs, list(model.inputs), constants, swept, timeline.n_steps, n_sets)
+    held_precision = float_precision if model.holds_float32_parameters else "float64"
     if tolerances is not None:
-        check_float32_parameters(params, list(model.parameters), labels, float_precision)
+        check_float32_parameters(params, list(model.parameters), labels, held_precision)
         channels = held_inputs(channels, list(model.inputs), float_precision)
     record = _record_indices(outputs, model.recordables)
     output_names = list(outputs)
     checked_features = check_features(features, output_names, [str(c) for c in grid.columns])
     prepared = model.prepare(params, float(step_size))
+    if solver == "scipy" and prepared.adaptive_refusal:
+        raise ValueError(prepared.adaptive_refusal)
     y_init = initial_state_array(initial_state, prepared.state_names, n_sets)
     results_map = results_map_frame(grid, labels)
 
@@ -241,7 +244,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                    want_final=return_final_state, output_names=output_names,
                    features=checked_features, streams=set_streams(grid.index),
                    adaptive=None if tolerances is None else plan_adaptive(
-                       timeline, float(step_size), channels, tolerances, float_precision))
+                       timeline, float(step_size), channels, tolerances, held_precision))
         results = None
         if store is not None:
             from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
