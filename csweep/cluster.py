@@ -48,7 +48,8 @@ class BlockTask:
 
 
 def run_block(task: BlockTask, shared: dict) -> dict:
-    """Integrate one block on a worker; write it to the store; return its features."""
+    """Integrate one block on a worker; write it to the store; return its features (and the
+    final states, divergence flags and, with solver="scipy", each set's steps and status)."""
     run = task.run.with_channels(shared)
     started = time.perf_counter()
     series, features, final, diverged = run.block_to_scratch(
@@ -60,7 +61,7 @@ def run_block(task: BlockTask, shared: dict) -> dict:
                                                   features, final, diverged)
         final = None
     return {"index": task.index, "features": features, "final": final, "diverged": diverged,
-            "seconds": time.perf_counter() - started}
+            "stats": run.stats, "seconds": time.perf_counter() - started}
 
 
 def make_pool(client=None, executor=None):
@@ -229,6 +230,8 @@ def run_blocks(pool, run, bounds, pending, *, slots, store, store_outputs, dtype
                         "the rest" if store is not None else ""))
                     raise
                 busy += result["seconds"]
+                if run.stats is not None:       # solver="scipy": the block's steps and status
+                    run.stats[start:stop] = result["stats"]
                 on_result(start, stop, result)
                 done_sets += stop - start
                 reporter.update(done_sets)

@@ -179,9 +179,6 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
     tolerances = check_tolerances(solver, method, rtol, atol)
     threads = resolve_n_threads(n_threads)
-    if solver == "scipy" and (client is not None or executor is not None):
-        raise ValueError("solver='scipy' runs in this process only so far; drop client=/executor= "
-                         "or use a fixed-step solver ('rk4') on the cluster")
     if (client is not None or executor is not None) and keep_timeseries and store is None:
         raise ValueError("client=/executor= run blocks on other processes, which write time "
                          "series to a store rather than send them back: pass store=PATH, or "
@@ -362,7 +359,8 @@ class _Run:
                     threads=self.threads, compute_precision=self.compute_precision,
                     y_init=None if self.y_init is None else self.y_init[:, start:stop].copy(),
                     want_final=self.want_final, output_names=self.output_names,
-                    features=self.features, streams=self.streams[start:stop].copy())
+                    features=self.features, streams=self.streams[start:stop].copy(),
+                    adaptive=self.adaptive)
 
     def with_channels(self, shared: Mapping) -> _Run:
         """A copy of this run with the channels :meth:`subset` left out put back from ``shared``."""

@@ -219,7 +219,6 @@ def test_threads_and_blocks_do_not_change_the_numbers():
     (dict(atol=[1e-6] * 8), TypeError, "per-variable tolerances are not supported"),
     (dict(rtol=1e-20), ValueError, "rtol must be at least"),
     (dict(compute_precision="float32"), ValueError, "solver='scipy' computes in float64"),
-    (dict(executor=object()), ValueError, "solver='scipy' runs in this process only"),
 ])
 def test_bad_adaptive_arguments_are_refused(changes, error, message):
     with pytest.raises(error, match=message):

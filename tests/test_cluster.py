@@ -90,6 +90,19 @@ def test_dask_runs_networks(client, tmp_path):
     assert_same_sweep(local, remote, tmp_path / "local.zarr", tmp_path / "dask.zarr")
 
 
+def test_dask_runs_the_adaptive_solver_and_returns_its_statistics(client, tmp_path):
+    """solver="scipy" on the cluster: each set's steps and status come back with its block."""
+    kw = dict(solver="scipy", rtol=1e-6, atol=1e-9)
+    local = call(store=tmp_path / "local.zarr", **kw)
+    remote = call(store=tmp_path / "dask.zarr", client=client, **kw)
+    assert_same_sweep(local, remote, tmp_path / "local.zarr", tmp_path / "dask.zarr")
+    assert (remote.solver_stats["status"] == "ok").all()
+    assert (remote.solver_stats["accepted_steps"] >= N_STEPS - 1).all()
+    assert remote.solver_stats.equals(local.solver_stats)
+    features_only = call(keep_timeseries=False, client=client, **kw)
+    assert features_only.solver_stats.equals(local.solver_stats)
+
+
 def test_a_killed_worker_is_replaced_and_the_store_is_complete(client, tmp_path):
     pids = client.run(os.getpid)
     killed = {}
