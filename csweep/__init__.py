@@ -17,8 +17,8 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
     ) from exc
 from . import features, noise
 from ._kernel import kernel_info
-from .result import SweepResult
-from .sweep import DivergenceWarning, grid_search
+from .result import DivergenceWarning, SweepResult
+from .sweep import grid_search
 from .template_reader import TemplateError, list_templates, load_template
 
 try:

@@ -22,6 +22,7 @@ nor the returned values, which are float64 either way.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ import pandas as pd
 
 from . import _integrate
 from .noise import Noise
+from .result import DivergenceWarning
 
 METHODS = ("RK45",)
 DEFAULT_RTOL = 1e-3
@@ -95,25 +97,29 @@ def plan(timeline, dt: float, channels: list, tolerances: Tolerances,
                         parameter_precision=float_precision)
 
 
-def check_float32_parameters(params: np.ndarray, names: list, labels, float_precision: str):
-    """Refuse parameters that float32 cannot hold when ``float_precision="float32"`` holds them
-    (PyRates would integrate infinities there)."""
+def warn_float32_overflow(params: np.ndarray, names: list, labels, float_precision: str):
+    """Warn of parameters float32 cannot hold when ``float_precision="float32"`` holds them: they
+    become infinite, as in PyRates, and their sets fail (the kernel flags them)."""
     if float_precision != "float32":
         return
     with np.errstate(over="ignore"):
         lost = np.isinf(params.astype(np.float32)) & np.isfinite(params)
     if lost.any():
-        row, k = np.argwhere(lost)[0]
-        raise ValueError(f"{names[row]} = {params[row, k]:g} (parameter set {labels[k]!r}) is "
-                         f"beyond float32's range; with solver='scipy', float_precision='float32' "
-                         "holds the parameters in float32, as PyRates does: pass "
-                         "float_precision='float64'")
+        rows, sets = np.nonzero(lost)
+        shown = ", ".join(f"{names[r]} = {params[r, k]:g} ({labels[k]})"
+                          for r, k in list(zip(rows, sets, strict=True))[:5])
+        warnings.warn(f"csweep: float_precision='float32' holds the parameters in float32 with "
+                      f"solver='scipy', as PyRates does, and {len(set(sets))} set(s) have values "
+                      f"beyond its range, which become infinite: {shown}. Pass "
+                      "float_precision='float64' to integrate them", DivergenceWarning,
+                      stacklevel=3)
 
 
 def held_inputs(channels: list, names: list, float_precision: str) -> list:
     """The input channels as PyRates holds them for solve_ivp: under ``float_precision="float32"``
-    input arrays and constants are float32 values (interpolated in float64). csweep's generated
-    noise has no PyRates counterpart and is left in float64."""
+    input arrays and constants are float32 values (interpolated in float64; values beyond
+    float32's range become infinite, with a warning). csweep's generated noise has no PyRates
+    counterpart and is left in float64."""
     if float_precision != "float32":
         return channels
     held = []
@@ -124,9 +130,10 @@ def held_inputs(channels: list, names: list, float_precision: str) -> list:
         with np.errstate(over="ignore"):
             single = channel.astype(np.float32)
         if np.any(np.isinf(single) & np.isfinite(channel)):
-            raise ValueError(f"input {name} has values beyond float32's range; with "
-                             "solver='scipy', float_precision='float32' holds inputs in float32, "
-                             "as PyRates does: pass float_precision='float64'")
+            warnings.warn(f"csweep: input {name} has values beyond float32's range, which "
+                          "float_precision='float32' holds as infinite (as PyRates does); pass "
+                          "float_precision='float64' to integrate them", DivergenceWarning,
+                          stacklevel=3)
         held.append(single.astype(np.float64))
     return held
 

@@ -6,6 +6,10 @@ import numpy as np
 import pandas as pd
 
 
+class DivergenceWarning(RuntimeWarning):
+    """Some parameter sets' state became NaN or infinite (see ``SweepResult.diverged``)."""
+
+
 class SweepResult(tuple):
     """``(results, results_map)``, as PyRates returns them, plus csweep's extras.
 

@@ -14,7 +14,7 @@ import numpy as np
 from . import _integrate
 from ._kernel import fork_safe_threads
 from .adaptive import STATUS as adaptive_status
-from .adaptive import check_float32_parameters, check_tolerances, held_inputs, new_stats, stats_frame
+from .adaptive import check_tolerances, held_inputs, new_stats, stats_frame, warn_float32_overflow
 from .adaptive import plan as plan_adaptive
 from .blocks import check_fits, plan_block_size
 from .cluster import gather, make_pool
@@ -26,7 +26,7 @@ from .mapping import map_parameters
 from .model import compiled_model
 from .noise import Noise, set_streams
 from .progress import make_progress
-from .result import SweepResult, final_state_frame, initial_state_array
+from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
 from .timing import make_time_grid
 
 logger = logging.getLogger("csweep")
@@ -202,7 +202,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     channels = align_inputs(inputs, list(model.inputs), constants, swept, timeline.n_steps, n_sets)
     held_precision = float_precision if model.holds_float32_parameters else "float64"
     if tolerances is not None:
-        check_float32_parameters(params, list(model.parameters), labels, held_precision)
+        warn_float32_overflow(params, list(model.parameters), labels, held_precision)
         channels = held_inputs(channels, list(model.inputs), float_precision)
     record = _record_indices(outputs, model.recordables)
     output_names = list(outputs)
@@ -296,10 +296,6 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     return SweepResult(results, results_map, features=feature_table, final_state=final_state,
                        store=None if store is None else os.fspath(store), diverged=diverged_labels,
                        solver_stats=solver_stats)
-
-
-class DivergenceWarning(RuntimeWarning):
-    """Some parameter sets' state became NaN or infinite (see ``SweepResult.diverged``)."""
 
 
 class _Run:

@@ -192,14 +192,26 @@ def test_a_set_that_fails_is_flagged_and_the_others_are_unchanged():
     pd.testing.assert_frame_equal(result.solver_stats.drop(index="JRC2_1"), clean.solver_stats)
 
 
-def test_values_float32_cannot_hold_are_refused_under_float32():
-    with pytest.raises(ValueError, match=r"jrc/jrc_op/c = 1e\+300 \(parameter set 'JRC2_1'\) is "
-                                         r"beyond float32's range.*float_precision='float64'"):
-        csweep.grid_search("JRC2", {"C": [135.0, 1e300]}, C_MAP, 1e-4, 0.1, OUTPUTS,
-                           solver="scipy")
-    with pytest.raises(ValueError, match="input jrc/jrc_op/u has values beyond float32's range"):
-        csweep.grid_search("JRC2", {"C": [135.0]}, C_MAP, 1e-4, 0.1, OUTPUTS, solver="scipy",
-                           inputs={"jrc/jrc_op/u": np.full(1000, 1e39)})
+def test_values_float32_cannot_hold_fail_their_sets_under_float32():
+    """As in PyRates, float_precision="float32" holds c = 1e300 as infinity: that set fails,
+    with a warning that says why, and the others are unchanged."""
+    kw = dict(step_size=1e-4, simulation_time=0.1, outputs=OUTPUTS, solver="scipy",
+              progress=False)
+    with pytest.warns(csweep.DivergenceWarning) as caught:
+        result = csweep.grid_search("JRC2", {"C": [135.0, 1e300]}, C_MAP, **kw)
+    messages = [str(w.message) for w in caught]
+    assert any("jrc/jrc_op/c = 1e+300 (JRC2_1)" in m and "beyond its range" in m
+               and "float_precision='float64'" in m for m in messages), messages
+    assert list(result.solver_stats["status"]) == ["ok", "the state became NaN or infinite"]
+    alone = csweep.grid_search("JRC2", {"C": [135.0]}, C_MAP, **kw)
+    np.testing.assert_array_equal(result[0].xs("JRC2_0", axis=1, level=1).to_numpy(),
+                                  alone[0].to_numpy())
+    with pytest.warns(csweep.DivergenceWarning) as caught:
+        driven = csweep.grid_search("JRC2", {"C": [135.0]}, C_MAP,
+                                    inputs={"jrc/jrc_op/u": np.full(1000, 1e39)}, **kw)
+    assert "input jrc/jrc_op/u has values beyond float32's range" in str(caught[0].message)
+    assert "JRC2_0: the state became NaN or infinite" in str(caught[1].message)
+    assert list(driven.diverged) == ["JRC2_0"]
 
 
 def test_threads_and_blocks_do_not_change_the_numbers():
