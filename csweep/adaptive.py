@@ -80,11 +80,11 @@ class AdaptivePlan:
     max_step: float
     rtol: float
     atol: float
-    parameter_precision: str    # how the parameters are held: float_precision, as in PyRates
+    parameter_precision: str    # how the kernel holds the parameters ("float32" as PyRates does)
 
 
 def plan(timeline, dt: float, channels: list, tolerances: Tolerances,
-         float_precision: str) -> AdaptivePlan:
+         parameter_precision: str) -> AdaptivePlan:
     t_end = timeline.n_steps * dt
     rows = timeline.n_steps
     varying = any(isinstance(c, Noise) or c.shape[0] > 1 for c in channels)
@@ -94,7 +94,7 @@ def plan(timeline, dt: float, channels: list, tolerances: Tolerances,
                         spacing=spacing, first_step=dt,
                         max_step=spacing if varying and rows > 1 else math.inf,
                         rtol=tolerances.rtol, atol=tolerances.atol,
-                        parameter_precision=float_precision)
+                        parameter_precision=parameter_precision)
 
 
 def warn_float32_overflow(params: np.ndarray, names: list, labels, float_precision: str):
