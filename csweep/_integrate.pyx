@@ -1051,7 +1051,7 @@ cdef struct Dopri:
     int n                   # states
     double t                # the time of y
     double h                # the next step to try
-    double rtol, atol, max_step
+    double rtol, atol
     double spacing          # the input rows' spacing (s)
     Py_ssize_t rows         # input rows (1: constant inputs, no row to land on)
     Py_ssize_t row          # the next row ahead of t
@@ -1067,14 +1067,13 @@ cdef enum:
 
 
 cdef void _dopri_start(Dopri* d, Problem* c, int n, double* buffers, double rtol, double atol,
-                       double first_step, double max_step, double spacing,
+                       double first_step, double spacing,
                        Py_ssize_t rows) noexcept nogil:
     # d at t = 0, its state y = buffers[:n] as the caller filled it, k1 = f(0, y); buffers
     # holds DOPRI_BUFFERS * n doubles; spacing and rows describe the input series
     d.n = n
     d.rtol = rtol
     d.atol = atol
-    d.max_step = max_step
     d.spacing = spacing
     d.rows = rows
     d.y = buffers
@@ -1123,7 +1122,7 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
     cdef restrict_double err = d.err
     # d's fields in locals for the loop: the right-hand side's stores to its double arrays
     # would otherwise make the compiler reload them
-    cdef double t = d.t, h = d.h, spacing = d.spacing, max_step = d.max_step
+    cdef double t = d.t, h = d.h, spacing = d.spacing
     cdef Py_ssize_t row = d.row, last_row = d.rows - 1
     cdef int status = RK45_OK
     cdef double stop, step, norm, factor
@@ -1132,7 +1131,7 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
         stop = target
         if row < last_row and row * spacing < stop:      # the last row ends the kinks
             stop = row * spacing
-        step = h if h < max_step else max_step
+        step = h
         # a step that would end within 10 ulp of the stop ends on it (else rounding could leave
         # a step too small to take)
         clipped = t + step >= stop - 10 * (nextafter(stop, INFINITY) - stop)
@@ -1231,8 +1230,8 @@ cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
                          const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
                          const double[:, :] y_init, double[:, :] y_final,
                          const double[::1] times, double t_end, double spacing, double rtol,
-                         double atol, double first_step, double max_step,
-                         long long[:, ::1] stats, Py_ssize_t i) noexcept nogil:
+                         double atol, double first_step, long long[:, ::1] stats,
+                         Py_ssize_t i) noexcept nogil:
     # Integrates set i, recording at each of times; on failure the remaining records and the
     # final state are NaN.
     cdef double b[B_SIZE]
@@ -1251,7 +1250,7 @@ cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
     context.spacing = spacing
     for s in range(N_STATES):
         buffers[s] = y_init[s, i] if y_init.shape[0] > 0 else 0.0
-    _dopri_start(&d, &context, N_STATES, buffers, rtol, atol, first_step, max_step, spacing,
+    _dopri_start(&d, &context, N_STATES, buffers, rtol, atol, first_step, spacing,
                  u.shape[0] if u.shape[0] > m_in.shape[0] else m_in.shape[0])
     for j in range(times.shape[0]):
         status = _dopri_advance(&d, &context, times[j])
@@ -1273,8 +1272,8 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
                         const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
                         const double[:, :] y_init, double[:, :] y_final,
                         const double[::1] times, double t_end, double spacing, double rtol,
-                        double atol, double first_step, double max_step,
-                        long long[:, ::1] stats, int n_threads):
+                        double atol, double first_step, long long[:, ::1] stats,
+                        int n_threads):
     """Integrate every JRC2 parameter set with its own adaptive Dormand-Prince 5(4) steps.
 
     coefficients  IN  (N_COEF, n_sets) one row per name in JRC2_COEFFICIENTS, derived from the
@@ -1286,7 +1285,6 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
     t_end    end of the run (s), reached when y_final has rows
     rtol, atol   tolerances of the error control (scipy.integrate.RK45's norm)
     first_step   the first step tried (s)
-    max_step     largest step (s)
     stats    OUT (n_sets, 3): accepted steps, rejected steps, status (RK45_STATUS)
     """
     # chunks of up to 16 sets: neighbouring sets share cache lines of ``out``, which one thread
@@ -1302,14 +1300,14 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
     for i in prange(n_sets, nogil=True, schedule="dynamic", chunksize=chunk,
                     num_threads=n_threads):
         _jrc2_rk45_set(coefficients, u, m_in, record, out, y_init, y_final, times, t_end,
-                       spacing, rtol, atol, first_step, max_step, stats, i)
+                       spacing, rtol, atol, first_step, stats, i)
 
 
 cdef int _network_rk45_set(const Network* net, Py_ssize_t i, const int[::1] record,
                            floating[:, :, :] out, const double[:, :] y_init,
                            double[:, :] y_final, const double[::1] times, double t_end,
                            double spacing, double rtol, double atol, double first_step,
-                           double max_step, long long[:, ::1] stats) noexcept nogil:
+                           long long[:, ::1] stats) noexcept nogil:
     # Integrates set i as _jrc2_rk45_set does; returns -1 when out of memory.
     cdef int n = net.n_state, status = RK45_OK
     cdef Py_ssize_t size = DOPRI_BUFFERS * n + _network_work_size(net), j
@@ -1330,8 +1328,7 @@ cdef int _network_rk45_set(const Network* net, Py_ssize_t i, const int[::1] reco
     context.i = i
     context.w = &w
     context.spacing = spacing
-    _dopri_start(&d, &context, n, block, rtol, atol, first_step, max_step, spacing,
-                 net.series_rows)
+    _dopri_start(&d, &context, n, block, rtol, atol, first_step, spacing, net.series_rows)
     for j in range(times.shape[0]):
         status = _dopri_advance(&d, &context, times[j])
         if status != RK45_OK:
@@ -1349,7 +1346,7 @@ def integrate_network_rk45(NetworkArrays network, const int[::1] record,
                            floating[:, :, :] out, const double[:, :] y_init,
                            double[:, :] y_final, const double[::1] times, double t_end,
                            double spacing, double rtol, double atol, double first_step,
-                           double max_step, long long[:, ::1] stats, int n_threads):
+                           long long[:, ::1] stats, int n_threads):
     """Integrate every network parameter set with its own adaptive Dormand-Prince 5(4) steps.
 
     network, record, out, y_init and y_final are integrate_network's; the series' rows are
@@ -1368,7 +1365,7 @@ def integrate_network_rk45(NetworkArrays network, const int[::1] record,
     for i in prange(net.n_sets, nogil=True, schedule="dynamic", chunksize=1,
                     num_threads=n_threads):
         if _network_rk45_set(&net, i, record, out, y_init, y_final, times, t_end, spacing,
-                             rtol, atol, first_step, max_step, stats) != 0:
+                             rtol, atol, first_step, stats) != 0:
             failed += 1
     if failed:
         raise MemoryError("csweep: could not allocate a parameter set's work space")

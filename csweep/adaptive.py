@@ -77,24 +77,19 @@ class AdaptivePlan:
     t_end: float
     spacing: float          # time between input rows
     first_step: float       # step_size, as PyRates passes first_step=dt to solve_ivp
-    max_step: float
     rtol: float
     atol: float
     parameter_precision: str    # how the kernel holds the parameters ("float32" as PyRates does)
 
 
-def plan(timeline, dt: float, channels: list, tolerances: Tolerances,
-         parameter_precision: str) -> AdaptivePlan:
+def plan(timeline, dt: float, tolerances: Tolerances, parameter_precision: str) -> AdaptivePlan:
     t_end = timeline.n_steps * dt
     rows = timeline.n_steps
-    varying = any(isinstance(c, Noise) or c.shape[0] > 1 for c in channels)
     spacing = t_end / (rows - 1) if rows > 1 else t_end
     times = (timeline.first + np.arange(timeline.n_records)) * timeline.every * dt
     return AdaptivePlan(times=np.ascontiguousarray(times, dtype=np.float64), t_end=t_end,
-                        spacing=spacing, first_step=dt,
-                        max_step=spacing if varying and rows > 1 else math.inf,
-                        rtol=tolerances.rtol, atol=tolerances.atol,
-                        parameter_precision=parameter_precision)
+                        spacing=spacing, first_step=dt, rtol=tolerances.rtol,
+                        atol=tolerances.atol, parameter_precision=parameter_precision)
 
 
 def warn_float32_overflow(params: np.ndarray, names: list, labels, float_precision: str):

@@ -129,7 +129,6 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
         prepare=lambda params, dt: _PreparedColumn(params, tuple(f"{prefix}/{s}" for s in STATES)),
         nodes=(node_path,),
         compute_precisions=("float64", "float32"),
-        adaptive=True,
         holds_float32_parameters=True,
         limits={f"{prefix}/{name}": limit for name, limit in LIMITS.items()},
     )
@@ -203,7 +202,7 @@ class _PreparedColumn(PreparedSweep):
                 channels[0], channels[1], record, out,
                 NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
                 adaptive.times, adaptive.t_end, adaptive.spacing, adaptive.rtol, adaptive.atol,
-                adaptive.first_step, adaptive.max_step, stats, n_threads)
+                adaptive.first_step, stats, n_threads)
             return
         single = compute_precision == "float32"
         (single_kernel if single else kernel).integrate_jrc2(

@@ -39,7 +39,6 @@ class CompiledModel:
     limits: dict[str, tuple[bool, str]] = field(default_factory=dict)
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
     compute_precisions: tuple[str, ...] = ("float64",)
-    adaptive: bool = False      # the kernel has solver="scipy" (csweep.adaptive)
     # with solver="scipy", parameters are held as float_precision says, reproducing PyRates'
     # float32 arithmetic on them (else they are float64 whatever float_precision)
     holds_float32_parameters: bool = False

@@ -112,7 +112,7 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     network = _NetworkLayout(synapses, rates, edges, list(parameters), list(inputs), node_index)
     return CompiledModel(name=circuit.name, parameters=parameters, inputs=inputs,
                          recordables=recordables, prepare=network.prepare,
-                         nodes=tuple(nodes), adaptive=True,
+                         nodes=tuple(nodes),
                          edges={e.key: (e.spec.source, e.spec.target) for e in edges})
 
 
@@ -451,8 +451,7 @@ class _PreparedNetwork(PreparedSweep):
         if solver == "scipy":
             kernel.integrate_network_rk45(
                 network, record, out, *states, adaptive.times, adaptive.t_end, adaptive.spacing,
-                adaptive.rtol, adaptive.atol, adaptive.first_step, adaptive.max_step, stats,
-                n_threads)
+                adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads)
         else:
             kernel.integrate_network(network, record, out, *states, every, first, n_steps,
                                      _integrate.SOLVERS[solver], dt, n_threads)

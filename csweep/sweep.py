@@ -190,9 +190,6 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         raise ValueError(f"compute_precision={compute_precision!r} is not available for the "
                          f"{model.name} template; its kernel computes in "
                          f"{' or '.join(model.compute_precisions)}")
-    if solver == "scipy" and not model.adaptive:
-        raise ValueError(f"solver='scipy' is not available for the {model.name} template; it "
-                         "runs with 'euler', 'heun' or 'rk4'")
     if solver == "scipy" and compute_precision != "float64":
         raise ValueError("solver='scipy' computes in float64; drop compute_precision='float32'")
     grid = make_grid(param_grid, permute_grid)
@@ -241,7 +238,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                    want_final=return_final_state, output_names=output_names,
                    features=checked_features, streams=set_streams(grid.index),
                    adaptive=None if tolerances is None else plan_adaptive(
-                       timeline, float(step_size), channels, tolerances, held_precision))
+                       timeline, float(step_size), tolerances, held_precision))
         results = None
         if store is not None:
             from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
