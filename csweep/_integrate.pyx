@@ -957,7 +957,6 @@ cdef enum:
 RK45_STATUS = {RK45_OK: "ok", RK45_STEP_UNDERFLOW: "step size underflow",
                RK45_NOT_FINITE: "the state became NaN or infinite"}
 
-# dy = f(t, y) of one parameter set; context carries the set's coefficients and inputs
 cdef struct Series:
     # One column of an input series: row k at time k * spacing, linear in between
     const double* first     # the column's row 0
@@ -987,6 +986,8 @@ cdef inline Series _column(const double[:, :] series, Py_ssize_t column) noexcep
     x.rows = series.shape[0]
     return x
 
+
+# A set's right-hand side: what it needs besides t and y. spacing is the input rows' (s).
 
 cdef struct Jrc2Context:
     double* b               # a tile block whose lane 0 holds the set's coefficients
@@ -1052,7 +1053,6 @@ cdef struct Dopri:
     double t                # the time of y
     double h                # the next step to try
     double rtol, atol
-    double spacing          # the input rows' spacing (s)
     Py_ssize_t rows         # input rows (1: constant inputs, no row to land on)
     Py_ssize_t row          # the next row ahead of t
     long long accepted, rejected
@@ -1067,14 +1067,12 @@ cdef enum:
 
 
 cdef void _dopri_start(Dopri* d, Problem* c, int n, double* buffers, double rtol, double atol,
-                       double first_step, double spacing,
-                       Py_ssize_t rows) noexcept nogil:
+                       double first_step, Py_ssize_t rows) noexcept nogil:
     # d at t = 0, its state y = buffers[:n] as the caller filled it, k1 = f(0, y); buffers
-    # holds DOPRI_BUFFERS * n doubles; spacing and rows describe the input series
+    # holds DOPRI_BUFFERS * n doubles; rows is the input series' (c.spacing apart)
     d.n = n
     d.rtol = rtol
     d.atol = atol
-    d.spacing = spacing
     d.rows = rows
     d.y = buffers
     d.k = buffers + n
@@ -1122,7 +1120,7 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
     cdef restrict_double err = d.err
     # d's fields in locals for the loop: the right-hand side's stores to its double arrays
     # would otherwise make the compiler reload them
-    cdef double t = d.t, h = d.h, spacing = d.spacing
+    cdef double t = d.t, h = d.h, spacing = c.spacing
     cdef Py_ssize_t row = d.row, last_row = d.rows - 1
     cdef int status = RK45_OK
     cdef double stop, step, norm, factor
@@ -1250,7 +1248,7 @@ cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
     context.spacing = spacing
     for s in range(N_STATES):
         buffers[s] = y_init[s, i] if y_init.shape[0] > 0 else 0.0
-    _dopri_start(&d, &context, N_STATES, buffers, rtol, atol, first_step, spacing,
+    _dopri_start(&d, &context, N_STATES, buffers, rtol, atol, first_step,
                  u.shape[0] if u.shape[0] > m_in.shape[0] else m_in.shape[0])
     for j in range(times.shape[0]):
         status = _dopri_advance(&d, &context, times[j])
@@ -1328,7 +1326,7 @@ cdef int _network_rk45_set(const Network* net, Py_ssize_t i, const int[::1] reco
     context.i = i
     context.w = &w
     context.spacing = spacing
-    _dopri_start(&d, &context, n, block, rtol, atol, first_step, spacing, net.series_rows)
+    _dopri_start(&d, &context, n, block, rtol, atol, first_step, net.series_rows)
     for j in range(times.shape[0]):
         status = _dopri_advance(&d, &context, times[j])
         if status != RK45_OK:
