@@ -1,7 +1,7 @@
 """Equation text -> expression trees, and a safe numeric evaluator for them.
 
-Template equations are PyRates' strings: ``"d/dt * X = rhs"`` for a state variable and
-``"m = rhs"`` for an algebraic one. The right-hand sides are parsed with :mod:`ast` into a
+Template equations are PyRates' strings: ``"d/dt * X = rhs"`` or ``"X' = rhs"`` for a state
+variable and ``"m = rhs"`` for an algebraic one. The right-hand sides are parsed with :mod:`ast` into a
 restricted tree (numbers, names, ``+ - * / **``, unary minus and a few named functions) and are
 evaluated by walking that tree over NumPy arrays. Nothing is ever passed to ``eval`` or ``exec``.
 """
@@ -22,6 +22,8 @@ FUNCTIONS = {
 }
 
 _ODE = re.compile(r"^\s*d\s*/\s*dt\s*\*\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
+#: PyRates' other notation for a derivative, the one its base templates use: ``v' = x``
+_ODE_PRIME = re.compile(r"^\s*([A-Za-z_]\w*)\s*'\s*=(?!=)(.*)$", re.S)
 _ALGEBRAIC = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
 _BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
            ast.Pow: np.power}
@@ -36,7 +38,8 @@ class EquationError(ValueError):
 
 @dataclass(frozen=True)
 class Equation:
-    """One parsed equation: ``d/dt * target = rhs`` (``is_ode``) or ``target = rhs``."""
+    """One parsed equation: ``d/dt * target = rhs`` or ``target' = rhs`` (``is_ode``), or
+    ``target = rhs``."""
 
     target: str
     rhs: ast.expr
@@ -67,12 +70,13 @@ def parse_equation(text: str) -> Equation:
 def _parse_equation(text: str) -> Equation:
     # cached: recognising a network evaluates each operator's equations hundreds of times;
     # an Equation and its tree are never modified
-    match = _ODE.match(text)
+    match = _ODE.match(text) or _ODE_PRIME.match(text)
     is_ode = match is not None
     if match is None:
         match = _ALGEBRAIC.match(text)
     if match is None:
-        raise EquationError(f"cannot read equation {text!r}: expected 'd/dt * x = ...' or 'y = ...'")
+        raise EquationError(f"cannot read equation {text!r}: expected 'd/dt * x = ...', "
+                            "\"x' = ...\" or 'y = ...'")
     target, rhs_text = match.group(1), match.group(2)
     return Equation(target=target, rhs=parse_expression(rhs_text, text), text=text, is_ode=is_ode)
 

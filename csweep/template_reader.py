@@ -8,14 +8,21 @@ says is imported or executed.
 
 Name resolution, in order:
 
-- ``"model_templates.neural_mass_models.jansenrit.JRC2"`` (PyRates' names of the models csweep
-  ships): csweep's bundled ``templates/jansenrit.yaml``, always (PyRates' own copy may be on
-  ``sys.path``; csweep never reads it for these names).
+- ``"model_templates.neural_mass_models.jansenrit.JRC2"`` and
+  ``"model_templates.base_templates.alpha_op"`` (PyRates' names of the templates csweep has its
+  own equivalents of): csweep's bundled ``templates/jansenrit.yaml`` and
+  ``templates/base_templates.yaml``, always (PyRates' own copies may be on ``sys.path``; csweep
+  never reads them for these names).
 - ``"pkg.file.NAME"``: ``pkg/file.yaml`` in the working directory, then on ``sys.path``, then among
   the bundled files (so ``"jansenrit.JRC2"`` is the bundled one unless a ``jansenrit.yaml`` of
   yours is found first).
 - ``"JRC2"``: a template of that name in the bundled files.
 - ``"path/to/models.yaml:NAME"`` or ``("path/to/models.yaml", "NAME")``: a file of the user's.
+
+Inside a file, a dotted name is first looked up relative to that file: in its folder, then in
+the package the file sits in (a file under ``.../model_templates/`` naming
+``model_templates.base_templates.X`` reads that package's ``base_templates.yaml``, so PyRates'
+own files load from where they are), and only then as above.
 """
 
 from __future__ import annotations
@@ -171,13 +178,11 @@ def _locate(dotted: str) -> tuple[Path, str]:
         raise TemplateError(f"unknown template {dotted!r}: no bundled template has that name; "
                             f"bundled circuits: {', '.join(list_templates())}")
     *module, name = parts
-    # PyRates' names of the models csweep ships are always csweep's own templates, whether or
-    # not PyRates (whose model_templates package sits on sys.path) is installed
-    bundled = module[len(PYRATES_PREFIX):] if tuple(module[:2]) == PYRATES_PREFIX else None
-    if bundled:
-        candidate = _bundled_dir() / Path(*bundled).with_suffix(".yaml")
-        if candidate.is_file():
-            return candidate, name
+    # PyRates' names of the templates csweep ships are always csweep's own templates, whether
+    # or not PyRates (whose model_templates package sits on sys.path) is installed
+    bundled = _bundled_equivalent(module)
+    if bundled is not None:
+        return bundled, name
     relative = Path(*module).with_suffix(".yaml")
     for root in _search_roots():
         candidate = root / relative
@@ -189,6 +194,21 @@ def _locate(dotted: str) -> tuple[Path, str]:
     raise TemplateError(f"unknown template {dotted!r}: no file {relative} in the working directory, "
                         f"on sys.path or among csweep's bundled templates "
                         f"({', '.join(list_templates())})")
+
+
+def _bundled_equivalent(module: list[str]) -> Path | None:
+    """csweep's own file standing for one of PyRates' template modules
+    (``model_templates.neural_mass_models.jansenrit``, ``model_templates.base_templates``)."""
+    if tuple(module[:2]) == PYRATES_PREFIX:
+        rest = module[2:]
+    elif module[:1] == [PYRATES_PREFIX[0]]:
+        rest = module[1:]
+    else:
+        return None
+    if not rest:
+        return None
+    candidate = _bundled_dir() / Path(*rest).with_suffix(".yaml")
+    return candidate if candidate.is_file() else None
 
 
 def _read_file(path: Path) -> dict:
@@ -399,9 +419,10 @@ class _Builder:
         elif given is not None:
             raise TemplateError(f"{where}, key 'equations': expected a list of strings or a mapping "
                                 f"with 'replace'/'add'/'remove'; received {type(given).__name__}")
+        parsed = []
         for text in equations:
             try:
-                parse_equation(text)
+                parsed.append(parse_equation(text))
             except EquationError as exc:
                 raise TemplateError(f"{where}, key 'equations': {exc}") from None
         variables = dict(parent.variables) if parent else {}
@@ -411,7 +432,8 @@ class _Builder:
                                 f"definitions; received {type(given_vars).__name__}")
         for var_name, spec in given_vars.items():
             variables[str(var_name)] = _parse_variable(spec, f"{where}, variable {var_name!r}")
-        return OperatorTemplate(name, str(path), tuple(equations), variables, description)
+        return OperatorTemplate(name, str(path), tuple(equations),
+                                _used_variables(variables, parsed), description)
 
     def _node(self, path, name, definition, parent, description) -> NodeTemplate:
         where = f"{path}: template {name!r}, key 'operators'"
@@ -473,7 +495,35 @@ def _locate_near(path: Path, dotted: str) -> tuple[Path, str]:
         candidate = root / Path(*module).with_suffix(".yaml")
         if candidate.is_file():
             return candidate, name
+    # the package the file sits in: PyRates' model_templates/neural_mass_models/jansenrit.yaml
+    # names model_templates.base_templates.alpha_op, found two folders up
+    for folder in Path(path).resolve().parents:
+        if folder.name == module[0]:
+            candidate = folder.parent / Path(*module).with_suffix(".yaml")
+            if candidate.is_file():
+                return candidate, name
+            break
     return _locate(dotted)
+
+
+def _used_variables(variables: dict[str, Variable], equations) -> dict[str, Variable]:
+    """The variables the equations read or define. As in PyRates, the others are ignored: after
+    ``replace:`` an inherited input may no longer appear (``r_in`` of PyRates' ``alpha_op`` in
+    ``rpo_e``, ``r`` of ``sigmoid_op`` in ``pro``), and it cannot change a result."""
+    used = set()
+    for eq in equations:
+        used |= eq.names() | {eq.target}
+    return {name: var for name, var in variables.items() if name in used}
+
+
+#: characters that may stand next to a term that ``replace:`` replaces, as PyRates decides it
+#: (operators, brackets, '.', ',', ':' and a space); a letter, digit, '_' or the "'" of
+#: ``x' = ...`` next to it means it is part of something else
+_TERM_NEIGHBOURS = re.escape("-+=*/^<>!.%@[]():, ")
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    return re.compile(rf"(?<![^{_TERM_NEIGHBOURS}]){re.escape(term)}(?![^{_TERM_NEIGHBOURS}])")
 
 
 def _edit_equations(equations: list[str], edits: dict, where: str) -> list[str]:
@@ -486,7 +536,7 @@ def _edit_equations(equations: list[str], edits: dict, where: str) -> list[str]:
         raise TemplateError(f"{where}, 'replace': expected a mapping old -> new; received "
                             f"{type(replace).__name__}")
     for old, new in replace.items():
-        pattern = re.compile(rf"(?<![\w.]){re.escape(str(old))}(?![\w])")
+        pattern = _term_pattern(str(old))
         if not any(pattern.search(eq) for eq in equations):
             raise TemplateError(f"{where}, 'replace': {old!r} appears in no equation of the parent")
         equations = [pattern.sub(lambda _m, new=new: str(new), eq) for eq in equations]
