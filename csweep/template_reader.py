@@ -164,7 +164,9 @@ def _check_name_parts(parts: list[str], full: str) -> None:
     for part in parts:
         if not _NAME.match(part):
             raise TemplateError(f"circuit_template {full!r}: {part!r} is not a valid name part "
-                                "(letters, digits, '_' and '-'; no '..', '/' or absolute paths)")
+                                "(letters, digits, '_' and '-'; no '..', '/' or absolute paths; "
+                                "a file of yours is named 'path/to/models.yaml:NAME' or, as in "
+                                "PyRates, 'path/to/models/NAME')")
 
 
 def _locate(dotted: str) -> tuple[Path, str]:
@@ -327,6 +329,8 @@ def load_template_and_files(name, template: str | None = None) -> tuple[Template
                         f"template; received {type(name).__name__}")
     if template is None and ":" in name and name.rsplit(":", 1)[0].endswith((".yaml", ".yml")):
         name, template = name.rsplit(":", 1)
+    if template is None and ("/" in name or "\\" in name):
+        name, template = _pyrates_file_form(name)
     if template is not None:
         path = Path(name)
         if not path.is_file():
@@ -336,6 +340,16 @@ def load_template_and_files(name, template: str | None = None) -> tuple[Template
         path, template_name = _locate(name)
     builder = _Builder()
     return builder.build(path, template_name), frozenset(builder.files)
+
+
+def _pyrates_file_form(name: str) -> tuple[str, str | None]:
+    """PyRates' way of naming a template in a file of the user's: ``"path/to/models/NAME"`` is
+    template NAME in ``path/to/models.yaml`` (or ``.yml``)."""
+    stem, _, template = name.replace("\\", "/").rpartition("/")
+    for suffix in (".yaml", ".yml"):
+        if stem and template and Path(stem + suffix).is_file():
+            return stem + suffix, template
+    return name, None   # not a file: read as a dotted name, and refused as one
 
 
 class _Builder:
