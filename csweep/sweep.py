@@ -26,6 +26,7 @@ from .mapping import map_parameters
 from .model import compiled_model
 from .noise import Noise, set_streams
 from .progress import make_progress
+from .pyrates_keywords import check_pyrates_keywords
 from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
 from .timing import make_time_grid
 
@@ -45,7 +46,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                 verbose=False, clear=True, n_threads=None, compute_precision="float64",
                 features=None, keep_timeseries=True, store=None, resume=False, block_size=None,
                 progress=None, initial_state=None, return_final_state=False, client=None,
-                executor=None, method="RK45", rtol=None, atol=None):
+                executor=None, method="RK45", rtol=None, atol=None, **pyrates_keywords):
     """Integrate a circuit once per parameter set and return PyRates-shaped frames.
 
     Parameters (PyRates' names and meanings)
@@ -94,6 +95,14 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         Accepted for compatibility with PyRates and ignored: csweep has one compiled backend,
         always vectorises over parameter sets, keeps no caches to clear, and logs through
         ``logging.getLogger("csweep")`` (``verbose=True`` logs the timings at INFO level).
+    **pyrates_keywords
+        The other keywords PyRates 1.2.3 passes on to ``CircuitTemplate.run``, its compiler,
+        backends and ``solve_ivp`` (``in_place``, ``file_name``, ``decorator``, ``max_step``,
+        ...): accepted and changing nothing, or, for the few that would change PyRates'
+        numbers in a way csweep does not reproduce (``dde_approx``, ``node_values``,
+        ``edge_values``, ``hist``, ``events``), accepted at PyRates' default only.
+        ``csweep.pyrates_keywords`` lists each with the reason; any other keyword is a
+        TypeError.
 
     csweep's own keyword
     --------------------
@@ -163,6 +172,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         The parameter sets, one row per set, indexed ``f"{template}_{label}"``.
     """
     started = time.perf_counter()
+    check_pyrates_keywords(pyrates_keywords)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(map(repr, SOLVERS))}; received {solver!r}")
     if float_precision not in PRECISIONS:
