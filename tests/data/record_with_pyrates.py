@@ -1,12 +1,15 @@
-"""Record PyRates 1.2.3 on my_models.yaml (run from this folder, with PyRates installed).
+"""Record PyRates 1.2.3 on csweep's own test templates (with PyRates installed):
 
-    cd tests/data/pyrates_names_file && /path/to/pyrates-venv/bin/python record_with_pyrates.py
+    /path/to/pyrates-venv/bin/python tests/data/record_with_pyrates.py
 
-Writes one folder per call (call.json, inputs.npz, results.npz) in the layout of the other
-recordings (tests/data/README.md). Not run by the tests: they need no PyRates.
+Each call is made from the folder of its template file (PyRates is given the file as
+``"my_models/Column"``, its own form for a file path) and written to its own folder
+(call.json, inputs.npz, results.npz) in the layout of the other recordings
+(tests/data/README.md). Not run by the tests: they need no PyRates.
 """
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -17,8 +20,9 @@ HERE = Path(__file__).parent
 T, DT, DTS = 1.0, 1e-4, 1e-3
 STEPS = round(T / DT)
 
+ONE_EDGE = [("jrc1/pc/pro/m", "jrc2/pc/rpo_e_in/m_in")]
 CALLS = {
-    "column": dict(
+    "pyrates_names_file/column": dict(
         description="Column of my_models.yaml (synapses and rate built on PyRates' "
                     "base_templates.alpha_op / sigmoid_op with replace: leaving r_in and r "
                     "unused, PyRates' rpo_i, pro and IN, prime notation); h of pc's synapse "
@@ -33,7 +37,7 @@ CALLS = {
         inputs={"pc/fast_exc/u": ("np.random.default_rng(16).uniform(120.0, 320.0, "
                                   "size=(10000, 3))")},
     ),
-    "pair": dict(
+    "pyrates_names_file/pair": dict(
         description="Pair of my_models.yaml: the Column and PyRates' JRC (by its PyRates name) "
                     "coupled both ways through gamma-distributed delays; the weight of one "
                     "delayed edge swept (3 sets, so every delay chain carries 3 edges)",
@@ -44,13 +48,29 @@ CALLS = {
                     outputs={"mine": "mine/pc/fast_exc/v", "theirs": "theirs/pc/rpo_e_in/v"}),
         inputs={},
     ),
-    "lumped": dict(
+    "pyrates_names_file/lumped": dict(
         description="Lumped of my_models.yaml: PyRates' jrc_op inherited with other defaults "
                     "(c = 150, tau_i = 18 ms); c swept",
         kwargs=dict(circuit_template="my_models/Lumped",
                     param_grid={"c": [68.0, 150.0, 270.0]},
                     param_map={"c": {"vars": ["my_jrc_op/c"], "nodes": ["jrc"]}},
                     outputs={"V_e": "jrc/my_jrc_op/V_e", "V_i": "jrc/my_jrc_op/V_i"}),
+        inputs={},
+    ),
+    "single_edge_chain/alone": dict(
+        description="OneEdge of one_edge.yaml: one gamma-delayed edge, its weight 160 run as "
+                    "the only set (PyRates reads the chain without its one-step lag)",
+        kwargs=dict(circuit_template="one_edge/OneEdge", param_grid={"w": [160.0]},
+                    param_map={"w": {"vars": ["weight"], "edges": ONE_EDGE}},
+                    outputs={"v2": "jrc2/pc/rpo_e_in/v"}),
+        inputs={},
+    ),
+    "single_edge_chain/grid": dict(
+        description="OneEdge of one_edge.yaml: the same set (weight 160) first in a grid of 3 "
+                    "(the chain carries 3 edges: PyRates gives it its one-step lag)",
+        kwargs=dict(circuit_template="one_edge/OneEdge", param_grid={"w": [160.0, 10.0, 300.0]},
+                    param_map={"w": {"vars": ["weight"], "edges": ONE_EDGE}},
+                    outputs={"v2": "jrc2/pc/rpo_e_in/v"}),
         inputs={},
     ),
 }
@@ -65,9 +85,10 @@ def main():
         arrays = {f"input_{i}": eval(code)  # noqa: S307 (our own generator expressions above)
                   for i, code in enumerate(call["inputs"].values())}
         inputs = {key: arrays[f"input_{i}"] for i, key in enumerate(call["inputs"])}
+        folder = HERE / name
+        os.chdir(folder.parent)
         results, results_map = pyrates.grid_search(**kwargs, inputs=dict(inputs) or None,
                                                     verbose=False)
-        folder = HERE / name
         folder.mkdir(exist_ok=True)
         record = {"function": "pyrates.grid_search", "pyrates": pyrates.__version__,
                   "description": call["description"],
@@ -82,7 +103,9 @@ def main():
         (folder / "call.json").write_text(json.dumps(record, indent=1))
         np.savez_compressed(folder / "results.npz", values=results.to_numpy(),
                             index=results.index.to_numpy(),
-                            columns=np.array([list(c) for c in results.columns], dtype=str),
+                            # a single set's columns are flat in PyRates: stored as one level
+                            columns=np.array([[c] if isinstance(c, str) else list(c)
+                                              for c in results.columns], dtype=str),
                             map_index=np.array(results_map.index, dtype=str),
                             map_columns=np.array(results_map.columns, dtype=str),
                             map_values=results_map.to_numpy())
