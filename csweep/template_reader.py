@@ -454,17 +454,25 @@ class _Builder:
         operators = dict(parent.operators) if parent else {}
         given = definition.get("operators")
         if given is not None:
+            if isinstance(given, str):   # PyRates: one operator
+                given = [given]
             if isinstance(given, list):  # a list names the operators anew
-                items, operators = [(None, ref) for ref in given], {}
-            elif isinstance(given, dict):  # a mapping adds to or renames the parent's
-                items = list(given.items())
+                items, operators = [(None, ref, None) for ref in given], {}
+            elif isinstance(given, dict):
+                if all(isinstance(ref, str) for ref in given.values()):
+                    # csweep's form, {name: operator}: adds to or renames the parent's
+                    items = [(key, ref, None) for key, ref in given.items()]
+                else:   # PyRates' form, {operator: {variable: value}}: the operators anew
+                    items, operators = [(None, ref, values) for ref, values in given.items()], {}
             else:
                 raise TemplateError(f"{where}: expected a list of operator templates; received "
                                     f"{type(given).__name__}")
-            for key, ref in items:
+            for key, ref, values in items:
                 op = self.build(*self._resolve_reference(path, ref, where))
                 if not isinstance(op, OperatorTemplate):
                     raise TemplateError(f"{where}: {ref!r} is a {type(op).__name__}, not an operator")
+                if values:
+                    op = _with_defaults(op, values, f"{where}, {ref!r}")
                 operators[str(key) if key is not None else op.name] = op
         return NodeTemplate(name, str(path), operators, description)
 
@@ -485,10 +493,10 @@ class _Builder:
                                         f"{type(built).__name__}, not a {kind.__name__}")
                 found[str(member)] = built
             members[key] = found
-        edges = parent.edges if parent else ()
-        if "edges" in definition:
-            edges = tuple(_parse_edge(e, f"{where}, key 'edges'[{i}]")
-                          for i, e in enumerate(definition["edges"] or []))
+        # as in PyRates, a circuit's edges add to those it inherits
+        edges = (parent.edges if parent else ()) + tuple(
+            _parse_edge(e, f"{where}, key 'edges'[{i}]")
+            for i, e in enumerate(definition.get("edges") or []))
         return CircuitTemplate(name, str(path), members["nodes"], members["circuits"], edges,
                                description)
 
@@ -518,6 +526,22 @@ def _locate_near(path: Path, dotted: str) -> tuple[Path, str]:
                 return candidate, name
             break
     return _locate(dotted)
+
+
+def _with_defaults(op: OperatorTemplate, values, where: str) -> OperatorTemplate:
+    """``op`` with other default values, as a PyRates node's ``{operator: {variable: value}}``."""
+    if not isinstance(values, dict):
+        raise TemplateError(f"{where}: expected a mapping of variables to values; received "
+                            f"{values!r}")
+    variables = dict(op.variables)
+    for name, value in values.items():
+        if name not in variables:
+            raise TemplateError(f"{where}: no variable {name!r}; it has {', '.join(variables)}")
+        given = _parse_variable(value, f"{where}, variable {name!r}")
+        # a bare number keeps the variable's kind (an input's value is its constant default)
+        variables[name] = (Variable(variables[name].kind, given.default)
+                           if given.kind == "constant" else given)
+    return OperatorTemplate(op.name, op.file, op.equations, variables, op.description)
 
 
 def _used_variables(variables: dict[str, Variable], equations) -> dict[str, Variable]:

@@ -16,11 +16,13 @@ from csweep import TemplateError, load_template
 from csweep.equations import parse_equation
 
 # my_models.yaml against PyRates 1.2.3 running it, float64: the largest difference measured is
-# 1.0e-14 of a column's range (column 1.0e-14, pair 8.9e-15, lumped 4.3e-15). csweep's kernel
+# 1.0e-14 of a column's range (column 1.0e-14, column_plus 3.7e-15, pair 8.9e-15, lumped
+# 4.3e-15). csweep's kernel
 # builds give bitwise identical results; 1e-12 leaves a factor 100 for another compiler's exp()
 # while still catching any change of equation, default, edge, delay chain or input alignment.
 FLOAT64_REL = 1e-12
-FILE_CASES = ["pyrates_names_file/column", "pyrates_names_file/pair", "pyrates_names_file/lumped"]
+FILE_CASES = ["pyrates_names_file/column", "pyrates_names_file/column_plus",
+              "pyrates_names_file/pair", "pyrates_names_file/lumped"]
 
 #: every template of PyRates 1.2.3's model_templates/neural_mass_models/jansenrit.yaml and
 #: model_templates/base_templates.yaml but its one edge template (csweep's edges take none)

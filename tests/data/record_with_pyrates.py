@@ -37,6 +37,17 @@ CALLS = {
         inputs={"pc/fast_exc/u": ("np.random.default_rng(16).uniform(120.0, 320.0, "
                                   "size=(10000, 3))")},
     ),
+    "pyrates_names_file/column_plus": dict(
+        description="ColumnPlus of my_models.yaml: Column inherited with PyRates' interneuron "
+                    "operators listed with other defaults ({rpo_e: {tau: 7 ms}}) and one edge "
+                    "added to the inherited ones; the added edge's weight swept",
+        kwargs=dict(circuit_template="my_models/ColumnPlus",
+                    param_grid={"w": [5.0, 15.0, 30.0]},
+                    param_map={"w": {"vars": ["weight"],
+                                     "edges": [("ein/pro/m", "iin/rpo_e/m_in")]}},
+                    outputs={"v_exc": "pc/fast_exc/v", "v_iin": "iin/rpo_e/v"}),
+        inputs={},
+    ),
     "pyrates_names_file/pair": dict(
         description="Pair of my_models.yaml: the Column and PyRates' JRC (by its PyRates name) "
                     "coupled both ways through gamma-distributed delays; the weight of one "
