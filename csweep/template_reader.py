@@ -70,6 +70,15 @@ class OperatorTemplate:
     variables: dict[str, Variable]
     description: str = ""
 
+    def describe(self) -> str:
+        """A readable listing of the equations and variables with their defaults."""
+        return "\n".join([f"{self.name} ({self.file})", *(f"  {eq}" for eq in self.equations),
+                          *_variable_lines(self, "  ")])
+
+
+def _variable_lines(op: OperatorTemplate, indent: str) -> list[str]:
+    return [f"{indent}{name:<10} {var.kind:<9} {var.default:g}" for name, var in op.variables.items()]
+
 
 @dataclass(frozen=True)
 class NodeTemplate:
@@ -77,6 +86,13 @@ class NodeTemplate:
     file: str
     operators: dict[str, OperatorTemplate]
     description: str = ""
+
+    def describe(self) -> str:
+        """A readable listing of the operators, variables and defaults."""
+        lines = [f"{self.name} ({self.file})"]
+        for op_name, op in self.operators.items():
+            lines += [f"  operator {op_name}", *_variable_lines(op, "    ")]
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -114,9 +130,7 @@ class CircuitTemplate:
         for path, node in self.node_paths().items():
             lines.append(f"  node {path}")
             for op_name, op in node.operators.items():
-                lines.append(f"    operator {op_name}")
-                for var_name, var in op.variables.items():
-                    lines.append(f"      {var_name:<10} {var.kind:<9} {var.default:g}")
+                lines += [f"    operator {op_name}", *_variable_lines(op, "      ")]
         for edge in self.all_edges():
             extras = "".join(f", {k}={getattr(edge, k):g}" for k in ("delay", "spread")
                              if getattr(edge, k) is not None)

@@ -180,3 +180,12 @@ def test_a_delay_chain_carrying_one_edge_has_one_rule(case, monkeypatch):
     pyrates_alone = alone.results.to_numpy()[:, 0]
     inconsistency = np.abs(pyrates_alone - want[:, 0]).max() / span[0]
     assert 1e-3 < inconsistency < 2e-3, inconsistency     # the figure the migration notes give
+
+
+def test_operators_and_nodes_describe_themselves():
+    """``csweep show model_templates.base_templates.alpha_op`` (or a node) lists what a user's
+    replace: and param_map may name; it raised AttributeError for anything but a circuit."""
+    alpha = load_template(f"{BASE}.alpha_op").describe()
+    assert "x' = r_in - 2*x/tau - v/tau**2" in alpha and "r_in       input" in alpha
+    node = load_template(f"{JANSENRIT}.IN").describe().splitlines()
+    assert node[1:3] == ["  operator rpo_e", "    v          output    0"]
