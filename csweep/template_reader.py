@@ -19,6 +19,12 @@ Name resolution, in order:
 - ``"JRC2"``: a template of that name in the bundled files.
 - ``"path/to/models.yaml:NAME"`` or ``("path/to/models.yaml", "NAME")``: a file of the user's.
 
+Inheritance follows PyRates: an operator's ``equations: {replace: ...}`` edits its parent's
+equations (a term is replaced where operators, brackets or spaces surround it), and the
+variables no equation then uses are dropped; a node's ``operators`` list (or PyRates'
+``{operator: {variable: value}}``) names its operators anew; a circuit's ``nodes`` and
+``circuits`` update its parent's and its ``edges`` add to them.
+
 Inside a file, a dotted name is first looked up relative to that file: in its folder, then in
 the package the file sits in (a file under ``.../model_templates/`` naming
 ``model_templates.base_templates.X`` reads that package's ``base_templates.yaml``, so PyRates'
