@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,10 @@ _VARIABLE = re.compile(r"^\s*(input|output|variable|state_var)\s*(?:\(\s*(.*?)\s
 
 class TemplateError(ValueError):
     """A template that cannot be found or read; the message names file, template and key."""
+
+
+class TemplateWarning(UserWarning):
+    """A template that reads, but probably not as meant (a ``replace:`` that matches nothing)."""
 
 
 @dataclass(frozen=True)
@@ -584,25 +589,45 @@ def _term_pattern(term: str) -> re.Pattern:
     return re.compile(rf"(?<![^{_TERM_NEIGHBOURS}]){re.escape(term)}(?![^{_TERM_NEIGHBOURS}])")
 
 
+#: PyRates' edits of inherited equations, in the order it applies them
+_EDITS = ("replace", "remove", "append", "prepend", "add")
+
+
 def _edit_equations(equations: list[str], edits: dict, where: str) -> list[str]:
-    unknown = set(edits) - {"replace", "add", "remove"}
+    """PyRates' ``equations: {replace: {old: new}, remove: [...], append: text, prepend: text,
+    add: [...]}`` applied to the parent's equations. ``remove`` takes a term out of every
+    equation, as in PyRates, or, when it is a whole equation of the parent, that equation."""
+    unknown = set(edits) - set(_EDITS)
     if unknown:
         raise TemplateError(f"{where}: unknown key(s) {', '.join(map(repr, sorted(unknown)))}; "
-                            "expected 'replace', 'add' or 'remove'")
+                            f"expected some of {', '.join(map(repr, _EDITS))}")
     replace = edits.get("replace") or {}
     if not isinstance(replace, dict):
         raise TemplateError(f"{where}, 'replace': expected a mapping old -> new; received "
                             f"{type(replace).__name__}")
     for old, new in replace.items():
-        pattern = _term_pattern(str(old))
-        if not any(pattern.search(eq) for eq in equations):
-            raise TemplateError(f"{where}, 'replace': {old!r} appears in no equation of the parent")
-        equations = [pattern.sub(lambda _m, new=new: str(new), eq) for eq in equations]
-    for text in edits.get("remove") or []:
-        if text not in equations:
-            raise TemplateError(f"{where}, 'remove': no equation {text!r} in the parent")
-        equations.remove(text)
-    return equations + list(edits.get("add") or [])
+        equations = _replace_term(equations, str(old), str(new), f"{where}, 'replace'")
+    remove = edits.get("remove") or []
+    for text in [remove] if isinstance(remove, str) else remove:
+        if text in equations:
+            equations.remove(text)
+        else:
+            equations = _replace_term(equations, str(text), "", f"{where}, 'remove'")
+    for key, joined in (("append", "{eq} {text}"), ("prepend", "{text} {eq}")):
+        if edits.get(key) is not None:
+            equations = [joined.format(eq=eq, text=edits[key]) for eq in equations]
+    add = edits.get("add") or []
+    return equations + ([add] if isinstance(add, str) else list(add))
+
+
+def _replace_term(equations: list[str], term: str, new: str, where: str) -> list[str]:
+    pattern = _term_pattern(term)
+    if not any(pattern.search(eq) for eq in equations):
+        # PyRates goes on without a word; the file may have meant something else
+        warnings.warn(f"{where}: {term!r} appears in no equation of the parent; nothing changed",
+                      TemplateWarning, stacklevel=2)
+        return equations
+    return [pattern.sub(lambda _m: new, eq) for eq in equations]
 
 
 def _parse_variable(spec, where: str) -> Variable:

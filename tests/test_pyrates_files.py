@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 import csweep
-from csweep import TemplateError, load_template
+from csweep import load_template
 from csweep.equations import parse_equation
+from csweep.template_reader import TemplateWarning
 
 # my_models.yaml against PyRates 1.2.3 running it, float64: the largest difference measured is
 # 1.0e-14 of a column's range (column 1.0e-14, column_plus 3.7e-15, pair 8.9e-15, lumped
@@ -157,11 +158,28 @@ def test_replace_follows_pyrates_term_boundaries(tmp_path):
     assert synapse.equations == ("v' = (x + 0*tau)", "x' = r_in_2 - 2*(x + 0*tau)/tau - v/tau**2")
 
 
-def test_a_replace_that_matches_nothing_is_still_refused(tmp_path):
+def test_a_replace_that_matches_nothing_loads_with_a_warning(tmp_path):
+    """PyRates goes on silently; csweep goes on too (the file must load) but says so."""
     (tmp_path / "m.yaml").write_text(f"syn: {{base: {BASE}.alpha_op, equations: "
                                      "{replace: {nothing: y}}}\n")
-    with pytest.raises(TemplateError, match="'nothing' appears in no equation"):
-        load_template(f"{tmp_path / 'm.yaml'}:syn")
+    with pytest.warns(TemplateWarning, match="'nothing' appears in no equation"):
+        synapse = load_template(f"{tmp_path / 'm.yaml'}:syn")
+    assert synapse.equations == load_template(f"{BASE}.alpha_op").equations
+
+
+def test_remove_append_and_prepend_edit_every_equation_as_in_pyrates(tmp_path):
+    (tmp_path / "m.yaml").write_text(textwrap.dedent(f"""
+        syn:
+          base: {BASE}.alpha_op
+          equations: {{remove: ["- v/tau**2"], append: "+ 0"}}
+        whole:
+          base: {BASE}.alpha_op
+          equations: {{remove: ["v' = x"], prepend: " ", add: "m = v"}}
+    """))
+    assert load_template(f"{tmp_path / 'm.yaml'}:syn").equations == (
+        "v' = x + 0", "x' = r_in - 2*x/tau  + 0")
+    assert load_template(f"{tmp_path / 'm.yaml'}:whole").equations == (
+        "  x' = r_in - 2*x/tau - v/tau**2", "m = v")
 
 
 def test_a_delay_chain_carrying_one_edge_has_one_rule(case, monkeypatch):
