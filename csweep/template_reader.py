@@ -652,6 +652,8 @@ def _parse_variable(spec, where: str) -> Variable:
 
 
 def _parse_edge(spec, where: str) -> EdgeSpec:
+    if isinstance(spec, dict) and {"source", "target"} <= set(spec):   # PyRates' other form
+        spec = [spec["source"], spec["target"], spec.get("template"), spec.get("variables") or {}]
     if not isinstance(spec, (list, tuple)) or len(spec) not in (3, 4):
         raise TemplateError(f"{where}: expected [source, target, template_or_null, "
                             f"{{weight, delay, spread}}]; received {spec!r}")

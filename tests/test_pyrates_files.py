@@ -207,3 +207,17 @@ def test_operators_and_nodes_describe_themselves():
     assert "x' = r_in - 2*x/tau - v/tau**2" in alpha and "r_in       input" in alpha
     node = load_template(f"{JANSENRIT}.IN").describe().splitlines()
     assert node[1:3] == ["  operator rpo_e", "    v          output    0"]
+
+
+def test_an_edge_may_be_written_as_a_mapping_as_in_pyrates(tmp_path):
+    (tmp_path / "m.yaml").write_text(textwrap.dedent(f"""
+        C:
+          base: CircuitTemplate
+          nodes: {{a: {JANSENRIT}.PC, b: {JANSENRIT}.IN}}
+          edges:
+            - {{source: a/pro/m, target: b/rpo_e/m_in, template: null, variables: {{weight: 2.0}}}}
+            - [b/pro/m, a/rpo_i/m_in, null, {{weight: 3.0}}]
+    """))
+    edges = load_template(f"{tmp_path / 'm.yaml'}:C").edges
+    assert [(e.source, e.target, e.weight) for e in edges] == [
+        ("a/pro/m", "b/rpo_e/m_in", 2.0), ("b/pro/m", "a/rpo_i/m_in", 3.0)]
