@@ -457,7 +457,7 @@ class _Builder:
             equations = _edit_equations(equations, given, f"{where}, key 'equations'")
         elif given is not None:
             raise TemplateError(f"{where}, key 'equations': expected a list of strings or a mapping "
-                                f"with 'replace'/'add'/'remove'; received {type(given).__name__}")
+                                f"of edits ({', '.join(_EDITS)}); received {type(given).__name__}")
         parsed = []
         for text in equations:
             try:
