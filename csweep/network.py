@@ -112,7 +112,7 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     network = _NetworkLayout(synapses, rates, edges, list(parameters), list(inputs), node_index)
     return CompiledModel(name=circuit.name, parameters=parameters, inputs=inputs,
                          recordables=recordables, prepare=network.prepare,
-                         nodes=tuple(nodes),
+                         nodes=tuple(nodes), states=recordables[:2 * len(synapses)],
                          edges={e.key: (e.spec.source, e.spec.target) for e in edges})
 
 
