@@ -66,6 +66,19 @@ def initial_values(model: CompiledModel, grid: pd.DataFrame, param_map,
     return found
 
 
+def with_initial_values(y_init: np.ndarray | None, state_names, values: dict) -> np.ndarray | None:
+    """``y_init`` (or the rest state, zeros) with the rows of ``values`` (path -> ``(n_sets,)``,
+    the initial values a ``param_map`` gave) set; ``y_init`` itself when there are none."""
+    if not values:
+        return y_init
+    names = list(state_names)
+    n_sets = len(next(iter(values.values())))
+    start = np.zeros((len(names), n_sets)) if y_init is None else y_init.copy()
+    for path, row in values.items():
+        start[names.index(path)] = row
+    return start
+
+
 def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> dict[str, list[str]]:
     """Each grid key -> the ``node/op/var`` paths it sets, after checking both sides agree."""
     if not isinstance(param_map, Mapping):

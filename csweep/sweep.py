@@ -22,12 +22,11 @@ from .features import check_features, compute, feature_frame
 from .frames import results_frame, results_map_frame
 from .grid import make_grid, set_labels
 from .inputs import align_inputs, block_channels
-from .mapping import initial_values, map_parameters
+from .mapping import initial_values, map_parameters, with_initial_values
 from .model import compiled_model
 from .noise import Noise, set_streams
 from .progress import make_progress
-from .result import (DivergenceWarning, SweepResult, final_state_frame, initial_state_array,
-                     with_initial_values)
+from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
 from .timing import make_time_grid
 
 logger = logging.getLogger("csweep")
