@@ -90,15 +90,3 @@ def initial_state_array(initial_state, state_names, n_sets: int) -> np.ndarray |
         raise ValueError("initial_state holds NaN or infinite values; expected finite numbers")
     return np.ascontiguousarray(values.T)
 
-
-def with_initial_values(y_init: np.ndarray | None, state_names, values: dict) -> np.ndarray | None:
-    """``y_init`` (or the rest state, zeros) with the rows of ``values`` (path -> ``(n_sets,)``,
-    initial values a ``param_map`` gave) set; ``y_init`` itself when there are none."""
-    if not values:
-        return y_init
-    names = list(state_names)
-    n_sets = len(next(iter(values.values())))
-    start = np.zeros((len(names), n_sets)) if y_init is None else y_init.copy()
-    for path, row in values.items():
-        start[names.index(path)] = row
-    return start
