@@ -89,4 +89,3 @@ def initial_state_array(initial_state, state_names, n_sets: int) -> np.ndarray |
     if not np.all(np.isfinite(values)):
         raise ValueError("initial_state holds NaN or infinite values; expected finite numbers")
     return np.ascontiguousarray(values.T)
-
