@@ -76,6 +76,9 @@ class OperatorTemplate(reader.OperatorTemplate):
     def path(self) -> str | None:
         return None if self.file == BUILT_IN_PYTHON else self.file
 
+    def __hash__(self):      # PyRates' NodeTemplate takes operators as dict keys
+        return hash((self.name, self.file, self.equations))
+
     @classmethod
     def from_yaml(cls, name) -> OperatorTemplate:
         """The operator template ``name`` names (a dotted PyRates name or ``"file.yaml:NAME"``)."""
@@ -132,6 +135,9 @@ class NodeTemplate(reader.NodeTemplate):
     @property
     def path(self) -> str | None:
         return None if self.file == BUILT_IN_PYTHON else self.file
+
+    def __hash__(self):
+        return hash((self.name, self.file, tuple(self.operators)))
 
     @classmethod
     def from_yaml(cls, name) -> NodeTemplate:
