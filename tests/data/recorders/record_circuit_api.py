@@ -14,6 +14,8 @@ Cases (float64, Euler, so that csweep can be held to rounding):
   ``CircuitTemplate(circuits=...)``), joined pyramidal rate -> pyramidal excitatory input by
   ``add_edges_from_matrix`` with a weight, a delay and a spread matrix (indexed [target, source];
   one zero weight leaves its edge out), ``h`` of every pyramidal cell swept (2 sets).
+  ``single_set.npz``: the first set run alone, where PyRates 1.2.3 reads the gamma chains that
+  carry a single edge without the one-step lag they have in a grid.
 - ``circuit_matrix_discrete_float64``: the same network with the delay matrix alone (discrete
   delays). PyRates delays every undelayed edge leaving a node that feeds a delayed edge by one
   step; the columns' pc -> ein and pc -> iin edges are therefore given that step explicitly
@@ -134,6 +136,14 @@ def main():
                     simulation_time=1.0, cutoff=0.2,
                     outputs={f"v{i}": f"{n}/pc/rpo_e_in/v" for i, n in enumerate(names)}),
                circuit, arrays)
+        if spread:    # the same network alone: PyRates reads single-edge gamma chains unlagged
+            net, names = network(spread)
+            alone, _ = grid_search(net, **dict(
+                BASE, param_grid={"h": [3.25e-3]}, simulation_time=1.0, cutoff=0.2,
+                param_map={"h": {"vars": ["rpo_e_in/h"], "nodes": [f"{n}/pc" for n in names]}},
+                outputs={f"v{i}": f"{n}/pc/rpo_e_in/v" for i, n in enumerate(names)}))
+            np.savez_compressed(HERE / f"circuit_matrix_{kind}_float64" / "single_set.npz",
+                                values=alone.to_numpy(), columns=np.array(list(alone.columns)))
 
 
 if __name__ == "__main__":
