@@ -149,8 +149,9 @@ class NodeTemplate(reader.NodeTemplate):
         if isinstance(node, cls):
             return node
         new = cls.__new__(cls)
-        reader.NodeTemplate.__init__(new, node.name, node.file, dict(node.operators),
-                                     node.description)
+        reader.NodeTemplate.__init__(new, node.name, node.file, {
+            key: OperatorTemplate._wrap(op) for key, op in node.operators.items()},
+            node.description)
         return new
 
     def update_var(self, op: str, var: str, val) -> NodeTemplate:
@@ -203,10 +204,12 @@ class CircuitTemplate(reader.CircuitTemplate):
     def _wrap(cls, circuit: reader.CircuitTemplate) -> CircuitTemplate:
         if isinstance(circuit, cls):
             return circuit
-        new = cls.__new__(cls)
-        reader.CircuitTemplate.__init__(new, circuit.name, circuit.file, dict(circuit.nodes),
-                                        dict(circuit.circuits), tuple(circuit.edges),
-                                        circuit.description)
+        new = cls.__new__(cls)        # its parts too, so that each answers to PyRates' API
+        reader.CircuitTemplate.__init__(
+            new, circuit.name, circuit.file,
+            {key: NodeTemplate._wrap(node) for key, node in circuit.nodes.items()},
+            {key: cls._wrap(sub) for key, sub in circuit.circuits.items()},
+            tuple(circuit.edges), circuit.description)
         return new
 
     def update_template(self, name=None, path=None, description=None, circuits=None, nodes=None,

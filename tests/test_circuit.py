@@ -65,7 +65,10 @@ def recorded(case):
 @pytest.mark.parametrize("kind, intra_delay", [("gamma", None), ("discrete", 1e-4)])
 def test_matrix_network_matches_pyrates(recorded, kind, intra_delay):
     c = recorded(f"circuit_matrix_{kind}_float64")
-    results, results_map = sweep(c, recorded_network(c, intra_delay))
+    net = recorded_network(c, intra_delay)
+    before = (net.describe(), net.all_edges())
+    results, results_map = sweep(c, net)
+    assert (net.describe(), net.all_edges()) == before        # the caller's circuit is unchanged
     assert results.columns.equals(c.results.columns) and results.columns.nlevels == 5
     np.testing.assert_array_equal(results.index.to_numpy(), c.results.index.to_numpy())
     assert list(results_map.index) == list(c.results_map.index)
@@ -260,3 +263,13 @@ def test_one_rule_for_gamma_chains_alone_or_in_a_grid(recorded):
     in_grid, _ = sweep(c, net)
     alone, _ = sweep(c, net, param_grid={"h": [3.25e-3]})
     np.testing.assert_array_equal(alone.to_numpy(), in_grid.iloc[:, ::2].to_numpy())
+
+
+def test_loaded_parts_answer_to_the_api():
+    pair = CircuitTemplate.from_yaml(f"{JR}.JRC_2delaycoupled")
+    jrc1 = pair.circuits["jrc1"]
+    assert isinstance(jrc1, CircuitTemplate) and isinstance(jrc1.nodes["pc"], NodeTemplate)
+    assert isinstance(jrc1.nodes["pc"].operators["pro"], OperatorTemplate)
+    jrc1.add_edges_from_matrix("pro/m", "rpo_i/m_in", ["ein"], target_nodes=["pc"],
+                               weight=[[2.0]])
+    assert len(jrc1.all_edges()) == 5 and len(pair.circuits["jrc2"].all_edges()) == 4
