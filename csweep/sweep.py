@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import os
 import time
@@ -410,7 +411,10 @@ class _Run:
 def _template_name(template) -> str:
     if isinstance(template, (str, os.PathLike)):
         return os.fspath(template)
-    return f"{getattr(template, 'file', '')}:{getattr(template, 'name', type(template).__name__)}"
+    # a template object (a circuit built in Python has no file): its listing of nodes, defaults
+    # and edges tells it from another of the same name, so that resume= refuses a changed one
+    digest = hashlib.sha256(template.describe().encode()).hexdigest()[:16]
+    return f"{template.file}:{template.name} (sha256 {digest})"
 
 
 def resolve_n_threads(n_threads) -> int:

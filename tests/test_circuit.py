@@ -273,3 +273,16 @@ def test_loaded_parts_answer_to_the_api():
     jrc1.add_edges_from_matrix("pro/m", "rpo_i/m_in", ["ein"], target_nodes=["pc"],
                                weight=[[2.0]])
     assert len(jrc1.all_edges()) == 5 and len(pair.circuits["jrc2"].all_edges()) == 4
+
+
+def test_resuming_a_store_refuses_a_changed_circuit(tmp_path):
+    pytest.importorskip("zarr")
+    jrc = CircuitTemplate.from_yaml(f"{JR}.JRC")
+    net = CircuitTemplate("net", circuits={"a": jrc, "b": jrc})
+    call = dict(param_grid={"h": [3.25e-3]}, param_map={"h": {"vars": ["rpo_e/h"],
+                                                              "nodes": ["a/ein"]}},
+                outputs={"v": "a/pc/rpo_e_in/v"}, store=tmp_path / "s.zarr", **QUICK)
+    csweep.grid_search(net, **call)
+    net.add_edges_from_matrix("pc/pro/m", "pc/rpo_e_in/m_in", ["a", "b"], weight=np.eye(2)[::-1])
+    with pytest.raises(ValueError, match="these arguments differ: template"):
+        csweep.grid_search(net, **call, resume=True)
