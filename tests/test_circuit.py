@@ -286,3 +286,25 @@ def test_resuming_a_store_refuses_a_changed_circuit(tmp_path):
     net.add_edges_from_matrix("pc/pro/m", "pc/rpo_e_in/m_in", ["a", "b"], weight=np.eye(2)[::-1])
     with pytest.raises(ValueError, match="these arguments differ: template"):
         csweep.grid_search(net, **call, resume=True)
+
+
+def test_the_readme_connectome_examples_run():
+    """README's add_edges_from_matrix examples, as written (2 s shortened to 20 ms)."""
+    import re
+    import textwrap
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+              if "add_edges_from_matrix" in b]
+    assert len(blocks) == 2
+    rng = np.random.default_rng(3)
+    for block in blocks:
+        scope = {"W": rng.uniform(0, 1, (68, 68)) * (rng.uniform(size=(68, 68)) < 0.1),
+                 "D": rng.uniform(1e-3, 1e-2, (68, 68))}
+        exec(block.replace("simulation_time=2.0", "simulation_time=0.02"), scope)
+        assert len(scope["net"].all_edges()) == 68 * 4 + np.count_nonzero(scope["W"])
+        if "results" in scope:                          # the migration notes' sweep
+            assert scope["results"].shape == (20, 3)
+            assert np.isfinite(scope["results"].to_numpy()).all()
+    assert scope["net"].nodes == {} and len(scope["net"].circuits) == 68
