@@ -262,7 +262,11 @@ class CircuitTemplate(reader.CircuitTemplate):
             if np.ndim(value) >= 2:
                 matrices[key] = _matrix(value, shape, f"{where}: edge_attr[{key!r}]")
             elif value is not None:
-                scalars[key] = float(value)
+                try:
+                    scalars[key] = float(value)
+                except (TypeError, ValueError):
+                    raise TypeError(f"{where}: edge_attr[{key!r}] must be a number or a matrix; "
+                                    f"received {value!r}") from None
         self._check_nodes(sources, source_var, f"{where}: source_nodes")
         self._check_nodes(targets, target_var, f"{where}: target_nodes")
         # PyRates' order: source by source, then target by target
@@ -373,14 +377,16 @@ def _edge_specs(edges, where: str) -> tuple[EdgeSpec, ...]:
             except KeyError as exc:
                 raise TypeError(f"{where}: edges[{k}] lacks key {exc.args[0]!r}") from None
         if isinstance(edge, (list, tuple)) and len(edge) == 4 and isinstance(edge[3], Mapping):
-            edge = [*edge[:3], {key: (None if v is None else float(v)) if np.ndim(v) == 0 else v
+            # NumPy scalars (a matrix entry) as Python numbers; the reader checks the values
+            edge = [*edge[:3], {key: v.item() if isinstance(v, np.generic) else v
                                 for key, v in edge[3].items()}]
         specs.append(reader._parse_edge(edge, f"{where}, edges[{k}]"))
     return tuple(specs)
 
 
 def _node_list(nodes, where: str) -> list[str]:
-    if isinstance(nodes, str) or not all(isinstance(n, str) for n in nodes):
+    if (not isinstance(nodes, (list, tuple, np.ndarray))
+            or not all(isinstance(n, str) for n in nodes)):
         raise TypeError(f"{where} must be a list of node (or sub-circuit) names; received "
                         f"{nodes!r}")
     return list(nodes)
