@@ -1,6 +1,7 @@
 """csweep: compiled, PyRates-compatible parameter sweeps of Jansen-Rit neural mass models.
 
     from csweep import grid_search      # instead of: from pyrates import grid_search
+    from csweep import CircuitTemplate  # instead of: from pyrates import CircuitTemplate
 
 The call and the returned frames are PyRates 1.2.3's; a Cython/OpenMP kernel does the work.
 """
@@ -17,6 +18,7 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
     ) from exc
 from . import features, noise
 from ._kernel import kernel_info
+from .circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .result import DivergenceWarning, SweepResult
 from .sweep import grid_search
 from .template_reader import TemplateError, list_templates, load_template
@@ -28,4 +30,4 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
-           "__version__"]
+           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "__version__"]

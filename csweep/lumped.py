@@ -128,6 +128,7 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
         recordables=tuple(f"{prefix}/{name}" for name in RECORDABLE),
         prepare=lambda params, dt: _PreparedColumn(params, tuple(f"{prefix}/{s}" for s in STATES)),
         nodes=(node_path,),
+        states=tuple(f"{prefix}/{name}" for name in STATES),
         compute_precisions=("float64", "float32"),
         holds_float32_parameters=True,
         limits={f"{prefix}/{name}": limit for name, limit in LIMITS.items()},

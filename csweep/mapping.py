@@ -1,7 +1,8 @@
 """``param_map`` + parameter sets -> per-set values of the kernel's parameters and inputs.
 
 Each grid key names ``{"vars": ["op/var", ...], "nodes": ["node", ...]}``: the key's value of a set
-is assigned to every listed variable on every listed node.
+is assigned to every listed variable on every listed node. A listed state variable (``jrc_op/V_e``,
+``rpo_e_in/v``) takes the value as its initial value, the state at t = 0, as in PyRates.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple
         for path in paths:
             if path in model.parameters:
                 params[parameters.index(path)] = values
-            else:
+            elif path in model.inputs:
                 constants[inputs.index(path)] = values
-                swept.add(path)
+                swept.add(path)      # else a state: see initial_values
     for path, (strict, what) in model.limits.items():
         row = params[parameters.index(path)]
         outside = row <= 0 if strict else row < 0
@@ -43,6 +44,39 @@ def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple
             raise ValueError(f"{path} must be {'> 0' if strict else '>= 0'} ({what}); parameter "
                              f"set {grid.index[k]!r} gives {row[k]}")
     return params, constants, swept
+
+
+def initial_values(model: CompiledModel, grid: pd.DataFrame, param_map,
+                   initial_state_given: bool = False) -> dict[str, np.ndarray]:
+    """The per-set initial values ``(n_sets,)`` a ``param_map`` gives state variables, by path.
+
+    Refused with ``initial_state=`` (``initial_state_given``), which gives every state too.
+    """
+    found: dict[str, np.ndarray] = {}
+    for key, paths in resolve_param_map(model, grid, param_map).items():
+        for path in paths:
+            if path not in model.states:
+                continue
+            values = grid[key].to_numpy(dtype=np.float64)
+            if initial_state_given:
+                raise ValueError(f"param_map[{key!r}] sets the initial value of {path}, which "
+                                 "initial_state= also gives (it holds every state variable): "
+                                 "ambiguous; give the initial value in one place only")
+            found[path] = values
+    return found
+
+
+def with_initial_values(y_init: np.ndarray | None, state_names, values: dict) -> np.ndarray | None:
+    """``y_init`` (or the rest state, zeros) with the rows of ``values`` (path -> ``(n_sets,)``,
+    the initial values a ``param_map`` gave) set; ``y_init`` itself when there are none."""
+    if not values:
+        return y_init
+    names = list(state_names)
+    n_sets = len(next(iter(values.values())))
+    start = np.zeros((len(names), n_sets)) if y_init is None else y_init.copy()
+    for path, row in values.items():
+        start[names.index(path)] = row
+    return start
 
 
 def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> dict[str, list[str]]:
@@ -59,7 +93,7 @@ def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> di
     if extra:
         raise KeyError(f"param_map key {extra[0]!r} is not a param_grid key; param_grid has "
                        f"{', '.join(map(repr, grid_keys))}")
-    settable = {**model.parameters, **model.inputs}
+    settable = {**model.parameters, **model.inputs, **dict.fromkeys(model.states)}
     nodes = model.node_paths()
     resolved = {}
     for key in grid_keys:
@@ -83,6 +117,10 @@ def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> di
                                f"has nodes {', '.join(map(repr, nodes))}")
             for var in var_list:
                 path = f"{node}/{var}"
+                if path in model.recordables and path not in settable:
+                    raise KeyError(f"{where}['vars']: {var!r} on node {node!r} is computed from "
+                                   "the state at every step, so it has no value of its own to set; "
+                                   "set the parameters or initial states it is computed from")
                 if path not in settable:
                     options = [p[len(node) + 1:] for p in settable if p.startswith(node + "/")]
                     raise KeyError(f"{where}['vars']: {var!r} is not a variable of node {node!r}; "

@@ -27,7 +27,8 @@ class CompiledModel:
     side of zero to ``(strict, what)``: > 0 when ``strict`` (time constants and divisors, which
     the compiled kernel divides by without checking), else >= 0 (rates, gains). ``prepare(params, dt)``
     binds a sweep's ``(n_parameters, n_sets)`` parameter rows to the kernel and returns a
-    :class:`PreparedSweep`.
+    :class:`PreparedSweep`. ``states`` are the state variables whose initial value a
+    ``param_map`` may set, as in PyRates (the value is the state at t = 0).
     """
 
     name: str
@@ -38,6 +39,9 @@ class CompiledModel:
     nodes: tuple[str, ...]
     limits: dict[str, tuple[bool, str]] = field(default_factory=dict)
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the state variables a ``param_map`` may give initial values (a subset of the prepared
+    #: sweep's ``state_names``), in state order
+    states: tuple[str, ...] = ()
     compute_precisions: tuple[str, ...] = ("float64",)
     # with solver="scipy", parameters are held as float_precision says, reproducing PyRates'
     # float32 arithmetic on them (else they are float64 whatever float_precision)

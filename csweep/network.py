@@ -20,7 +20,7 @@ delay), as in PyRates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,16 +65,20 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     """Recognise ``circuit`` as a Jansen-Rit network, or raise a TemplateError saying why not."""
     nodes = circuit.node_paths()
     synapses, rates = [], []
-    for node_path, node in nodes.items():
+    recognised: dict[int, tuple] = {}   # id(op) -> (op, unit): an operator many nodes share
+    for node_path, node in nodes.items():      # (a network's columns) is probed once
         node_synapses, node_rates = [], []
         for op_name, op in node.operators.items():
-            where = (f"{op.file}: template {op.name!r} (operator {op_name!r} of node {node_path!r} "
-                     f"in circuit {circuit.name!r})")
-            kind = _classify(op, where)
-            if kind == "synapse":
-                node_synapses.append(_synapse(node_path, op_name, op, where))
+            known = recognised.get(id(op))
+            if known is None:
+                where = (f"{op.file}: template {op.name!r} (operator {op_name!r} of node "
+                         f"{node_path!r} in circuit {circuit.name!r})")
+                unit = (_synapse if _classify(op, where) == "synapse" else _rate)(
+                    node_path, op_name, op, where)
+                recognised[id(op)] = (op, unit)
             else:
-                node_rates.append(_rate(node_path, op_name, op, where))
+                unit = replace(known[1], node=node_path, op_name=op_name)
+            (node_synapses if isinstance(unit, Synapse) else node_rates).append(unit)
         if len(node_rates) != 1 or not node_synapses:
             raise TemplateError(f"{circuit.file}: circuit {circuit.name!r}, node {node_path!r}: a "
                                 "Jansen-Rit node holds second-order synapse operators and exactly "
@@ -112,7 +116,7 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     network = _NetworkLayout(synapses, rates, edges, list(parameters), list(inputs), node_index)
     return CompiledModel(name=circuit.name, parameters=parameters, inputs=inputs,
                          recordables=recordables, prepare=network.prepare,
-                         nodes=tuple(nodes),
+                         nodes=tuple(nodes), states=recordables[:2 * len(synapses)],
                          edges={e.key: (e.spec.source, e.spec.target) for e in edges})
 
 
@@ -312,58 +316,22 @@ class _NetworkLayout:
 
     def arrays(self, params: np.ndarray, dt: float) -> dict[str, np.ndarray]:
         n_sets = params.shape[1]
+        input_index = {path: k for k, path in enumerate(self.input_paths)}
         syn_coef, term_syn, term_in, term_coef = [], [], [], []
-        for s, syn in enumerate(self.synapses):
-            where = f"{syn.op.file}: operator {syn.op_name!r} of node {syn.node!r}"
-            coefficients = synapse_coefficients(
-                syn, self._values(params, syn.node, syn.op_name, syn.op), where)
-            _check_decays(syn, coefficients, where)
+        for s, (syn, coefficients) in enumerate(zip(self.synapses, self._per_unit(
+                self.synapses, params, synapse_coefficients), strict=True)):
+            _check_decays(syn, coefficients, self._where(syn))
             syn_coef += [coefficients[syn.v], coefficients[syn.x], coefficients["a_0"]]
             for name in syn.inputs:
                 term_syn.append(s)
-                term_in.append(self.input_paths.index(f"{syn.node}/{syn.op_name}/{name}"))
+                term_in.append(input_index[f"{syn.node}/{syn.op_name}/{name}"])
                 term_coef.append(coefficients[name])
         rate_abc = []
-        for rate in self.rates:
-            where = f"{rate.op.file}: operator {rate.op_name!r} of node {rate.node!r}"
-            abc = sigmoid_parameters(rate, self._values(params, rate.node, rate.op_name, rate.op),
-                                     where)
-            _check_rising(rate, abc, where)
+        for rate, abc in zip(self.rates, self._per_unit(self.rates, params, sigmoid_parameters),
+                             strict=True):
+            _check_rising(rate, abc, self._where(rate))
             rate_abc += abc
-        kinds, order, rate_k, offsets = [], [], [], []
-        n_chain = n_ring = 0
-        for edge in self.edges:
-            delay = params[self.row[f"{edge.key}/delay"]]
-            spread = params[self.row[f"{edge.key}/spread"]]
-            for name, values in (("delay", delay), ("spread", spread)):
-                if np.any(values < 0):     # NaN (no delay, no spread) passes
-                    k = int(np.argmax(values < 0))
-                    raise ValueError(f"edge {edge.spec.source} -> {edge.spec.target}: {name} must "
-                                     f"be >= 0 (a duration in s); parameter set {k} gives "
-                                     f"{values[k]}")
-            delayed = np.nan_to_num(delay, nan=0.0) > 0
-            if np.all(~delayed):
-                kinds.append(EDGE_NONE)
-                order.append(np.zeros(n_sets, np.intc))
-                rate_k.append(np.zeros(n_sets))
-                offsets.append(0)
-            elif np.all(np.isnan(spread)):
-                steps = np.where(delayed, np.round(np.nan_to_num(delay) / dt), 0).astype(np.intc)
-                kinds.append(EDGE_DISCRETE)
-                order.append(steps)
-                rate_k.append(np.zeros(n_sets))
-                offsets.append(n_ring)
-                n_ring += _ring_slots(steps)
-            else:
-                with np.errstate(all="ignore"):
-                    n = np.where(delayed & (spread > 0), np.round((delay / spread) ** 2), 0)
-                n = np.nan_to_num(n).astype(np.intc)
-                kinds.append(EDGE_GAMMA)
-                order.append(n)
-                rate_k.append(np.where(n > 0, n / np.where(delayed, delay, 1.0), 0.0))
-                offsets.append(n_chain)
-                n_chain += _chain_stages(n)
-        weights = [params[self.row[f"{e.key}/weight"]] for e in self.edges]
+        edges = self._edge_arrays(params, dt)
         return dict(
             syn_node=np.array([self.node_index[s.node] for s in self.synapses], np.intc),
             syn_coef=_rows(syn_coef, n_sets), term_syn=np.array(term_syn or [0], np.intc),
@@ -371,10 +339,80 @@ class _NetworkLayout:
             n_terms=len(term_syn), rate_abc=_rows(rate_abc, n_sets),
             edge_src=np.array([e.source_node for e in self.edges] or [0], np.intc),
             edge_tgt=np.array([e.target_input for e in self.edges] or [0], np.intc),
-            edge_kind=np.array(kinds or [0], np.intc), edge_weight=_rows(weights, n_sets),
-            edge_order=_rows(order, n_sets, np.intc), edge_rate=_rows(rate_k, n_sets),
-            edge_offset=np.array(offsets or [0], np.intc), n_edges=len(self.edges),
-            n_chain=n_chain, n_ring=n_ring)
+            n_edges=len(self.edges), **edges)
+
+    @staticmethod
+    def _where(unit) -> str:
+        return f"{unit.op.file}: operator {unit.op_name!r} of node {unit.node!r}"
+
+    def _per_unit(self, units, params: np.ndarray, probe) -> list:
+        """``probe(unit, values, where)`` for every unit, run once per group of units whose
+        operators are alike (a network's columns) on their values side by side: a network of
+        many columns costs a few probes, not a few per node. Where a group fails, its units
+        are probed one by one, so that the error names the node and parameter set."""
+        n_sets = params.shape[1]
+        groups: dict[tuple, list[int]] = {}
+        for k, unit in enumerate(units):
+            key = (unit.op.equations, tuple(unit.op.variables.items()))
+            groups.setdefault(key, []).append(k)
+        results: list = [None] * len(units)
+        for members in groups.values():
+            first = units[members[0]]
+            values = {name: np.concatenate([self._values(params, units[k].node, units[k].op_name,
+                                                         units[k].op)[name] for k in members])
+                      for name, var in first.op.variables.items() if var.kind == "constant"}
+            try:
+                together = probe(first, values, self._where(first))
+            except (ValueError, TemplateError):
+                for k in members:
+                    unit = units[k]
+                    probe(unit, self._values(params, unit.node, unit.op_name, unit.op),
+                          self._where(unit))
+                raise
+            for g, k in enumerate(members):
+                part = slice(g * n_sets, (g + 1) * n_sets)
+                results[k] = ({name: c[part] for name, c in together.items()}
+                              if isinstance(together, dict) else tuple(c[part] for c in together))
+        return results
+
+    def _edge_arrays(self, params: np.ndarray, dt: float) -> dict:
+        """Each edge's kind, per-set weight, order (delay steps or gamma stages), stage rate,
+        and offset into the kernel's ring or chain storage, for all edges at once."""
+        n_sets = params.shape[1]
+        if not self.edges:
+            return dict(edge_kind=np.zeros(1, np.intc), edge_weight=_rows([], n_sets),
+                        edge_order=_rows([], n_sets, np.intc), edge_rate=_rows([], n_sets),
+                        edge_offset=np.zeros(1, np.intc), n_chain=0, n_ring=0)
+        rows = {name: [self.row[f"{e.key}/{name}"] for e in self.edges] for name in EDGE_VARIABLES}
+        weight, delay, spread = (params[rows[name]] for name in EDGE_VARIABLES)
+        for name, values in (("delay", delay), ("spread", spread)):
+            negative = values < 0                   # NaN (no delay, no spread) passes
+            if np.any(negative):
+                e, k = np.argwhere(negative)[0]
+                edge = self.edges[e].spec
+                raise ValueError(f"edge {edge.source} -> {edge.target}: {name} must be >= 0 (a "
+                                 f"duration in s); parameter set {k} gives {values[e, k]}")
+        delayed = np.nan_to_num(delay, nan=0.0) > 0
+        discrete = delayed.any(axis=1) & np.isnan(spread).all(axis=1)
+        gamma = delayed.any(axis=1) & ~discrete
+        steps = np.where(delayed, np.round(np.nan_to_num(delay) / dt), 0).astype(np.intc)
+        with np.errstate(all="ignore"):
+            stages = np.where(delayed & (spread > 0), np.round((delay / spread) ** 2), 0)
+        stages = np.nan_to_num(stages).astype(np.intc)
+        order = np.where(discrete[:, None], steps, np.where(gamma[:, None], stages, 0))
+        with np.errstate(all="ignore"):
+            rate = np.where(gamma[:, None] & (stages > 0),
+                            stages / np.where(delayed, delay, 1.0), 0.0)
+        # storage: a discrete edge's ring holds its longest delay over the sets plus this step,
+        # a gamma edge's chain its most stages over the sets
+        ring = np.where(discrete, order.max(axis=1) + 1, 0)
+        chain = np.where(gamma, order.max(axis=1), 0)
+        offset = np.where(discrete, np.cumsum(ring) - ring, np.where(gamma, np.cumsum(chain) - chain, 0))
+        kind = np.where(discrete, EDGE_DISCRETE, np.where(gamma, EDGE_GAMMA, EDGE_NONE))
+        return dict(edge_kind=kind.astype(np.intc), edge_weight=np.ascontiguousarray(weight),
+                    edge_order=np.ascontiguousarray(order, np.intc),
+                    edge_rate=np.ascontiguousarray(rate), edge_offset=offset.astype(np.intc),
+                    n_chain=int(chain.sum()), n_ring=int(ring.sum()))
 
     def prepare(self, params: np.ndarray, dt: float) -> _PreparedNetwork:
         arrays = self.arrays(params, dt)
@@ -382,13 +420,15 @@ class _NetworkLayout:
                           for state in (s.v, s.x)]
         # the kernel's state layout (see _network_save_state): synapse states and gamma stages,
         # each edge's previous chain output, then the discrete edges' rate histories
-        kinds = arrays["edge_kind"]
-        orders = arrays["edge_order"]
+        kinds = arrays["edge_kind"].tolist()
+        # a gamma edge's chain has its longest order over the sets; a discrete edge's ring holds
+        # its longest delay plus this step
+        longest = arrays["edge_order"].max(axis=1).tolist() if self.edges else []
         stages = [f"{edge.key}/stage{k}" for e, edge in enumerate(self.edges)
-                  if kinds[e] == EDGE_GAMMA for k in range(_chain_stages(orders[e]))]
+                  if kinds[e] == EDGE_GAMMA for k in range(longest[e])]
         previous = [f"{edge.key}/previous_output" for edge in self.edges]
         histories = [f"{edge.key}/rate_history{k}" for e, edge in enumerate(self.edges)
-                     if kinds[e] == EDGE_DISCRETE for k in range(_ring_slots(orders[e]))]
+                     if kinds[e] == EDGE_DISCRETE for k in range(longest[e] + 1)]
         return _PreparedNetwork(arrays, (*synapse_states, *stages, *previous, *histories))
 
 
@@ -478,16 +518,6 @@ def _check_rising(rate: Rate, abc: tuple, where: str) -> None:
         raise ValueError(f"{where}: parameter set {k} makes {rate.m} = {amplitude[k]:.4g}/(1 + "
                          f"exp({-steepness[k]:.4g}*({rate.v} - c))): a firing rate must rise with "
                          "the potential (its slope must be >= 0)")
-
-
-def _chain_stages(stages: np.ndarray) -> int:
-    """State slots of a gamma edge: its longest chain over the sets."""
-    return int(stages.max())
-
-
-def _ring_slots(steps: np.ndarray) -> int:
-    """Rate-history slots of a discrete edge: its longest delay over the sets, plus this step."""
-    return int(steps.max()) + 1
 
 
 def _rows(rows, n_sets, dtype=np.float64) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import os
 import time
@@ -22,7 +23,7 @@ from .features import check_features, compute, feature_frame
 from .frames import results_frame, results_map_frame
 from .grid import make_grid, set_labels
 from .inputs import align_inputs, block_channels
-from .mapping import map_parameters
+from .mapping import initial_values, map_parameters, with_initial_values
 from .model import compiled_model
 from .noise import Noise, set_streams
 from .progress import make_progress
@@ -58,7 +59,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         A dict is traversed pairwise; with ``permute_grid=True`` every combination is run (for two
         keys the first varies fastest). A DataFrame gives one set per row, labelled by its index.
     param_map : dict
-        Grid key -> ``{"vars": ["op/var", ...], "nodes": ["node", ...]}``.
+        Grid key -> ``{"vars": ["op/var", ...], "nodes": ["node", ...]}``. A state variable
+        listed there (``"jrc_op/V_e"``, ``"rpo_e_in/v"``) takes the value as its initial value,
+        the state at t = 0, as in PyRates.
     step_size, simulation_time : float
         Integration step and duration, in s; ``round(simulation_time / step_size)`` steps are run.
     outputs : dict
@@ -140,7 +143,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         receives ``(sets_done, n_sets)`` after each block.
     initial_state : DataFrame or array, optional
         Each set's state at t = 0, as ``SweepResult.final_state`` of an earlier sweep of the same
-        template (one row per set, in set order) or an ``(n_sets, n_state)`` array. Default: rest.
+        template (one row per set, in set order) or an ``(n_sets, n_state)`` array. Default: rest
+        (every state 0), with the initial values ``param_map`` gives; a ``param_map`` that gives
+        one together with ``initial_state`` is refused as ambiguous.
     return_final_state : bool
         Also return each set's state after the last step as ``SweepResult.final_state``, to
         continue the run with ``initial_state=``.
@@ -217,7 +222,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
     prepared = model.prepare(params, float(step_size))
     if solver == "scipy" and prepared.adaptive_refusal:
         raise ValueError(prepared.adaptive_refusal)
-    y_init = initial_state_array(initial_state, prepared.state_names, n_sets)
+    y_init = with_initial_values(
+        initial_state_array(initial_state, prepared.state_names, n_sets), prepared.state_names,
+        initial_values(model, grid, param_map, initial_state_given=initial_state is not None))
     results_map = results_map_frame(grid, labels)
 
     in_memory = keep_timeseries and store is None
@@ -414,7 +421,10 @@ class _Run:
 def _template_name(template) -> str:
     if isinstance(template, (str, os.PathLike)):
         return os.fspath(template)
-    return f"{getattr(template, 'file', '')}:{getattr(template, 'name', type(template).__name__)}"
+    # a template object (a circuit built in Python has no file): its listing of nodes, defaults
+    # and edges tells it from another of the same name, so that resume= refuses a changed one
+    digest = hashlib.sha256(template.describe().encode()).hexdigest()[:16]
+    return f"{template.file}:{template.name} (sha256 {digest})"
 
 
 def resolve_n_threads(n_threads) -> int:
