@@ -246,7 +246,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
             computed, final, diverged = run_to_store(
                 run, store, resume=resume, block=block, progress=progress,
                 keep_timeseries=keep_timeseries, labels=labels, grid=grid, describe=dict(
-                    template=_template_name(circuit_template), param_map=param_map,
+                    template=_template_name(circuit_template), model=model,
+                    param_map=param_map,
                     outputs=dict(outputs), inputs=inputs, step_size=step_size,
                     simulation_time=simulation_time, sampling_step_size=sampling_step_size,
                     cutoff=cutoff, solver=solver, float_precision=float_precision,
