@@ -18,6 +18,7 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
 from . import features, noise
 from ._kernel import kernel_info
 from .result import DivergenceWarning, SweepResult
+from .store_check import verify_store
 from .sweep import grid_search
 from .template_reader import TemplateError, list_templates, load_template
 
@@ -28,4 +29,4 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
-           "__version__"]
+           "verify_store", "__version__"]

@@ -27,7 +27,7 @@ from .model import compiled_model
 from .noise import Noise, set_streams
 from .progress import make_progress
 from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
-from .timing import make_time_grid
+from .timing import as_python_float, make_time_grid
 
 logger = logging.getLogger("csweep")
 
@@ -184,6 +184,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                          "series to a store rather than send them back: pass store=PATH, or "
                          "keep_timeseries=False with features={...}")
     timeline = make_time_grid(simulation_time, step_size, sampling_step_size, cutoff)
+    step_size = as_python_float(step_size)   # checked above; a NumPy float32 as its decimal
 
     model = compiled_model(circuit_template)
     if compute_precision not in model.compute_precisions:

@@ -134,8 +134,8 @@ def _fingerprint(describe, grid, labels, features: dict, keep_timeseries) -> dic
         "inputs": inputs,
         **{k: (None if describe[k] is None else float(describe[k]))
            for k in ("step_size", "simulation_time", "sampling_step_size", "cutoff")},
-        **{k: describe[k] for k in ("solver", "float_precision", "compute_precision",
-                                    "return_final_state", "permute_grid")},
+        **{k: describe[k] for k in ("solver", "float_precision", "compute_precision")},
+        **{k: bool(describe[k]) for k in ("return_final_state", "permute_grid")},
         "initial_state": None if initial is None else _digest(initial),
         "tolerances": describe["tolerances"],
         "features": features,
