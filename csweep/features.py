@@ -67,7 +67,7 @@ class Feature:
         if self.kind in ("dominant_frequency", "dominant_power"):
             out.update(band=list(self.band), method=self.method, segment=self.segment)
         if self.func is not None:
-            out["function"] = getattr(self.func, "__qualname__", repr(self.func))
+            out["function"] = getattr(self.func, "__qualname__", type(self.func).__qualname__)
         if self.version is not None:
             out["version"] = self.version
         return out

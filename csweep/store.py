@@ -184,8 +184,7 @@ class SweepStore:
             try:
                 os.rename(building, path)   # atomic; fails when path is a non-empty folder
             except OSError as exc:
-                if os.path.lexists(path) and exc.errno in (errno.EEXIST, errno.ENOTEMPTY,
-                                                           errno.ENOTDIR, errno.EISDIR):
+                if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
                     os.close(lock)
                     shutil.rmtree(building, ignore_errors=True)
                     return None
