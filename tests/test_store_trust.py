@@ -397,10 +397,13 @@ def test_verify_reports_unfinished_blocks_and_refuses_what_is_not_a_store(tmp_pa
 # 5. Sweep files go through the guarded YAML reader
 # --------------------------------------------------------------------------------------------
 
-ALIAS_BOMB = "\n".join(
-    ["a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
-    + [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 9)}]" for k in range(1, 6)]
-    + ["template: JRC2", "grid: {c: *a5}"])
+# a valid sweep but for its last key, 1.3 KB that expand to 9**6 values (a plain safe_load made
+# an error message of megabytes from it, or with more levels ran out of memory)
+ALIAS_BOMB = "\n".join([
+    "template: JRC2", "grid: {c: [100, 200]}", "param_map: {c: {vars: [jrc_op/c], nodes: [jrc]}}",
+    "outputs: {V_e: jrc/jrc_op/V_e}", "step_size: 1.0e-4", "simulation_time: 0.1",
+    "features:", "  x:", "    - &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    + [f"    - &a{k} [{', '.join([f'*a{k - 1}'] * 9)}]" for k in range(1, 7)])
 
 
 def test_an_alias_bomb_sweep_file_is_refused_at_once(tmp_path, capsys):
