@@ -35,8 +35,8 @@ import asyncio
 import errno
 import json
 import os
+import secrets
 import shutil
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -173,8 +173,11 @@ class SweepStore:
         """Build the store in a hidden sibling folder and rename it to ``path``; None when
         another process put a store (or anything) there first. Only the folder made here is ever
         removed, and only before the rename."""
-        parent, name = os.path.split(os.path.abspath(path))
-        building = tempfile.mkdtemp(prefix=f".{name}.creating-", dir=parent)
+        target = os.path.abspath(path)
+        parent, name = os.path.split(target)
+        # os.mkdir, not tempfile.mkdtemp: the store gets the umask's permissions, not 0o700
+        building = os.path.join(parent, f".{name}.creating-{os.getpid()}-{secrets.token_hex(4)}")
+        os.mkdir(building)
         lock = None
         try:
             cls._create(zarr, building, call, attrs, layout)
@@ -182,7 +185,7 @@ class SweepStore:
             lock = _lock(os.path.join(building, PROGRESS_GROUP, LOCK_FILE), path)
             _test_hook("created")
             try:
-                os.rename(building, path)   # atomic; fails when path is a non-empty folder
+                os.rename(building, target)   # atomic; fails when path is a non-empty folder
             except OSError as exc:
                 if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
                     os.close(lock)

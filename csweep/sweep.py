@@ -121,8 +121,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         Write each block to this Zarr store (``pip install 'csweep[zarr]'``) instead of memory;
         ``xarray.open_zarr(store)`` reads it. ``results`` is then None.
     resume : bool
-        With ``store``: continue the interrupted sweep that wrote it (the same call), running
-        only the blocks not yet written. Without ``resume`` an existing store is refused.
+        With ``store``: continue the interrupted sweep that wrote it (the same call, model and
+        features' code), running only the blocks not yet written and any whose values no
+        longer match their checksums. Without ``resume`` an existing store is refused.
     block_size : int, optional
         Sets integrated per block; default: from a 256 MB scratch budget and about 0.3 s of
         work per block (how often progress is shown and Ctrl-C is honoured).

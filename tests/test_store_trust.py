@@ -475,3 +475,10 @@ def test_numpy_scalars_are_accepted_wherever_python_numbers_are():
                         permute_grid=np.bool_(False))
     np.testing.assert_array_equal(numpy_typed[0].to_numpy(), plain[0].to_numpy())
     np.testing.assert_array_equal(numpy_typed[0].index, plain[0].index)
+
+
+def test_a_store_gets_the_permissions_of_a_folder_made_in_its_place(tmp_path):
+    call(store=tmp_path / "s.zarr")                # built in a hidden folder, then renamed
+    (tmp_path / "plain").mkdir()
+    assert (tmp_path / "s.zarr").stat().st_mode == (tmp_path / "plain").stat().st_mode
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
