@@ -11,6 +11,9 @@ import dataclasses
 import functools
 import hashlib
 import numbers
+import os
+import sys
+import sysconfig
 import types
 
 import numpy as np
@@ -107,8 +110,13 @@ def _feed(digest, value, seen: set) -> None:
         put("module", value.__name__)
     elif isinstance(value, types.CodeType):
         _feed_code(digest, value, seen)
+    elif isinstance(value, (types.FunctionType, type)) and _installed(value):
+        # an installed library's function or class (scipy.signal.welch): named, like a module
+        put("named", f"{value.__module__}.{value.__qualname__}")
     elif isinstance(value, types.FunctionType):
         _feed_function(digest, value, seen)
+    elif isinstance(value, type):
+        _feed_class(digest, value, seen)
     elif isinstance(value, types.MethodType):
         put("method")
         _feed(digest, value.__func__, seen)
@@ -117,7 +125,7 @@ def _feed(digest, value, seen: set) -> None:
         put("partial")
         for part in (value.func, value.args, value.keywords):
             _feed(digest, part, seen)
-    elif isinstance(value, (types.BuiltinFunctionType, np.ufunc, type)) or (
+    elif isinstance(value, (types.BuiltinFunctionType, np.ufunc)) or (
             callable(value) and getattr(value, "__module__", "").split(".")[0] == "numpy"
             and hasattr(value, "__qualname__")):
         # a library's function (len, np.mean, np.exp): its name; its code is the library's
@@ -153,6 +161,44 @@ def _feed_function(digest, func: types.FunctionType, seen: set) -> None:
             except UnfingerprintableError as exc:
                 raise UnfingerprintableError(f"{exc} (the global {name!r} that "
                                              f"{func.__qualname__} reads)") from None
+
+
+def _feed_class(digest, cls: type, seen: set) -> None:
+    """A class of the user's: its name, bases and the functions and values it defines."""
+    if id(cls) in seen:
+        digest.update(f"class-again:{cls.__qualname__};".encode())
+        return
+    seen.add(id(cls))
+    digest.update(f"class:{cls.__module__}.{cls.__qualname__};".encode())
+    _feed(digest, [base for base in cls.__bases__ if base is not object], seen)
+    for name, member in sorted(vars(cls).items()):
+        if name in ("__dict__", "__weakref__", "__module__", "__qualname__", "__doc__"):
+            continue
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        elif isinstance(member, property):
+            member = (member.fget, member.fset, member.fdel)
+        _feed(digest, name, seen)
+        _feed(digest, member, seen)
+
+
+def _installed(value) -> bool:
+    """Whether ``value`` comes from the standard library or an installed package (whose code
+    changes only with its version), rather than from the user's own files."""
+    module = sys.modules.get(getattr(value, "__module__", None) or "")
+    path = getattr(module, "__file__", None)
+    if module is None:
+        return False
+    if path is None:     # built into the interpreter, or a script's or notebook's __main__
+        return module.__name__ in sys.builtin_module_names
+    path = os.path.realpath(path)
+    return any(path.startswith(root + os.sep) for root in _library_roots())
+
+
+@functools.cache
+def _library_roots() -> tuple[str, ...]:
+    names = ("stdlib", "platstdlib", "purelib", "platlib")
+    return tuple({os.path.realpath(sysconfig.get_paths()[n]) for n in names})
 
 
 def _feed_code(digest, code: types.CodeType, seen: set) -> None:

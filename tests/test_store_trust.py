@@ -118,6 +118,36 @@ class Peak:
         return v.max(0)
 
 
+class Scaler:
+    factor = 2.0
+
+
+def helper(v):
+    return v.max(0)
+
+
+def uses_helper_and_class(v, t):
+    return Scaler.factor * helper(v)
+
+
+def test_fingerprints_follow_helpers_and_classes_but_name_installed_libraries(monkeypatch):
+    from csweep.fingerprint import callable_fingerprint
+
+    before = callable_fingerprint(uses_helper_and_class, "f")
+    assert callable_fingerprint(uses_helper_and_class, "f") == before     # deterministic
+    monkeypatch.setattr(Scaler, "factor", 3.0)
+    assert callable_fingerprint(uses_helper_and_class, "f") != before
+    monkeypatch.undo()
+    monkeypatch.setitem(uses_helper_and_class.__globals__, "helper", lambda v: v.min(0))
+    assert callable_fingerprint(uses_helper_and_class, "f") != before
+    monkeypatch.undo()
+    # installed code (NumPy, the standard library) is named, not read: it changes with versions
+    import statistics
+
+    assert callable_fingerprint(lambda v, t: np.percentile(v, 90, axis=0) + statistics.fmean(
+        [1.0]), "f")
+
+
 def test_a_callable_that_cannot_be_fingerprinted_needs_a_version(tmp_path):
     path = tmp_path / "s.zarr"
     with pytest.raises(TypeError, match=r"features\['x'\].*Peak.*version='2'"):
