@@ -209,9 +209,7 @@ def test_a_store_killed_while_created_is_absent_and_resume_makes_it_whole(tmp_pa
 
 
 def hook_env(folder):
-    return {**os.environ, "CSWEEP_TEST_HOOKS": str(folder),
-            "PYTHONPATH": os.pathsep.join(p for p in [os.environ.get("PYTHONPATH"),
-                                                      os.getcwd()] if p)}
+    return {**os.environ, "CSWEEP_TEST_HOOKS": str(folder)}
 
 
 SWEEP = textwrap.dedent("""
