@@ -20,6 +20,7 @@ from . import features, noise
 from ._kernel import kernel_info
 from .circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .result import DivergenceWarning, SweepResult
+from .store_check import verify_store
 from .sweep import grid_search
 from .template_reader import TemplateError, list_templates, load_template
 
@@ -30,4 +31,4 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
-           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "__version__"]
+           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]

@@ -1,5 +1,5 @@
 """Command line: ``csweep demo`` runs the PyRates tutorial sweep; ``csweep run sweep.yaml`` runs a
-sweep file (also as ``python -m csweep ...``)."""
+sweep file; ``csweep verify STORE`` checks a store's blocks (also as ``python -m csweep ...``)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ def main(argv=None) -> int:
     run.add_argument("--progress", choices=("auto", "yes", "no"), default="auto",
                      help="progress bar: auto (on a terminal, when tqdm is installed), yes, no")
 
+    verify = commands.add_parser(
+        "verify", help="check a store's blocks against their checksums",
+        description="Reads every finished block of a csweep store and compares it with the "
+                    "checksums written with it. Prints each damaged block and the arrays that "
+                    "differ; exits with 1 when any block is damaged (resume=True runs those "
+                    "blocks again), 0 otherwise.")
+    verify.add_argument("store", type=Path, help="the store's path (a .zarr folder)")
+
     commands.add_parser("templates", help="list the bundled circuit templates")
     show = commands.add_parser("show", help="list a template's nodes, operators and variables")
     show.add_argument("template", help='a template name, e.g. "JRC2" or "file.yaml:NAME"')
@@ -68,6 +76,8 @@ def main(argv=None) -> int:
         print(load_template(args.template).describe())
     elif args.command == "run":
         return _run(args)
+    elif args.command == "verify":
+        return _verify(args)
     else:
         return _demo(args)
     return 0
@@ -93,6 +103,14 @@ def _demo(args) -> int:
         else:
             print(f"figure written to {path.resolve()}")
     return 0
+
+
+def _verify(args) -> int:
+    from .store_check import verify_store  # noqa: PLC0415
+
+    report = verify_store(args.store)
+    print(report)
+    return 0 if report.ok else 1
 
 
 def _run(args) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 #: bytes of per-block scratch memory aimed for
 BLOCK_MEMORY = 256 * 2**20
 #: set x step products per thread in one block: about 0.3 s at the kernel's 3-6 ns per set-step
@@ -27,10 +29,11 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
     (and, for blocks that run as tasks on ``n_slots`` slots, at least ``BLOCKS_PER_SLOT`` blocks
     per slot while blocks stay a tile per thread or more)."""
     if block_size is not None:
-        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+        if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
+                or block_size < 1:
             raise ValueError(f"block_size must be a positive integer (sets per block); received "
                              f"{block_size!r}")
-        return min(block_size, max(n_sets, 1))
+        return min(int(block_size), max(n_sets, 1))
     unit = TILE * n_threads
     by_memory = BLOCK_MEMORY // max(bytes_per_set, 1)
     by_time = BLOCK_SET_STEPS * n_threads // max(n_steps, 1)

@@ -14,7 +14,7 @@ A *signal* is an output name from ``outputs`` or a linear combination of them
                             ``band`` (Welch's method by default, or a periodogram ``method="fft"``)
 ``dominant_power``          that largest PSD value (signal units squared per Hz)
 ``custom(func, signal)``    ``func(x, times)`` with ``x`` of shape ``(n_samples, n_sets_in_block)``
-                            returning one number per set
+                            returning one number per set (``version="..."``: see below)
 ==========================  ======================================================================
 
 A plain callable is also accepted: it receives the block's recorded values as an array of shape
@@ -23,6 +23,11 @@ and returns one number per set. Spectra: the mean is removed; Welch segments las
 seconds (default 2 s, or the whole record if shorter), Hann-windowed, overlapping by half, and
 are averaged, as ``scipy.signal.welch`` with ``scaling="density"``; ``method="fft"`` is the
 periodogram of the whole record (rectangular window). Features are computed in float64.
+
+With a store, a resume checks that every feature is the one the store was started with: a
+custom function's code (bytecode, constants, defaults, closure values and the module-level values
+it reads) is fingerprinted; a callable whose code cannot be read (an object with ``__call__``)
+is refused unless named with ``custom(func, signal, version="2")``.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ class Feature:
     method: str = "welch"
     segment: float = 2.0
     func: Callable | None = field(default=None, compare=False)
+    #: the user's name for this version of ``func`` (a store then trusts it instead of its code)
+    version: str | None = None
 
     def describe(self) -> dict:
         """Plain data for store attributes and a sweep's fingerprint."""
@@ -60,7 +67,9 @@ class Feature:
         if self.kind in ("dominant_frequency", "dominant_power"):
             out.update(band=list(self.band), method=self.method, segment=self.segment)
         if self.func is not None:
-            out["function"] = getattr(self.func, "__qualname__", repr(self.func))
+            out["function"] = getattr(self.func, "__qualname__", type(self.func).__qualname__)
+        if self.version is not None:
+            out["version"] = self.version
         return out
 
 
@@ -119,13 +128,19 @@ def dominant_power(signal: str, band=(0.5, 100.0), *, method="welch", segment=2.
     return _spectral("dominant_power", signal, band, method, segment)
 
 
-def custom(func: Callable, signal: str) -> Feature:
-    """``func(x, times)``: ``x`` is ``signal`` for a block, ``(n_samples, n_sets_in_block)``;
-    it returns one number per set."""
+def custom(func: Callable, signal: str | None = None, *, version: str | None = None) -> Feature:
+    """``func(x, times)``: ``x`` is ``signal`` for a block, ``(n_samples, n_sets_in_block)``
+    (without ``signal``: every output, as a plain callable receives them); it returns one number
+    per set. ``version`` names this version of ``func`` for a store's resume check, which
+    otherwise fingerprints its code (a callable object whose code cannot be read needs one)."""
     if not callable(func):
         raise TypeError(f"custom: func must be callable; received {func!r}")
+    if version is not None and (not isinstance(version, str) or not version):
+        raise TypeError(f"custom: version must be a non-empty string; received {version!r}")
+    if signal is None:
+        return Feature("callable", func=func, version=version)
     _parse_signal(signal)
-    return Feature("custom", signal, func=func)
+    return Feature("custom", signal, func=func, version=version)
 
 
 # --------------------------------------------------------------------------------------------

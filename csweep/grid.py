@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+#: the largest integer magnitude from which float64 holds every integer exactly
+MAX_EXACT_INTEGER = 2**53
 
 
 def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
@@ -64,12 +68,20 @@ def _as_values(value, key) -> np.ndarray:
         raise ValueError(f"param_grid[{key!r}] must be one-dimensional; received shape {array.shape}")
     if array.dtype.kind == "b":
         raise TypeError(f"param_grid[{key!r}] must hold real numbers; received booleans")
-    if array.dtype.kind not in "iuf":
-        try:  # e.g. an object array of Python numbers
-            array = array.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"param_grid[{key!r}] must hold real numbers; received dtype "
-                            f"{array.dtype}") from None
+    if array.dtype.kind == "O":   # Python objects: numbers only (NumPy would parse strings)
+        odd = [v for v in array if isinstance(v, (bool, np.bool_))
+               or not isinstance(v, numbers.Real)]
+        if odd:
+            raise TypeError(f"param_grid[{key!r}] must hold real numbers; received "
+                            f"{type(odd[0]).__name__} {odd[0]!r}")
+        if all(isinstance(v, numbers.Integral) for v in array):
+            _check_exact(array, key)
+            array = array.astype(np.int64)
+    if array.dtype.kind not in "iufO":   # strings, bytes, dates, ...
+        raise TypeError(f"param_grid[{key!r}] must hold real numbers; received dtype "
+                        f"{array.dtype}" + (f" ({array[0]!r}, ...)" if len(array) else ""))
+    if array.dtype.kind in "iu":
+        _check_exact(array, key)
     array = array.astype(np.int64 if array.dtype.kind in "iu" else np.float64)
     if not np.all(np.isfinite(array)):
         bad = array[~np.isfinite(array)][0]
@@ -77,7 +89,29 @@ def _as_values(value, key) -> np.ndarray:
     return array
 
 
+def _check_exact(array: np.ndarray, key) -> None:
+    """Integers the kernel's float64 holds exactly: |v| <= 2**53 (and no unsigned wrap-around)."""
+    if array.dtype.kind == "O":
+        big = [int(v) for v in array if abs(int(v)) > MAX_EXACT_INTEGER]
+    else:   # compared in the array's own integer type: no conversion that could wrap
+        big = array[(array > MAX_EXACT_INTEGER) | (array < -MAX_EXACT_INTEGER)].tolist() \
+            if array.dtype.kind == "i" else array[array > MAX_EXACT_INTEGER].tolist()
+    if big:
+        raise ValueError(f"param_grid[{key!r}] holds the integer {big[0]}, which float64 (the "
+                         f"kernel's arithmetic) cannot hold exactly; integers up to 2**53 = "
+                         f"{MAX_EXACT_INTEGER} in magnitude are accepted (or pass floats)")
+
+
 def set_labels(grid: pd.DataFrame, template_name: str, from_dataframe: bool) -> list[str]:
-    """``f"{template_name}_{label}"`` for each set: 0, 1, ... or the DataFrame's own labels."""
+    """``f"{template_name}_{label}"`` for each set: 0, 1, ... or the DataFrame's own labels,
+    which must stay distinct as text (``1`` and ``"1"`` would both name ``JRC2_1``)."""
     labels = grid.index if from_dataframe else range(len(grid))
-    return [f"{template_name}_{label}" for label in labels]
+    names = [f"{template_name}_{label}" for label in labels]
+    if len(set(names)) < len(names):
+        seen: dict[str, object] = {}
+        for label, name in zip(labels, names, strict=True):
+            if name in seen:
+                raise ValueError(f"param_grid's index labels {seen[name]!r} and {label!r} both "
+                                 f"name the parameter set {name!r}; labels must differ as text")
+            seen[name] = label
+    return names

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .equations import Equation, EquationError, evaluate, parse_equation
+from .fingerprint import template_fingerprint
 from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError, load_template_and_files
 
 
@@ -46,6 +47,9 @@ class CompiledModel:
     # with solver="scipy", parameters are held as float_precision says, reproducing PyRates'
     # float32 arithmetic on them (else they are float64 whatever float_precision)
     holds_float32_parameters: bool = False
+    #: sha256 of the template files' content and the definition read from them
+    #: (csweep.fingerprint.template_fingerprint): what a store's resume compares
+    source: str = ""
 
     def node_paths(self) -> list[str]:
         """The node paths (``jrc``, ``jrc1/pc``) whose variables a ``param_map`` may set."""
@@ -93,15 +97,19 @@ def compiled_model(circuit_template) -> CompiledModel:
     changes (so repeated sweeps skip parsing and recognition); templates passed as objects are
     compiled each time."""
     if not isinstance(circuit_template, (str, os.PathLike)):
-        return compile_circuit(load_template_and_files(circuit_template)[0])
+        return _with_source(*load_template_and_files(circuit_template))
     key = (os.fspath(circuit_template), os.getcwd())
     cached = _MODEL_CACHE.get(key)
     if cached is not None and cached[0] == _stamps(f for f, _, _ in cached[0]):
         return cached[1]
     template, files = load_template_and_files(circuit_template)
-    model = compile_circuit(template)
+    model = _with_source(template, files)
     _MODEL_CACHE[key] = (_stamps(sorted(files)), model)
     return model
+
+
+def _with_source(template, files) -> CompiledModel:
+    return replace(compile_circuit(template), source=template_fingerprint(template, files))
 
 
 def _stamps(files) -> tuple:

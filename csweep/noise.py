@@ -55,9 +55,10 @@ class Noise:
                 or not 0 <= self.seed < 2**64:
             raise TypeError(f"noise.{self.kind}: seed must be an integer in [0, 2**64); received "
                             f"{self.seed!r}")
-        if not isinstance(self.per_set, bool):
+        if not isinstance(self.per_set, (bool, np.bool_)):
             raise TypeError(f"noise.{self.kind}: per_set must be True or False; received "
                             f"{self.per_set!r}")
+        object.__setattr__(self, "per_set", bool(self.per_set))   # NumPy's bool as Python's
 
     def _names(self) -> dict[str, str]:
         return {"a": "low", "b": "high"} if self.kind == "uniform" else {"a": "mean", "b": "std"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 import os
 import time
@@ -29,7 +28,7 @@ from .noise import Noise, set_streams
 from .progress import make_progress
 from .pyrates_keywords import check_pyrates_keywords
 from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
-from .timing import make_time_grid
+from .timing import as_python_float, make_time_grid
 
 logger = logging.getLogger("csweep")
 
@@ -133,8 +132,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         Write each block to this Zarr store (``pip install 'csweep[zarr]'``) instead of memory;
         ``xarray.open_zarr(store)`` reads it. ``results`` is then None.
     resume : bool
-        With ``store``: continue the interrupted sweep that wrote it (the same call), running
-        only the blocks not yet written. Without ``resume`` an existing store is refused.
+        With ``store``: continue the interrupted sweep that wrote it (the same call, model and
+        features' code), running only the blocks not yet written and any whose values no
+        longer match their checksums. Without ``resume`` an existing store is refused.
     block_size : int, optional
         Sets integrated per block; default: from a 256 MB scratch budget and about 0.3 s of
         work per block (how often progress is shown and Ctrl-C is honoured).
@@ -199,6 +199,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                          "series to a store rather than send them back: pass store=PATH, or "
                          "keep_timeseries=False with features={...}")
     timeline = make_time_grid(simulation_time, step_size, sampling_step_size, cutoff)
+    step_size = as_python_float(step_size)   # checked above; a NumPy float32 as its decimal
 
     model = compiled_model(circuit_template)
     if compute_precision not in model.compute_precisions:
@@ -263,7 +264,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
             computed, final, diverged = run_to_store(
                 run, store, resume=resume, block=block, progress=progress,
                 keep_timeseries=keep_timeseries, labels=labels, grid=grid, describe=dict(
-                    template=_template_name(circuit_template), param_map=param_map,
+                    template=_template_name(circuit_template), model=model,
+                    param_map=param_map,
                     outputs=dict(outputs), inputs=inputs, step_size=step_size,
                     simulation_time=simulation_time, sampling_step_size=sampling_step_size,
                     cutoff=cutoff, solver=solver, float_precision=float_precision,
@@ -421,10 +423,9 @@ class _Run:
 def _template_name(template) -> str:
     if isinstance(template, (str, os.PathLike)):
         return os.fspath(template)
-    # a template object (a circuit built in Python has no file): its listing of nodes, defaults
-    # and edges tells it from another of the same name, so that resume= refuses a changed one
-    digest = hashlib.sha256(template.describe().encode()).hexdigest()[:16]
-    return f"{template.file}:{template.name} (sha256 {digest})"
+    # a template object; a store's resume compares its definition through the model's
+    # fingerprint (csweep.fingerprint), so the name here is only the store's title
+    return f"{template.file}:{template.name}"
 
 
 def resolve_n_threads(n_threads) -> int:

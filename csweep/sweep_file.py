@@ -31,6 +31,7 @@ import yaml
 
 from . import features as feature_module
 from . import noise as noise_module
+from .template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
 
 #: key -> what it holds (shown by ``csweep run --help``)
 KEYS = {
@@ -66,9 +67,21 @@ class SweepFileError(ValueError):
 
 
 def load_sweep_file(path) -> dict:
-    """The ``grid_search`` keyword arguments a sweep file describes."""
-    with open(path, encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
+    """The ``grid_search`` keyword arguments a sweep file describes, read with the guards
+    template files get (size, nesting depth, alias expansion; plain data only)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)    # bounded: a file may grow, or be a device
+    if len(data) > MAX_FILE_BYTES:
+        raise SweepFileError(f"{path}: longer than {MAX_FILE_BYTES} bytes; sweep files of at most "
+                             f"{MAX_FILE_BYTES} bytes are read")
+    try:
+        spec = _safe_yaml(data.decode("utf-8"), path)
+    except UnicodeDecodeError as exc:
+        raise SweepFileError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
+    except TemplateError as exc:
+        raise SweepFileError(str(exc)) from None
+    except yaml.YAMLError as exc:
+        raise SweepFileError(f"{path}: not valid YAML: {exc}") from None
     return sweep_arguments(spec, str(path))
 
 

@@ -11,9 +11,10 @@ import threading
 
 import numpy as np
 
+from .fingerprint import callable_fingerprint
 from .noise import Noise
 from .progress import make_progress
-from .store import SweepStore, variable_name
+from .store import SweepStore, _test_hook, variable_name
 
 logger = logging.getLogger("csweep")
 
@@ -26,12 +27,18 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
     (:mod:`csweep.cluster`, with ``slots`` task slots); return the features and
     final states of every set (read back from the store for blocks an earlier call wrote)."""
     from . import __version__  # noqa: PLC0415 (the package imports this module)
+    from ._kernel import kernel_info  # noqa: PLC0415
 
     t = run.timeline
     output_names = run.output_names if keep_timeseries else []
     _check_names(grid.columns, output_names, run.features)
     described = {name: feature.describe() for name, feature in run.features.items()}
     call = _fingerprint(describe, grid, labels, described, keep_timeseries)
+    call["features"] = {name: {**described[name], **_code(name, feature)}
+                        for name, feature in run.features.items()}
+    info = kernel_info()
+    call.update(csweep_version=__version__, kernel=info["simd"] if describe[
+        "compute_precision"] == "float64" else info["simd_float32"])
     n_blocks = len(run.blocks(block))
     attrs = {
         "title": f"csweep sweep of {describe['template']}",
@@ -64,6 +71,7 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
                     store.n_blocks)
     reporter = make_progress(progress, run.n_sets, initial=done_sets)
     try:
+        _test_hook("opened")
         if pool is None:
             _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets)
         else:
@@ -72,11 +80,12 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
             run_blocks(pool, run, bounds, pending, slots=slots, store=path,
                        store_outputs=output_names, dtype=dtype, reporter=reporter,
                        done_sets=done_sets, on_result=lambda start, stop, result: None)
+        computed = store.read_features(run.features)
+        final = store.read_final_state() if run.want_final else None
+        return computed, final, store.read_diverged()
     finally:
         reporter.close()
-    computed = store.read_features(run.features)
-    final = store.read_final_state() if run.want_final else None
-    return computed, final, store.read_diverged()
+        store.close()
 
 
 def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets) -> None:
@@ -117,7 +126,7 @@ def _fingerprint(describe, grid, labels, features: dict, keep_timeseries) -> dic
     grid_values = np.ascontiguousarray(grid.to_numpy(dtype=np.float64))
     initial = describe["initial_state"]
     return {
-        "template": describe["template"],
+        "model": {"name": describe["model"].name, "sha256": describe["model"].source},
         "param_map": json.loads(json.dumps(describe["param_map"], default=str)),
         "grid": {"columns": [str(c) for c in grid.columns], "labels": [str(x) for x in labels],
                  "sha256": _digest(grid_values)},
@@ -125,13 +134,22 @@ def _fingerprint(describe, grid, labels, features: dict, keep_timeseries) -> dic
         "inputs": inputs,
         **{k: (None if describe[k] is None else float(describe[k]))
            for k in ("step_size", "simulation_time", "sampling_step_size", "cutoff")},
-        **{k: describe[k] for k in ("solver", "float_precision", "compute_precision",
-                                    "return_final_state", "permute_grid")},
+        **{k: describe[k] for k in ("solver", "float_precision", "compute_precision")},
+        **{k: bool(describe[k]) for k in ("return_final_state", "permute_grid")},
         "initial_state": None if initial is None else _digest(initial),
         "tolerances": describe["tolerances"],
         "features": features,
         "keep_timeseries": bool(keep_timeseries),
     }
+
+
+def _code(name: str, feature) -> dict:
+    """What identifies a feature's function: the version the user named, else its code."""
+    if feature.func is None:
+        return {}
+    if feature.version is not None:
+        return {"version": feature.version}
+    return {"code": callable_fingerprint(feature.func, f"features[{name!r}]")}
 
 
 def _digest(array: np.ndarray) -> str:

@@ -29,11 +29,19 @@ class TimeGrid:
         return len(self.index)
 
 
+def as_python_float(value) -> float:
+    """A number as a Python float; a NumPy float32 (or float16) scalar as the decimal it prints
+    as: ``np.float32(1e-4)`` is 1e-4, not 9.99999974738e-05 (which 1e-3 is not a multiple of)."""
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        return float(str(value))
+    return float(value)
+
+
 def _positive_number(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number in seconds; received {type(value).__name__} "
                         f"{value!r}")
-    value = float(value)
+    value = as_python_float(value)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a positive, finite number of seconds; received {value}")
     return value
@@ -59,7 +67,7 @@ def make_time_grid(simulation_time, step_size, sampling_step_size=None, cutoff=0
         cutoff = 0.0
     if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.integer, np.floating)):
         raise TypeError(f"cutoff must be a number of seconds; received {type(cutoff).__name__}")
-    cutoff = float(cutoff)
+    cutoff = as_python_float(cutoff)
     if not (0.0 <= cutoff < simulation_time):
         raise ValueError(f"cutoff must be in [0, simulation_time) = [0, {simulation_time}); "
                          f"received {cutoff}")
