@@ -284,7 +284,7 @@ def test_resuming_a_store_refuses_a_changed_circuit(tmp_path):
                 outputs={"v": "a/pc/rpo_e_in/v"}, store=tmp_path / "s.zarr", **QUICK)
     csweep.grid_search(net, **call)
     net.add_edges_from_matrix("pc/pro/m", "pc/rpo_e_in/m_in", ["a", "b"], weight=np.eye(2)[::-1])
-    with pytest.raises(ValueError, match="these arguments differ: template"):
+    with pytest.raises(ValueError, match="these arguments differ: model"):
         csweep.grid_search(net, **call, resume=True)
 
 
