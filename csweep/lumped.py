@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _integrate
+from . import _dopri, _integrate
 from ._kernel import kernel, single_kernel
 from .model import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
@@ -197,7 +197,7 @@ class _PreparedColumn(PreparedSweep):
             n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
             stats=None):
         if solver == "scipy":
-            kernel.integrate_jrc2_rk45(
+            _dopri.integrate_jrc2_rk45(
                 adaptive_coefficients(self.params[:, start:stop], adaptive.parameter_precision),
                 channels[0], channels[1], record, out,
                 NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
