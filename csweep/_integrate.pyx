@@ -20,7 +20,7 @@ from cython.parallel cimport prange
 
 from csweep._common cimport EULER, HEUN, RK4, csweep_exp, csweep_expf, real
 from csweep._fixed_step cimport Jrc2Tile, fixed_step
-from csweep._jrc2 cimport (B_DY, B_K, B_M, B_SIZE, B_U, B_Y, N_COEF, N_PARAMS, N_STATES, TILE,
+from csweep._jrc2 cimport (B_DY, B_K, B_M, B_SIZE, B_U, B_Y, N_PARAMS, N_STATES, TILE,
                            jrc2_coefficients, jrc2_lane, jrc2_rate)
 
 cdef extern from *:
@@ -121,7 +121,6 @@ def expf(float x):
 #: the coefficient rows' names, in row order (solver="scipy" takes them derived by Python)
 JRC2_COEFFICIENTS = ("K_EIN", "K_IIN", "K_E", "K_EC", "K_MIN", "K_I", "K_E2", "K_E1", "K_I2",
                      "K_I1", "K_MMAX", "K_R", "K_VTHR")
-
 
 
 cdef inline void _load_input(const double[:, :] series, Py_ssize_t step, Py_ssize_t start,
