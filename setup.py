@@ -20,10 +20,12 @@ build/debug-asan, apart from the release build's (a stale file of one never ends
 
 import os
 import platform
+import re
 import sys
 import tempfile
 import textwrap
 
+import Cython
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools._distutils.ccompiler import new_compiler
@@ -139,6 +141,14 @@ for simd in SIMD_FLAGS:
         extensions.append(kernel_extension(f"_integrate_{simd}", f"csweep/_integrate_{simd}.pyx",
                                            flags, ["csweep/_integrate.pyx"]))
 
+# Cython's runtime support (memoryviews, above all) compiled once into csweep._cyutility instead
+# of into each of the kernel's modules: it is most of each module's C. Needs Cython 3.1.
+shared_utility = {}
+if tuple(int(part) for part in re.findall(r"\d+", Cython.__version__)[:2]) >= (3, 1):
+    shared_utility = {"shared_utility_qualified_name": "csweep._cyutility"}
+    extensions.append(Extension("csweep._cyutility", ["csweep/_cyutility.c"],
+                                extra_compile_args=compile_args, extra_link_args=link_args))
+
 directives = {
     "language_level": 3,
     "boundscheck": DEBUG,
@@ -147,6 +157,11 @@ directives = {
     "cdivision": not DEBUG,
 }
 
+# the modules compile in parallel, one per core
+options = {"build_ext": {"parallel": os.cpu_count() or 1}}
+if VARIANT:
+    options["build"] = {"build_base": f"build/{VARIANT}"}
 setup(ext_modules=cythonize(extensions, compiler_directives=directives,
-                            build_dir=f"build/{VARIANT}" if VARIANT else None),
-      options={"build": {"build_base": f"build/{VARIANT}"}} if VARIANT else {})
+                            build_dir=f"build/{VARIANT}" if VARIANT else None,
+                            **shared_utility),
+      options=options)

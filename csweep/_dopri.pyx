@@ -169,10 +169,9 @@ cdef inline double _scaled_rms(const double* e, const double* y0, const double* 
     return sqrt(total / n)
 
 
-cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
-    # Steps d from d.t to target, landing on it and, on the way, on every input row: between
-    # rows the interpolated input is linear, so no step straddles a kink, where the error
-    # estimate would fail and steps be rejected. Returns an RK45_* status.
+cdef inline double _dopri_trial(Dopri* d, Problem* c, double t, double step) noexcept nogil:
+    # One Dormand-Prince 5(4) trial step of size step from (t, d.y): its result in d.w, the
+    # stages in d.k (k7 = f(t + step, d.w)), and its scaled error norm returned
     cdef int n = N_STATES if Problem is Jrc2Context else d.n
     cdef int s
     # the state, stage state and stages are disjoint stretches of one buffer: restrict lets the
@@ -187,6 +186,48 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
     cdef restrict_double k6 = d.k + 5 * n
     cdef restrict_double k7 = d.k + 6 * n
     cdef restrict_double err = d.err
+    # the Dormand-Prince tableau; each coefficient is a constant the compiler folds, so a
+    # stage multiplies (scipy's RK45 also multiplies by the rounded coefficients)
+    for s in range(n):
+        w[s] = y[s] + step * ((1.0 / 5) * k1[s])
+    _rhs(c, t + step * (1.0 / 5), w, k2)
+    for s in range(n):
+        w[s] = y[s] + step * ((3.0 / 40) * k1[s] + (9.0 / 40) * k2[s])
+    _rhs(c, t + step * (3.0 / 10), w, k3)
+    for s in range(n):
+        w[s] = y[s] + step * ((44.0 / 45) * k1[s] - (56.0 / 15) * k2[s] + (32.0 / 9) * k3[s])
+    _rhs(c, t + step * (4.0 / 5), w, k4)
+    for s in range(n):
+        w[s] = y[s] + step * ((19372.0 / 6561) * k1[s] - (25360.0 / 2187) * k2[s]
+                              + (64448.0 / 6561) * k3[s] - (212.0 / 729) * k4[s])
+    _rhs(c, t + step * (8.0 / 9), w, k5)
+    for s in range(n):
+        w[s] = y[s] + step * ((9017.0 / 3168) * k1[s] - (355.0 / 33) * k2[s]
+                              + (46732.0 / 5247) * k3[s] + (49.0 / 176) * k4[s]
+                              - (5103.0 / 18656) * k5[s])
+    _rhs(c, t + step, w, k6)
+    for s in range(n):          # the fifth-order solution
+        w[s] = y[s] + step * ((35.0 / 384) * k1[s] + (500.0 / 1113) * k3[s]
+                              + (125.0 / 192) * k4[s] - (2187.0 / 6784) * k5[s]
+                              + (11.0 / 84) * k6[s])
+    _rhs(c, t + step, w, k7)
+    for s in range(n):          # minus the embedded fourth-order one
+        err[s] = step * ((-71.0 / 57600) * k1[s] + (71.0 / 16695) * k3[s]
+                         - (71.0 / 1920) * k4[s] + (17253.0 / 339200) * k5[s]
+                         - (22.0 / 525) * k6[s] + (1.0 / 40) * k7[s])
+    return _scaled_rms(err, y, w, n, d.rtol, d.atol)
+
+
+cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
+    # Steps d from d.t to target, landing on it and, on the way, on every input row: between
+    # rows the interpolated input is linear, so no step straddles a kink, where the error
+    # estimate would fail and steps be rejected. Returns an RK45_* status.
+    cdef int n = N_STATES if Problem is Jrc2Context else d.n
+    cdef int s
+    cdef restrict_double y = d.y
+    cdef restrict_double w = d.w
+    cdef restrict_double k1 = d.k
+    cdef restrict_double k7 = d.k + 6 * n
     # d's fields in locals for the loop: the right-hand side's stores to its double arrays
     # would otherwise make the compiler reload them
     cdef double t = d.t, h = d.h, spacing = c.spacing
@@ -207,36 +248,7 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
         if step < 10 * (nextafter(t, INFINITY) - t):
             status = RK45_STEP_UNDERFLOW
             break
-        # the Dormand-Prince tableau; each coefficient is a constant the compiler folds, so a
-        # stage multiplies (scipy's RK45 also multiplies by the rounded coefficients)
-        for s in range(n):
-            w[s] = y[s] + step * ((1.0 / 5) * k1[s])
-        _rhs(c, t + step * (1.0 / 5), w, k2)
-        for s in range(n):
-            w[s] = y[s] + step * ((3.0 / 40) * k1[s] + (9.0 / 40) * k2[s])
-        _rhs(c, t + step * (3.0 / 10), w, k3)
-        for s in range(n):
-            w[s] = y[s] + step * ((44.0 / 45) * k1[s] - (56.0 / 15) * k2[s] + (32.0 / 9) * k3[s])
-        _rhs(c, t + step * (4.0 / 5), w, k4)
-        for s in range(n):
-            w[s] = y[s] + step * ((19372.0 / 6561) * k1[s] - (25360.0 / 2187) * k2[s]
-                                  + (64448.0 / 6561) * k3[s] - (212.0 / 729) * k4[s])
-        _rhs(c, t + step * (8.0 / 9), w, k5)
-        for s in range(n):
-            w[s] = y[s] + step * ((9017.0 / 3168) * k1[s] - (355.0 / 33) * k2[s]
-                                  + (46732.0 / 5247) * k3[s] + (49.0 / 176) * k4[s]
-                                  - (5103.0 / 18656) * k5[s])
-        _rhs(c, t + step, w, k6)
-        for s in range(n):          # the fifth-order solution
-            w[s] = y[s] + step * ((35.0 / 384) * k1[s] + (500.0 / 1113) * k3[s]
-                                  + (125.0 / 192) * k4[s] - (2187.0 / 6784) * k5[s]
-                                  + (11.0 / 84) * k6[s])
-        _rhs(c, t + step, w, k7)
-        for s in range(n):          # minus the embedded fourth-order one
-            err[s] = step * ((-71.0 / 57600) * k1[s] + (71.0 / 16695) * k3[s]
-                             - (71.0 / 1920) * k4[s] + (17253.0 / 339200) * k5[s]
-                             - (22.0 / 525) * k6[s] + (1.0 / 40) * k7[s])
-        norm = _scaled_rms(err, y, w, n, d.rtol, d.atol)
+        norm = _dopri_trial(d, c, t, step)
         if not isfinite(norm):
             status = RK45_NOT_FINITE
             break
