@@ -11,18 +11,21 @@ Environment switches:
   CSWEEP_NO_OPENMP=1  build without OpenMP (serial kernel); also chosen automatically when the
                       compiler cannot build an OpenMP program
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
-                      kernel for AVX2 (csweep._integrate_avx2) and AVX-512
+                      JRC2 kernel for AVX2 (csweep._integrate_avx2) and AVX-512
                       (csweep._integrate_avx512), and csweep uses the best one the CPU has
+                      (the network, solver="scipy" and noise modules are built once)
 Debug and sanitizer builds keep their generated C and objects in build/debug, build/asan or
 build/debug-asan, apart from the release build's (a stale file of one never ends up in another).
 """
 
 import os
 import platform
+import re
 import sys
 import tempfile
 import textwrap
 
+import Cython
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools._distutils.ccompiler import new_compiler
@@ -117,16 +120,34 @@ def simd_flags(name):
     return flags if _compiles(flags, [], SIMD_CHECKS[name]) else None
 
 
-extensions = [Extension("csweep._integrate", ["csweep/_integrate.pyx"],
-                        extra_compile_args=compile_args + compile_openmp,
-                        extra_link_args=link_openmp + link_args)]
+# The kernel's modules, each built once with the baseline flags, except _integrate (the JRC2
+# tiles, the only code that gains from wider vectors), built again per instruction set below.
+# They share inline code through the .pxd files.
+KERNEL_MODULES = ("_integrate", "_network", "_dopri", "_noise")
+SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd",
+          "csweep/_fixed_step.pxd"]
+
+
+def kernel_extension(name, source, extra_flags=(), depends=()):
+    return Extension(f"csweep.{name}", [source],
+                     extra_compile_args=compile_args + compile_openmp + list(extra_flags),
+                     extra_link_args=link_openmp + link_args, depends=SHARED + list(depends))
+
+
+extensions = [kernel_extension(name, f"csweep/{name}.pyx") for name in KERNEL_MODULES]
 for simd in SIMD_FLAGS:
     flags = simd_flags(simd)
     if flags is not None:
-        extensions.append(Extension(f"csweep._integrate_{simd}", [f"csweep/_integrate_{simd}.pyx"],
-                                    extra_compile_args=compile_args + compile_openmp + flags,
-                                    extra_link_args=link_openmp + link_args,
-                                    depends=["csweep/_integrate.pyx"]))
+        extensions.append(kernel_extension(f"_integrate_{simd}", f"csweep/_integrate_{simd}.pyx",
+                                           flags, ["csweep/_integrate.pyx"]))
+
+# Cython's runtime support (memoryviews, above all) compiled once into csweep._cyutility instead
+# of into each of the kernel's modules: it is most of each module's C. Needs Cython 3.1.
+shared_utility = {}
+if tuple(int(part) for part in re.findall(r"\d+", Cython.__version__)[:2]) >= (3, 1):
+    shared_utility = {"shared_utility_qualified_name": "csweep._cyutility"}
+    extensions.append(Extension("csweep._cyutility", ["csweep/_cyutility.c"],
+                                extra_compile_args=compile_args, extra_link_args=link_args))
 
 directives = {
     "language_level": 3,
@@ -136,6 +157,11 @@ directives = {
     "cdivision": not DEBUG,
 }
 
+# the modules compile in parallel, one per core
+options = {"build_ext": {"parallel": os.cpu_count() or 1}}
+if VARIANT:
+    options["build"] = {"build_base": f"build/{VARIANT}"}
 setup(ext_modules=cythonize(extensions, compiler_directives=directives,
-                            build_dir=f"build/{VARIANT}" if VARIANT else None),
-      options={"build": {"build_base": f"build/{VARIANT}"}} if VARIANT else {})
+                            build_dir=f"build/{VARIANT}" if VARIANT else None,
+                            **shared_utility),
+      options=options)

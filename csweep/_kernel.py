@@ -1,7 +1,9 @@
-"""Which compiled kernel runs: the widest build the CPU can execute (AVX-512, AVX2, baseline).
+"""Which compiled JRC2 kernel runs: the widest build the CPU can execute (AVX-512, AVX2, baseline).
 
 All are the same Cython source (``_integrate.pyx``) compiled with different instruction sets, and
-they give bitwise identical results; wider vectors step more parameter sets per instruction.
+they give bitwise identical results; wider vectors step more parameter sets per instruction. Only
+the JRC2 tiles have such builds: the network, solver="scipy" and noise modules (``_network``,
+``_dopri``, ``_noise``) are built once and imported directly.
 ``CSWEEP_KERNEL=baseline`` (or ``avx2``, ``avx512``) asks for one build, for testing or
 benchmarking; ``auto`` (the default) picks the widest available.
 """

@@ -28,14 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import _integrate
+from . import _dopri
 from .noise import Noise
 from .result import DivergenceWarning
 
 METHODS = ("RK45",)
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-6
-STATUS = {**_integrate.RK45_STATUS, -1: "not run by this call (an earlier call's block)"}
+STATUS = {**_dopri.RK45_STATUS, -1: "not run by this call (an earlier call's block)"}
 
 
 @dataclass(frozen=True)

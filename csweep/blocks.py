@@ -13,11 +13,13 @@ import os
 
 import numpy as np
 
+from . import _integrate
+
 #: bytes of per-block scratch memory aimed for
 BLOCK_MEMORY = 256 * 2**20
 #: set x step products per thread in one block: about 0.3 s at the kernel's 3-6 ns per set-step
 BLOCK_SET_STEPS = 60_000_000
-TILE = 8
+TILE = _integrate.SETS_PER_TILE
 #: blocks per task slot aimed for when blocks run as tasks (client= / executor=), so that slots
 #: finishing early find work and a lost worker costs little
 BLOCKS_PER_SLOT = 4

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _integrate
+from . import _dopri, _integrate
 from ._kernel import kernel, single_kernel
 from .model import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
@@ -28,31 +28,18 @@ LIMITS = {"tau_e": (True, "a time constant"), "tau_i": (True, "a time constant")
           "h_i": (False, "a synaptic gain")}
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def jansen_rit_rhs(v: dict) -> dict:
-    """The column's derivatives (and firing rate ``m``) as csweep integrates them."""
-    m = v["m_max"] * _sigmoid(v["r"] * (v["V_e"] - v["V_i"] - v["V_thr"]))
-    synapse_e = -v["V_e"] / v["tau_e"] ** 2 - 2 * v["X_e"] / v["tau_e"]
-    return {
-        "m": m,
-        "d/dt V_ein": v["X_ein"],
-        "d/dt X_ein": v["h_e"] * v["c"] / v["tau_e"] * m - v["V_ein"] / v["tau_e"] ** 2
-        - 2 * v["X_ein"] / v["tau_e"],
-        "d/dt V_iin": v["X_iin"],
-        "d/dt X_iin": v["h_e"] * v["c"] / (v["ei_ratio"] * v["tau_e"]) * m
-        - v["V_iin"] / v["tau_e"] ** 2 - 2 * v["X_iin"] / v["tau_e"],
-        "d/dt V_e": v["X_e"],
-        "d/dt X_e": v["h_e"] / v["tau_e"] * (
-            v["c"] * 0.8 * v["m_max"] * _sigmoid(v["r"] * (v["V_ein"] - v["V_thr"]))
-            + v["c"] * v["m_in"] / v["io_ratio"] + v["u"]) + synapse_e,
-        "d/dt V_i": v["X_i"],
-        "d/dt X_i": v["h_i"] * v["c"] / (v["ei_ratio"] * v["tau_i"]) * v["m_max"]
-        * _sigmoid(v["r"] * (v["V_iin"] - v["V_thr"])) - v["V_i"] / v["tau_i"] ** 2
-        - 2 * v["X_i"] / v["tau_i"],
-    }
+    """The column's firing rate ``m`` and derivatives (``"d/dt V_e"``, ...) at the values ``v``
+    (name -> array, every name of STATES, PARAMETERS and INPUTS), computed by the kernel's own
+    right-hand side in double: the one statement of the equations csweep integrates."""
+    n = max(np.size(v[name]) for name in STATES + PARAMETERS + INPUTS)
+
+    def rows(names):
+        return np.array([np.broadcast_to(np.asarray(v[name], np.float64), (n,)) for name in names])
+
+    values = _integrate.jrc2_derivatives(rows(PARAMETERS), rows(STATES), rows(("u",))[0],
+                                         rows(("m_in",))[0])
+    return {"m": values[0], **{f"d/dt {name}": values[1 + k] for k, name in enumerate(STATES)}}
 
 
 def adaptive_coefficients(params: np.ndarray, precision: str) -> np.ndarray:
@@ -198,7 +185,7 @@ class _PreparedColumn(PreparedSweep):
             n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
             stats=None):
         if solver == "scipy":
-            kernel.integrate_jrc2_rk45(
+            _dopri.integrate_jrc2_rk45(
                 adaptive_coefficients(self.params[:, start:stop], adaptive.parameter_precision),
                 channels[0], channels[1], record, out,
                 NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,

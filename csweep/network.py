@@ -24,13 +24,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import _integrate
-from ._kernel import kernel
+from . import _dopri, _integrate, _network
 from .equations import EquationError
 from .model import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 from .template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
 
-EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = 0, 1, 2
+EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = (_network.EDGE_KINDS[kind]
+                                       for kind in ("none", "discrete", "gamma"))
 EDGE_VARIABLES = ("weight", "delay", "spread")
 
 
@@ -418,7 +418,7 @@ class _NetworkLayout:
         arrays = self.arrays(params, dt)
         synapse_states = [f"{s.node}/{s.op_name}/{state}" for s in self.synapses
                           for state in (s.v, s.x)]
-        # the kernel's state layout (see _network_save_state): synapse states and gamma stages,
+        # the kernel's state layout (see network_save_state in _network.pyx): synapse states and gamma stages,
         # each edge's previous chain output, then the discrete edges' rate histories
         kinds = arrays["edge_kind"].tolist()
         # a gamma edge's chain has its longest order over the sets; a discrete edge's ring holds
@@ -480,7 +480,7 @@ class _PreparedNetwork(PreparedSweep):
                 col += channel.shape[1]
         series = (np.ascontiguousarray(np.hstack(series_parts)) if series_parts
                   else np.zeros((1, 1)))
-        network = kernel.NetworkArrays(
+        network = _network.NetworkArrays(
             a["syn_node"], a["syn_coef"], a["term_syn"], a["term_in"], a["term_coef"],
             a["n_terms"], a["rate_abc"], in_const, series, np.array(columns, np.intc),
             np.array(widths, np.intc), a["edge_src"], a["edge_tgt"], a["edge_kind"],
@@ -489,12 +489,12 @@ class _PreparedNetwork(PreparedSweep):
         states = (NO_STATE if y_init is None else y_init,
                   NO_STATE if y_final is None else y_final)
         if solver == "scipy":
-            kernel.integrate_network_rk45(
+            _dopri.integrate_network_rk45(
                 network, record, out, *states, adaptive.times, adaptive.t_end, adaptive.spacing,
                 adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads)
         else:
-            kernel.integrate_network(network, record, out, *states, every, first, n_steps,
-                                     _integrate.SOLVERS[solver], dt, n_threads)
+            _network.integrate_network(network, record, out, *states, every, first, n_steps,
+                                       _integrate.SOLVERS[solver], dt, n_threads)
 
 
 def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:

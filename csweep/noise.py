@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _integrate
+from . import _noise
 
 __all__ = ["Noise", "normal", "uniform"]
 
@@ -38,7 +38,7 @@ class Noise:
     per_set: bool = True
 
     def __post_init__(self):
-        if self.kind not in _integrate.NOISE_KINDS:
+        if self.kind not in _noise.NOISE_KINDS:
             raise ValueError(f"Noise kind must be 'uniform' or 'normal'; received {self.kind!r}")
         for name in ("a", "b"):
             value = getattr(self, name)
@@ -75,11 +75,11 @@ class Noise:
         :func:`set_streams`): ``(n_steps, len(streams))``, or ``(n_steps, 1)`` for a shared
         series."""
         if not self.per_set:
-            streams = np.array([_integrate.SHARED_STREAM], dtype=np.uint64)
-        keys = np.array([_integrate.stream_key(int(self.seed), int(s)) for s in streams],
+            streams = np.array([_noise.SHARED_STREAM], dtype=np.uint64)
+        keys = np.array([_noise.stream_key(int(self.seed), int(s)) for s in streams],
                         dtype=np.uint64)
         out = np.empty((n_steps, len(keys)))
-        _integrate.fill_noise(out, keys, first_step, _integrate.NOISE_KINDS[self.kind],
+        _noise.fill_noise(out, keys, first_step, _noise.NOISE_KINDS[self.kind],
                               float(self.a), float(self.b), n_threads)
         return out
 

@@ -69,6 +69,13 @@ def jrc2_rhs(y, p, u, m_in):
     ])
 
 
+@pytest.fixture(scope="session")
+def jrc2_equations():
+    """``jrc2_rhs(y, p, u, m_in)``, the tests' one statement of the JRC2 equations, for tests
+    that integrate or analyse the column themselves (SciPy references, the Jacobian)."""
+    return jrc2_rhs
+
+
 @pytest.fixture
 def jrc2():
     """The oracle: jrc2(params, u, m_in, n_steps, every, dt, solver) -> (n_samples, 8, n)."""

@@ -14,7 +14,7 @@ threads, partial tiles; networks (JRC, gamma-delayed JRC_2delaycoupled and its d
 variant) with each solver and record precision; noise.uniform and noise.normal, per set and
 shared; initial_state and return_final_state; features without a stored time series; and direct
 kernel calls for what grid_search never passes (no final state, strided parameter views),
-exp/expf, stream_key and fill_noise.
+exp/expf, jrc2_derivatives, and _noise's stream_key and fill_noise.
 """
 
 import sys
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import csweep
-from csweep import _integrate, _kernel, noise
+from csweep import _integrate, _kernel, _noise, noise
 from csweep import features as F
 
 TIMES = dict(step_size=1e-4, simulation_time=0.01, sampling_step_size=5e-4)
@@ -162,11 +162,13 @@ def direct_calls():
                                           out, none, none, 5, 0, N_STEPS, solver, 1e-4, 2, single)
                     assert np.isfinite(out).all()
     assert abs(_integrate.exp(1.0) - np.e) < 1e-15 and abs(_integrate.expf(1.0) - np.e) < 1e-6
-    keys = np.array([_integrate.stream_key(7, s) for s in (0, 1, _integrate.SHARED_STREAM)],
-                    np.uint64)
+    y = np.random.default_rng(7).uniform(-0.01, 0.01, (8, 22))[:, ::2]
+    derivatives = _integrate.jrc2_derivatives(params, y, u[0], np.zeros(11))
+    assert derivatives.shape == (9, 11) and np.isfinite(derivatives).all()
+    keys = np.array([_noise.stream_key(7, s) for s in (0, 1, _noise.SHARED_STREAM)], np.uint64)
     for kind in (0, 1):
         out = np.empty((N_STEPS, 3))
-        _integrate.fill_noise(out, keys, 10, kind, 1.0, 2.0, 2)
+        _noise.fill_noise(out, keys, 10, kind, 1.0, 2.0, 2)
         assert np.isfinite(out).all()
 
 
@@ -190,7 +192,7 @@ def report(path: str) -> int:
             if c_file not in sources:
                 sources[c_file] = c_file.read_text(errors="replace").splitlines()
             for text in reversed(sources[c_file][:int(line)]):
-                found = re.search(r'/\* "([^"]+\.pyx)":(\d+)', text)
+                found = re.search(r'/\* "([^"]+\.(?:pyx|pxd))":(\d+)', text)
                 if found:
                     place += f", {found[1]}:{found[2]}"
                     break
@@ -200,7 +202,9 @@ def report(path: str) -> int:
     ours = foreign = 0
     for error in root.iter("error"):
         frames = list(error.iter("frame"))
-        mine = any("csweep/_integrate" in (f.findtext("obj") or "") for f in frames)
+        # csweep's extension: any of its compiled modules (csweep/_integrate*.so, _network,
+        # _dopri, _noise)
+        mine = any("csweep/_" in (f.findtext("obj") or "") for f in frames)
         ours += mine
         foreign += not mine
         what = error.findtext("what") or error.findtext("xwhat/text") or error.findtext("kind")

@@ -12,25 +12,21 @@ import csweep
 solve_ivp = pytest.importorskip("scipy.integrate", reason="the references need scipy").solve_ivp
 
 C_VALUES = [68.0, 128.0, 135.0, 270.0, 675.0, 1350.0]
-JRC2 = dict(h_e=3.25e-3, tau_e=10e-3, h_i=22e-3, tau_i=20e-3, m_max=5.0, r=560.0, V_thr=6e-3)
+JRC2 = dict(h_e=3.25e-3, tau_e=10e-3, h_i=22e-3, tau_i=20e-3, m_max=5.0, r=560.0, V_thr=6e-3,
+            ei_ratio=4.0, io_ratio=3.0)
 C_MAP = {"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
 OUTPUTS = {"V_pce": "jrc/jrc_op/V_e", "V_pci": "jrc/jrc_op/V_i"}
 
 
-def column(t, s, c, u):
-    """csweep's JRC2 equations (templates/jansenrit.yaml) for SciPy."""
-    q = JRC2
-    sig = lambda x: q["m_max"] / (1 + np.exp(-q["r"] * (x - q["V_thr"])))  # noqa: E731
-    v_ein, x_ein, v_iin, x_iin, v_e, x_e, v_i, x_i = s
-    he, te, hi, ti = q["h_e"], q["tau_e"], q["h_i"], q["tau_i"]
-    m = sig(v_e - v_i)
-    return [x_ein, he * c / te * m - v_ein / te**2 - 2 * x_ein / te,
-            x_iin, he * c / (4 * te) * m - v_iin / te**2 - 2 * x_iin / te,
-            x_e, he / te * (0.8 * c * sig(v_ein) + u(t)) - v_e / te**2 - 2 * x_e / te,
-            x_i, hi * c / (4 * ti) * sig(v_iin) - v_i / ti**2 - 2 * x_i / ti]
+@pytest.fixture(scope="module")
+def column(jrc2_equations):
+    """The JRC2 column (conftest's equations) for SciPy: column(t, s, c, u) with u(t) the input."""
+    def f(t, s, c, u):
+        return jrc2_equations(s, {**JRC2, "c": c}, u(t), 0.0)
+    return f
 
 
-def scipy_frame(times, method, u=lambda t: 220.0, c_values=C_VALUES, **tolerances):
+def scipy_frame(column, times, method, u=lambda t: 220.0, c_values=C_VALUES, **tolerances):
     """V_e and V_i of each C at ``times``, from solve_ivp, as (n_times, 2 * n_sets)."""
     out = np.empty((len(times), 2 * len(c_values)))
     for k, c in enumerate(c_values):
@@ -56,10 +52,10 @@ def recorded(case):
 
 
 @pytest.fixture(scope="module")
-def tight():
+def tight(column):
     """The recorded call's true solution: DOP853 at rtol 1e-13, atol 1e-16."""
     times = np.load(Path(__file__).parent / "data" / RECORDING / "results.npz")["index"]
-    return scipy_frame(times, "DOP853", rtol=1e-13, atol=1e-16)
+    return scipy_frame(column, times, "DOP853", rtol=1e-13, atol=1e-16)
 
 
 def test_tight_tolerances_reach_the_true_solution(recorded, tight):
@@ -86,7 +82,7 @@ def test_agrees_with_the_pyrates_recording(recorded, tight):
     assert held_apart.max() > 2e-5
 
 
-def test_pyrates_float64_recording_carries_its_buffer_reuse_error(case, tight):
+def test_pyrates_float64_recording_carries_its_buffer_reuse_error(case, tight, column):
     """PyRates 1.2.3 in float64: its right-hand side returns its own dy buffer, which solve_ivp
     keeps (no float32 -> float64 copy) as the derivative a step starts from, so a rejected
     step's retry starts from the failed attempt's last evaluation. SciPy alone, given such a
@@ -115,16 +111,16 @@ def test_pyrates_float64_recording_carries_its_buffer_reuse_error(case, tight):
     np.testing.assert_allclose(ours, pyrates_error, rtol=0.05, atol=2e-7)
 
 
-def test_default_tolerances_are_as_accurate_as_scipys_rk45(recorded, tight):
+def test_default_tolerances_are_as_accurate_as_scipys_rk45(recorded, tight, column):
     kwargs = {k: v for k, v in recorded.kwargs.items() if k not in ("rtol", "atol")}
     result = csweep.grid_search(**{**kwargs, "float_precision": "float64"})
     ours, _ = relative_errors(result[0].to_numpy(), tight)
-    scipy_rk45 = scipy_frame(recorded.results.index.to_numpy(), "RK45")   # rtol 1e-3, atol 1e-6
+    scipy_rk45 = scipy_frame(column, recorded.results.index.to_numpy(), "RK45")   # rtol 1e-3, atol 1e-6
     theirs, _ = relative_errors(scipy_rk45, tight)
     assert ours.max() <= theirs.max(), (ours.max(), theirs.max())  # 2.7e-3 vs 3.9e-3
 
 
-def landing_on_rows(times, grid, u, c_values):
+def landing_on_rows(column, times, grid, u, c_values):
     """V_e and V_i with u interpolated on grid: DOP853 at rtol 1e-12 over each stretch between
     input rows and record times, so that no step crosses a kink of the interpolated input."""
     stops = np.union1d(grid, times)
@@ -140,7 +136,7 @@ def landing_on_rows(times, grid, u, c_values):
     return out
 
 
-def test_inputs_are_interpolated_on_pyrates_time_grid_and_steps_land_on_their_rows():
+def test_inputs_are_interpolated_on_pyrates_time_grid_and_steps_land_on_their_rows(column):
     """Input rows sit on linspace(0, T, rows) and are interpolated linearly (PyRates' rule).
     Steps end on the rows, so each integrates a smooth stretch and the error control holds."""
     steps, T = 250, 0.05
@@ -149,7 +145,7 @@ def test_inputs_are_interpolated_on_pyrates_time_grid_and_steps_land_on_their_ro
                                 inputs={"jrc/jrc_op/u": u}, solver="scipy", rtol=1e-10,
                                 atol=1e-12, float_precision="float64", sampling_step_size=1e-3,
                                 progress=False)
-    expected = landing_on_rows(result[0].index.to_numpy(), np.linspace(0, T, steps), u,
+    expected = landing_on_rows(column, result[0].index.to_numpy(), np.linspace(0, T, steps), u,
                                [135.0, 270.0])
     relative, _ = relative_errors(result[0].to_numpy(), expected)
     assert relative.max() < 1e-9, relative               # measured 1.1e-11

@@ -86,6 +86,27 @@ def test_sweeping_an_input_constant_equals_a_constant_series():
         np.testing.assert_array_equal(single.to_numpy(), swept.to_numpy()[:, i::3])
 
 
+def test_kernel_derivatives_are_the_tests_equations(jrc2_equations):
+    """_integrate.jrc2_derivatives, the kernel's right-hand side that csweep.lumped holds
+    templates against, computes conftest's JRC2 equations: to 1e-12 of each row's largest value
+    (measured 1.4e-16; the kernel forms h_e*c/tau_e and the like first, and has its own
+    exp)."""
+    from csweep import _integrate
+    n = 19                                           # two tiles and a partial one
+    p = random_sets(n, 11)
+    rng = np.random.default_rng(12)
+    y = np.concatenate([rng.uniform(-0.02, 0.02, (1, n)) if s.startswith("V") else
+                        rng.uniform(-2, 2, (1, n)) for s in STATES])
+    u, m_in = rng.uniform(120, 320, n), rng.uniform(0, 20, n)
+    params = np.array([p[name] for name in _integrate.JRC2_PARAMETERS])
+    got = _integrate.jrc2_derivatives(params, y, u, m_in)
+    want = jrc2_equations(y, p, u, m_in)
+    m = p["m_max"] / (1 + np.exp(-p["r"] * (y[4] - y[6] - p["V_thr"])))
+    for row, expected in enumerate([m, *want]):
+        scale = np.abs(expected).max()
+        np.testing.assert_allclose(got[row], expected, rtol=0, atol=1e-12 * scale)
+
+
 def test_kernel_exp_is_accurate_to_about_one_ulp():
     from csweep import _integrate
     x = np.concatenate([np.linspace(-700, 700, 20001), np.random.default_rng(7).uniform(-50, 50, 20001)])

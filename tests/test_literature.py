@@ -57,16 +57,10 @@ def sigmoid(x, q=JRC2):
     return q["m_max"] / (1 + np.exp(-q["r"] * (x - q["V_thr"])))
 
 
-def rhs(s, p, q=JRC2):
-    """csweep's JRC2 column (templates/jansenrit.yaml), written out for the analysis."""
-    V_ein, X_ein, V_iin, X_iin, V_e, X_e, V_i, X_i = s
-    he, te, hi, ti, c, k = q["h_e"], q["tau_e"], q["h_i"], q["tau_i"], q["c"], q["ei_ratio"]
-    m = sigmoid(V_e - V_i)
-    return np.array([
-        X_ein, he * c / te * m - V_ein / te**2 - 2 * X_ein / te,
-        X_iin, he * c / (k * te) * m - V_iin / te**2 - 2 * X_iin / te,
-        X_e, he / te * (0.8 * c * sigmoid(V_ein) + p) - V_e / te**2 - 2 * X_e / te,
-        X_i, hi * c / (k * ti) * sigmoid(V_iin) - V_i / ti**2 - 2 * X_i / ti])
+@pytest.fixture(scope="module")
+def rhs(jrc2_equations):
+    """The column's derivatives at state s under constant input p (conftest's equations)."""
+    return lambda s, p: jrc2_equations(s, JRC2, p, 0.0)
 
 
 def equilibrium(y, q=JRC2):
@@ -78,7 +72,7 @@ def equilibrium(y, q=JRC2):
     return np.array([v_ein, 0, v_iin, 0, y + v_i, 0, v_i, 0]), p
 
 
-def eigenvalues(y):
+def eigenvalues(y, rhs):
     state, p = equilibrium(y)
     jacobian = np.empty((8, 8))
     for k in range(8):
@@ -89,19 +83,19 @@ def eigenvalues(y):
     return np.linalg.eigvals(jacobian)
 
 
-def critical_pair(y):
+def critical_pair(y, rhs):
     """The complex eigenvalue of largest real part at the equilibrium of output ``y``."""
-    ev = eigenvalues(y)
+    ev = eigenvalues(y, rhs)
     ev = ev[np.abs(ev.imag) > 1e-6]
     return ev[np.argmax(ev.real)]
 
 
-def oscillatory_growth(y):
-    return critical_pair(y).real
+def oscillatory_growth(y, rhs):
+    return critical_pair(y, rhs).real
 
 
 @pytest.fixture(scope="module")
-def analysis():
+def analysis(rhs):
     """Fold points (dp/dy = 0) and Hopf points (a complex pair crossing the imaginary axis)."""
     ys = np.linspace(-0.02, 0.05, 70_001)
     ps = np.array([equilibrium(y)[1] for y in ys])
@@ -112,12 +106,13 @@ def analysis():
 
     folds = sorted(brentq(slope, ys[i], ys[i + 2], xtol=1e-14) for i in turns)
     grid = np.linspace(folds[1] + 2e-4, 0.012, 3000)   # the upper branch, past its fold
-    growth = np.array([oscillatory_growth(y) for y in grid])
+    growth = np.array([oscillatory_growth(y, rhs) for y in grid])
     crossings = np.flatnonzero(np.diff(np.sign(growth)))
-    hopf_y = [brentq(oscillatory_growth, grid[i], grid[i + 1], xtol=1e-14) for i in crossings]
+    hopf_y = [brentq(oscillatory_growth, grid[i], grid[i + 1], args=(rhs,), xtol=1e-14)
+              for i in crossings]
     return {"fold_p": [equilibrium(y)[1] for y in folds], "hopf_y": hopf_y,
             "hopf_p": [equilibrium(y)[1] for y in hopf_y],
-            "hopf_hz": [abs(critical_pair(y).imag) / (2 * np.pi) for y in hopf_y]}
+            "hopf_hz": [abs(critical_pair(y, rhs).imag) / (2 * np.pi) for y in hopf_y]}
 
 
 def test_the_analysis_finds_the_published_bifurcation_points(analysis):
@@ -181,7 +176,7 @@ def growth_rate(p, y_start):
 
 
 @pytest.mark.parametrize("which", [0, 1, 2])
-def test_simulated_perturbations_grow_and_decay_where_the_jacobian_says(analysis, which):
+def test_simulated_perturbations_grow_and_decay_where_the_jacobian_says(analysis, which, rhs):
     """Around each Hopf point, a small perturbation of the upper equilibrium grows or decays at
     the rate and frequency of the critical eigenvalue pair; the simulated growth rate changes
     sign at the Hopf point."""
@@ -189,7 +184,7 @@ def test_simulated_perturbations_grow_and_decay_where_the_jacobian_says(analysis
     ys = np.linspace(y_h - 2e-4, y_h + 2e-4, 9)
     ps = np.array([equilibrium(y)[1] for y in ys])
     rate, hz = growth_rate(ps, ys)
-    pairs = np.array([critical_pair(y) for y in ys])
+    pairs = np.array([critical_pair(y, rhs) for y in ys])
     expected = pairs.real
     np.testing.assert_allclose(rate, expected, atol=0.04)        # 1/s; measured <= 0.02
     np.testing.assert_allclose(hz, np.abs(pairs.imag) / (2 * np.pi), atol=0.15)  # measured 0.07
