@@ -13,6 +13,9 @@ Environment switches:
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
                       kernel for AVX2 (csweep._integrate_avx2) and AVX-512
                       (csweep._integrate_avx512), and csweep uses the best one the CPU has
+Release builds (neither switch above) carry no debug information: -g0, and on Linux the linker
+strips the modules (-s), which makes them about a fifth of the size. The extensions compile in
+parallel, one per core.
 Debug and sanitizer builds keep their generated C and objects in build/debug, build/asan or
 build/debug-asan, apart from the release build's (a stale file of one never ends up in another).
 """
@@ -89,6 +92,11 @@ else:
     if DEBUG:
         compile_args = ["-O0", "-g"]
 link_args = []
+if not (DEBUG or SANITIZE) and sys.platform != "win32":
+    # Python's own CFLAGS carry -g; a release module needs no debug information (2.2 MB -> 0.4 MB)
+    compile_args = compile_args + ["-g0"]
+    if sys.platform.startswith("linux"):
+        link_args = ["-s"]
 if SANITIZE:
     compile_args = compile_args + ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
     link_args = ["-fsanitize=address"]
@@ -136,6 +144,9 @@ directives = {
     "cdivision": not DEBUG,
 }
 
+options = {"build_ext": {"parallel": os.cpu_count() or 1}}
+if VARIANT:
+    options["build"] = {"build_base": f"build/{VARIANT}"}
 setup(ext_modules=cythonize(extensions, compiler_directives=directives,
                             build_dir=f"build/{VARIANT}" if VARIANT else None),
-      options={"build": {"build_base": f"build/{VARIANT}"}} if VARIANT else {})
+      options=options)
