@@ -31,6 +31,7 @@ import ast
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -54,11 +55,11 @@ class Feature:
 
     def describe(self) -> dict:
         """Plain data for store attributes and a sweep's fingerprint."""
-        out = {"feature": self.kind}
+        out: dict[str, object] = {"feature": self.kind}
         if self.signal is not None:
             out["signal"] = self.signal
         if self.kind in ("dominant_frequency", "dominant_power"):
-            out.update(band=list(self.band), method=self.method, segment=self.segment)
+            out.update(band=list(self.band or ()), method=self.method, segment=self.segment)
         if self.func is not None:
             out["function"] = getattr(self.func, "__qualname__", repr(self.func))
         return out
@@ -97,13 +98,13 @@ def maximum(signal: str) -> Feature:
 def _spectral(kind, signal, band, method, segment) -> Feature:
     _parse_signal(signal)
     if (not isinstance(band, (tuple, list)) or len(band) != 2
-            or not all(isinstance(b, numbers.Real) and np.isfinite(b) for b in band)
+            or not all(isinstance(b, numbers.Real) and np.isfinite(float(b)) for b in band)
             or not 0 <= band[0] < band[1]):
         raise ValueError(f"{kind}: band must be (low, high) in Hz with 0 <= low < high; received "
                          f"{band!r}")
     if method not in SPECTRUM_METHODS:
         raise ValueError(f"{kind}: method must be 'welch' or 'fft'; received {method!r}")
-    if not isinstance(segment, numbers.Real) or not segment > 0:
+    if not isinstance(segment, numbers.Real) or not float(segment) > 0:
         raise ValueError(f"{kind}: segment must be a positive duration in s; received {segment!r}")
     return Feature(kind, signal, (float(band[0]), float(band[1])), method, float(segment))
 
@@ -186,7 +187,7 @@ def _parse_signal(signal) -> dict[str, float]:
                              else (node.right, node.left))
             if not _is_number(number):
                 raise ValueError(f"signal {signal!r}: only numbers may multiply outputs")
-            walk(other, factor * float(number.value))
+            walk(other, factor * float(cast(float, cast(ast.Constant, number).value)))
         else:
             raise ValueError(f"signal {signal!r}: expected output names combined with +, - and "
                              "multiplication by numbers")
@@ -223,9 +224,9 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
     out = {}
     for name, spec in features.items():
         if spec.kind == "callable":
-            result = spec.func(values, times)
+            result = cast(Callable, spec.func)(values, times)
         elif spec.kind == "custom":
-            result = spec.func(signal(spec.signal), times)
+            result = cast(Callable, spec.func)(signal(spec.signal), times)
         elif spec.kind in ("dominant_frequency", "dominant_power"):
             key = (spec.signal, spec.method, spec.segment)
             if key not in spectra:

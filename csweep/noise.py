@@ -43,7 +43,7 @@ class Noise:
         for name in ("a", "b"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                    or not np.isfinite(value):
+                    or not np.isfinite(float(value)):
                 raise TypeError(f"noise.{self.kind}: {self._names()[name]} must be a finite "
                                 f"number; received {value!r}")
         if self.kind == "uniform" and not self.a <= self.b:

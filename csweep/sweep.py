@@ -262,7 +262,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                       if in_memory else None)
             computed, final, diverged = run.in_memory(values, block, progress, values_dtype)
             results = (results_frame(values, timeline.index, dict(outputs), labels)
-                       if in_memory else None)
+                       if values is not None else None)
     finally:
         if pool is not None:
             pool.close()

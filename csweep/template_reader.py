@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -476,6 +477,11 @@ def _locate_near(path: Path, dotted: str) -> tuple[Path, str]:
     return _locate(dotted)
 
 
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts ``text`` as written (no backslash escapes)."""
+    return lambda _match: text
+
+
 def _edit_equations(equations: list[str], edits: dict, where: str) -> list[str]:
     unknown = set(edits) - {"replace", "add", "remove"}
     if unknown:
@@ -489,7 +495,7 @@ def _edit_equations(equations: list[str], edits: dict, where: str) -> list[str]:
         pattern = re.compile(rf"(?<![\w.]){re.escape(str(old))}(?![\w])")
         if not any(pattern.search(eq) for eq in equations):
             raise TemplateError(f"{where}, 'replace': {old!r} appears in no equation of the parent")
-        equations = [pattern.sub(lambda _m, new=new: str(new), eq) for eq in equations]
+        equations = [pattern.sub(_literal(str(new)), eq) for eq in equations]
     for text in edits.get("remove") or []:
         if text not in equations:
             raise TemplateError(f"{where}, 'remove': no equation {text!r} in the parent")
