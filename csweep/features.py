@@ -109,13 +109,14 @@ def _spectral(kind, signal, band, method, segment) -> Feature:
     return Feature(kind, signal, (float(band[0]), float(band[1])), method, float(segment))
 
 
-def dominant_frequency(signal: str, band=(0.5, 100.0), *, method="welch",
-                       segment=2.0) -> Feature:
+def dominant_frequency(signal: str, band: tuple[float, float] = (0.5, 100.0), *,
+                       method: str = "welch", segment: float = 2.0) -> Feature:
     """Frequency (Hz) of the power spectral density's maximum within ``band`` (Hz)."""
     return _spectral("dominant_frequency", signal, band, method, segment)
 
 
-def dominant_power(signal: str, band=(0.5, 100.0), *, method="welch", segment=2.0) -> Feature:
+def dominant_power(signal: str, band: tuple[float, float] = (0.5, 100.0), *, method: str = "welch",
+                   segment: float = 2.0) -> Feature:
     """The power spectral density's maximum within ``band`` (signal units squared per Hz)."""
     return _spectral("dominant_power", signal, band, method, segment)
 

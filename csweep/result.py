@@ -44,11 +44,11 @@ class SweepResult(tuple):
         return self
 
     @property
-    def results(self):
+    def results(self) -> pd.DataFrame | None:
         return self[0]
 
     @property
-    def results_map(self):
+    def results_map(self) -> pd.DataFrame:
         return self[1]
 
     def __getnewargs_ex__(self):

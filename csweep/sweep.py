@@ -7,7 +7,8 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +30,14 @@ from .progress import make_progress
 from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
 from .timing import make_time_grid
 
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    import pandas as pd
+
+    from .features import Feature
+    from .template_reader import Template
+
 logger = logging.getLogger("csweep")
 
 SOLVERS = (*_integrate.SOLVERS, "scipy")
@@ -39,13 +48,24 @@ MAX_THREADS = 1024
 COMPATIBILITY_KEYWORDS = ("backend", "vectorize", "verbose", "clear")
 
 
-def grid_search(circuit_template, param_grid, param_map, step_size, simulation_time, outputs,
-                inputs=None, sampling_step_size=None, permute_grid=False, *, cutoff=0.0,
-                solver="euler", float_precision="float32", backend=None, vectorize=True,
-                verbose=False, clear=True, n_threads=None, compute_precision="float64",
-                features=None, keep_timeseries=True, store=None, resume=False, block_size=None,
-                progress=None, initial_state=None, return_final_state=False, client=None,
-                executor=None, method="RK45", rtol=None, atol=None):
+def grid_search(circuit_template: str | os.PathLike[str] | Template,
+                param_grid: Mapping[str, Sequence[float] | np.ndarray] | pd.DataFrame,
+                param_map: Mapping[str, Mapping[str, Any]], step_size: float,
+                simulation_time: float, outputs: Mapping[str, str],
+                inputs: Mapping[str, np.ndarray | Noise | float] | None = None,
+                sampling_step_size: float | None = None, permute_grid: bool = False, *,
+                cutoff: float = 0.0, solver: str = "euler", float_precision: str = "float32",
+                backend: object = None, vectorize: object = True, verbose: bool = False,
+                clear: object = True, n_threads: int | None = None,
+                compute_precision: str = "float64",
+                features: Mapping[str, Feature | Callable[..., Any]] | None = None,
+                keep_timeseries: bool = True, store: str | os.PathLike[str] | None = None,
+                resume: bool = False, block_size: int | None = None,
+                progress: bool | Callable[[int, int], object] | None = None,
+                initial_state: pd.DataFrame | np.ndarray | None = None,
+                return_final_state: bool = False, client: Any = None, executor: Executor | None = None,
+                method: str = "RK45", rtol: float | None = None,
+                atol: float | None = None) -> SweepResult:
     """Integrate a circuit once per parameter set and return PyRates-shaped frames.
 
     Parameters (PyRates' names and meanings)
