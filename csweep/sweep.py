@@ -86,6 +86,9 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
         ``"node/op/var"`` of an input variable -> array of ``(steps,)`` or ``(steps, 1)`` (one
         series shared by all sets) or ``(steps, n_sets)`` (column i drives set i). Row k is used at
         step k. An input variable without an array keeps its template default (or swept value).
+        A value may also be generated noise, drawn per set and step from its seed and
+        reproducible whatever the block size, thread count or other sets:
+        ``csweep.noise.uniform(120, 320, seed=0)`` or ``csweep.noise.normal(...)`` (csweep's own).
     sampling_step_size : float, optional
         Record every ``sampling_step_size`` seconds (a whole multiple of ``step_size``); default:
         every step. Sample j is the state at ``j * sampling_step_size``, before that step.
@@ -115,8 +118,8 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
         always vectorises over parameter sets, keeps no caches to clear, and logs through
         ``logging.getLogger("csweep")`` (``verbose=True`` logs the timings at INFO level).
 
-    csweep's own keyword
-    --------------------
+    Keywords of csweep's own
+    ------------------------
     n_threads : int, optional
         OpenMP threads: None or -1 for all cores, or a positive number. Results are identical
         for any number of threads.
@@ -127,9 +130,6 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
 
     Large sweeps (csweep's own keywords; see docs/large-sweeps.md)
     ---------------------------------------------------------------
-    inputs values may also be generated noise, ``csweep.noise.uniform(120, 320, seed=0)`` or
-    ``csweep.noise.normal(...)``: drawn per set and step from the seed, reproducible whatever
-    the block size, thread count or other sets.
     features : dict, optional
         Name -> per-run feature (``csweep.features.dominant_frequency("V_e - V_i")``, ...), or a
         callable; computed after each block. Returned as ``SweepResult.features``: one row per
