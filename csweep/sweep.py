@@ -166,8 +166,9 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
         ``keep_timeseries=False``: time series are never sent through the client.
     executor : concurrent.futures.Executor, optional
         The same on any executor (a ProcessPoolExecutor, ``Client.get_executor()``, an MPI pool).
-    With either, ``n_threads`` is the kernel's threads per task; by default each host's cores
-    are shared out among its task slots (a process pool of k processes: cores // k each).
+        With either, ``n_threads`` is the kernel's threads per task; by default each host's
+        cores are shared out among its task slots (a process pool of k processes: cores // k
+        each).
 
     Returns
     -------
