@@ -147,8 +147,10 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
         Sets integrated per block; default: from a 256 MB scratch budget and about 0.3 s of
         work per block (how often progress is shown and Ctrl-C is honoured).
     progress : None, bool or callable
-        None: a tqdm bar on an interactive terminal; True/False: always/never; a callable
-        receives ``(sets_done, n_sets)`` after each block.
+        None: progress on an interactive terminal, as a tqdm bar (``pip install
+        'csweep[progress]'``) or, without tqdm, one line on stderr that updates itself;
+        True/False: always/never (True without a terminal or tqdm: a line per tenth of the
+        sweep); a callable receives ``(sets_done, n_sets)`` after each block.
     initial_state : DataFrame or array, optional
         Each set's state at t = 0, as ``SweepResult.final_state`` of an earlier sweep of the same
         template (one row per set, in set order) or an ``(n_sets, n_state)`` array. Default: rest.
