@@ -42,3 +42,18 @@ def test_a_resumed_sweep_reports_only_what_is_new():
         line.update(done)
     assert [row.split(" sets")[0] for row in stream.getvalue().splitlines()] == \
         ["csweep: 60/100", "csweep: 100/100"]
+
+
+def test_without_tqdm_a_terminal_gets_the_line_and_a_log_gets_nothing_unasked(monkeypatch):
+    import sys
+
+    from csweep.progress import make_progress
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)     # tqdm not installed
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert isinstance(make_progress(None, 100), _Line)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    reporter = make_progress(None, 100)
+    reporter.update(100)
+    assert not isinstance(reporter, _Line) and sys.stderr.getvalue() == ""
+    assert isinstance(make_progress(True, 100), _Line)
