@@ -14,6 +14,9 @@ Environment switches:
                       JRC2 kernel for AVX2 (csweep._integrate_avx2) and AVX-512
                       (csweep._integrate_avx512), and csweep uses the best one the CPU has
                       (the network, solver="scipy" and noise modules are built once)
+Release builds (neither switch above) carry no debug information: -g0, and on Linux the linker
+strips the modules (-s), which makes them about a fifth of the size. The extensions compile in
+parallel, one per core.
 Debug and sanitizer builds keep their generated C and objects in build/debug, build/asan or
 build/debug-asan, apart from the release build's (a stale file of one never ends up in another).
 """
@@ -92,6 +95,11 @@ else:
     if DEBUG:
         compile_args = ["-O0", "-g"]
 link_args = []
+if not (DEBUG or SANITIZE) and sys.platform != "win32":
+    # Python's own CFLAGS carry -g; a release module needs no debug information (2.2 MB -> 0.4 MB)
+    compile_args = compile_args + ["-g0"]
+    if sys.platform.startswith("linux"):
+        link_args = ["-s"]
 if SANITIZE:
     compile_args = compile_args + ["-g", "-fsanitize=address", "-fno-omit-frame-pointer"]
     link_args = ["-fsanitize=address"]

@@ -36,6 +36,7 @@ import ast
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -61,11 +62,11 @@ class Feature:
 
     def describe(self) -> dict:
         """Plain data for store attributes and a sweep's fingerprint."""
-        out = {"feature": self.kind}
+        out: dict[str, object] = {"feature": self.kind}
         if self.signal is not None:
             out["signal"] = self.signal
         if self.kind in ("dominant_frequency", "dominant_power"):
-            out.update(band=list(self.band), method=self.method, segment=self.segment)
+            out.update(band=list(self.band or ()), method=self.method, segment=self.segment)
         if self.func is not None:
             out["function"] = getattr(self.func, "__qualname__", type(self.func).__qualname__)
         if self.version is not None:
@@ -106,24 +107,25 @@ def maximum(signal: str) -> Feature:
 def _spectral(kind, signal, band, method, segment) -> Feature:
     _parse_signal(signal)
     if (not isinstance(band, (tuple, list)) or len(band) != 2
-            or not all(isinstance(b, numbers.Real) and np.isfinite(b) for b in band)
+            or not all(isinstance(b, numbers.Real) and np.isfinite(float(b)) for b in band)
             or not 0 <= band[0] < band[1]):
         raise ValueError(f"{kind}: band must be (low, high) in Hz with 0 <= low < high; received "
                          f"{band!r}")
     if method not in SPECTRUM_METHODS:
         raise ValueError(f"{kind}: method must be 'welch' or 'fft'; received {method!r}")
-    if not isinstance(segment, numbers.Real) or not segment > 0:
+    if not isinstance(segment, numbers.Real) or not float(segment) > 0:
         raise ValueError(f"{kind}: segment must be a positive duration in s; received {segment!r}")
     return Feature(kind, signal, (float(band[0]), float(band[1])), method, float(segment))
 
 
-def dominant_frequency(signal: str, band=(0.5, 100.0), *, method="welch",
-                       segment=2.0) -> Feature:
+def dominant_frequency(signal: str, band: tuple[float, float] = (0.5, 100.0), *,
+                       method: str = "welch", segment: float = 2.0) -> Feature:
     """Frequency (Hz) of the power spectral density's maximum within ``band`` (Hz)."""
     return _spectral("dominant_frequency", signal, band, method, segment)
 
 
-def dominant_power(signal: str, band=(0.5, 100.0), *, method="welch", segment=2.0) -> Feature:
+def dominant_power(signal: str, band: tuple[float, float] = (0.5, 100.0), *, method: str = "welch",
+                   segment: float = 2.0) -> Feature:
     """The power spectral density's maximum within ``band`` (signal units squared per Hz)."""
     return _spectral("dominant_power", signal, band, method, segment)
 
@@ -201,7 +203,7 @@ def _parse_signal(signal) -> dict[str, float]:
                              else (node.right, node.left))
             if not _is_number(number):
                 raise ValueError(f"signal {signal!r}: only numbers may multiply outputs")
-            walk(other, factor * float(number.value))
+            walk(other, factor * float(cast(float, cast(ast.Constant, number).value)))
         else:
             raise ValueError(f"signal {signal!r}: expected output names combined with +, - and "
                              "multiplication by numbers")
@@ -238,9 +240,9 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
     out = {}
     for name, spec in features.items():
         if spec.kind == "callable":
-            result = spec.func(values, times)
+            result = cast(Callable, spec.func)(values, times)
         elif spec.kind == "custom":
-            result = spec.func(signal(spec.signal), times)
+            result = cast(Callable, spec.func)(signal(spec.signal), times)
         elif spec.kind in ("dominant_frequency", "dominant_power"):
             key = (spec.signal, spec.method, spec.segment)
             if key not in spectra:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _noise
+from . import _noise  # type: ignore[attr-defined]  # compiled; no stub (pyproject: mypy)
 
 __all__ = ["Noise", "normal", "uniform"]
 
@@ -43,7 +43,7 @@ class Noise:
         for name in ("a", "b"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                    or not np.isfinite(value):
+                    or not np.isfinite(float(value)):
                 raise TypeError(f"noise.{self.kind}: {self._names()[name]} must be a finite "
                                 f"number; received {value!r}")
         if self.kind == "uniform" and not self.a <= self.b:

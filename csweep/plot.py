@@ -1,7 +1,9 @@
 """Figures of a sweep, one call each (matplotlib: ``pip install 'csweep[plot]'``).
 
-Every function returns the matplotlib objects it drew (figure and axes) and never calls
-``show()``: save them, adjust them, or show them yourself. Signals are output names or sums of
+Every function returns the matplotlib objects it drew and never calls ``show()``: save them,
+adjust them, or show them yourself. :func:`timeseries` and :func:`bifurcation` return
+``(figure, axes)``; :func:`feature_map` returns ``(figure, axes, mesh)``, the mesh for a colour
+bar of your own. Signals are output names or sums of
 them with numeric factors, as in :mod:`csweep.features` (``"V_e - V_i"``).
 
 - :func:`timeseries`: the PyRates tutorial's figure, one panel per set, sorted by a parameter;
@@ -12,10 +14,17 @@ them with numeric factors, as in :mod:`csweep.features` (``"V_e - V_i"``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .features import _parse_signal
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import QuadMesh
+    from matplotlib.figure import Figure
 
 
 def _pyplot():
@@ -46,7 +55,8 @@ def signal_frame(results: pd.DataFrame, signal: str) -> pd.DataFrame:
 
 def timeseries(results: pd.DataFrame, results_map: pd.DataFrame, signal: str, *,
                sort_by: str | None = None, scale: float = 1e3, unit: str = "mV",
-               figsize=None, title: str | None = None):
+               figsize: tuple[float, float] | None = None,
+               title: str | None = None) -> tuple[Figure, np.ndarray]:
     """One panel per set: ``signal`` over time, panels ordered by ``sort_by`` (a column of
     ``results_map``; default: its first column), each titled with the set's parameters.
 
@@ -75,8 +85,9 @@ def timeseries(results: pd.DataFrame, results_map: pd.DataFrame, signal: str, *,
     return fig, axes
 
 
-def feature_map(features: pd.DataFrame, x: str, y: str, feature: str, *, ax=None,
-                cmap: str = "viridis", label: str | None = None):
+def feature_map(features: pd.DataFrame, x: str, y: str, feature: str, *, ax: Axes | None = None,
+                cmap: str = "viridis",
+                label: str | None = None) -> tuple[Figure, Axes, QuadMesh]:
     """A feature over two swept parameters: ``features`` is ``SweepResult.features`` (or
     :func:`csweep.features.from_frames`), with columns ``x``, ``y`` and ``feature``; the sets
     must form a grid (``permute_grid=True``). Returns ``(figure, axes, mesh)``."""
@@ -110,7 +121,8 @@ def _edges(centres: np.ndarray) -> np.ndarray:
 
 
 def bifurcation(results: pd.DataFrame, results_map: pd.DataFrame, parameter: str, signal: str,
-                *, after: float = 0.0, scale: float = 1e3, unit: str = "mV", ax=None):
+                *, after: float = 0.0, scale: float = 1e3, unit: str = "mV",
+                ax: Axes | None = None) -> tuple[Figure, Axes]:
     """The minimum and maximum of ``signal`` from time ``after`` on, against ``parameter`` (a
     column of ``results_map``): one point each per set; where they part, the set oscillates.
     Returns ``(figure, axes)``."""

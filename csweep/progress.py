@@ -1,8 +1,18 @@
-"""Progress reporting for long sweeps: a tqdm bar, a callable, or nothing."""
+"""Progress reporting for long sweeps: a tqdm bar (``pip install 'csweep[progress]'``), a line of
+text without tqdm, a callable, or nothing."""
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
+from typing import Protocol, TextIO
+
+
+class Reporter(Protocol):
+    def update(self, done: int) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class _Nothing:
@@ -14,7 +24,7 @@ class _Nothing:
 
 
 class _Callback:
-    def __init__(self, func, total: int):
+    def __init__(self, func: Callable[[int, int], object], total: int):
         self.func, self.total = func, total
 
     def update(self, done: int) -> None:
@@ -25,7 +35,7 @@ class _Callback:
 
 
 class _Bar:
-    def __init__(self, tqdm, total: int, initial: int):
+    def __init__(self, tqdm: Callable, total: int, initial: int):
         self.bar = tqdm(total=total, initial=initial, unit="set", desc="csweep",
                         dynamic_ncols=True)
 
@@ -36,22 +46,53 @@ class _Bar:
         self.bar.close()
 
 
-class _Lines:
-    """Without tqdm: a line on stderr per block."""
+class _Line:
+    """Without tqdm: on a terminal, one line on stderr that rewrites itself after each block;
+    elsewhere (a log file, a pipe) a line each time another tenth of the sweep is done."""
 
-    def __init__(self, total: int):
-        self.total = total
+    STEPS = 10
+
+    def __init__(self, total: int, initial: int = 0, stream: TextIO | None = None):
+        self.stream = sys.stderr if stream is None else stream
+        self.terminal = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.total, self.initial = total, initial
+        self.started = time.monotonic()
+        self.reported = initial * self.STEPS // max(total, 1)   # tenths already done
+        self.width = 0
+
+    def text(self, done: int) -> str:
+        seconds = time.monotonic() - self.started
+        text = f"csweep: {done}/{self.total} sets ({100 * done // max(self.total, 1)}%), {seconds:.0f} s"
+        if self.initial < done < self.total and seconds > 0:
+            left = seconds * (self.total - done) / (done - self.initial)
+            text += f", about {left:.0f} s left" if left < 120 else f", about {left / 60:.0f} min left"
+        return text
 
     def update(self, done: int) -> None:
-        print(f"csweep: {done}/{self.total} sets", file=sys.stderr, flush=True)
+        if self.terminal:
+            text = self.text(done)
+            # pad over the end of a longer line written before
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+        else:
+            tenth = done * self.STEPS // max(self.total, 1)
+            if tenth <= self.reported:
+                return
+            self.reported = tenth
+            self.stream.write(self.text(done) + "\n")
+        self.stream.flush()
 
     def close(self) -> None:
-        pass
+        if self.terminal and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
-def make_progress(progress, total: int, initial: int = 0):
-    """``progress``: None (a bar on an interactive terminal when tqdm is installed), True (a bar,
-    or lines on stderr without tqdm), False (nothing), or a callable receiving (done, total)."""
+def make_progress(progress: bool | Callable[[int, int], object] | None, total: int,
+                  initial: int = 0) -> Reporter:
+    """``progress``: None (on an interactive terminal, a bar, or without tqdm a line that updates
+    itself), True (the same, also when stderr is not a terminal: there, without tqdm, a line per
+    tenth of the sweep), False (nothing), or a callable receiving (done, total)."""
     if progress is False:
         return _Nothing()
     if callable(progress) and not isinstance(progress, bool):
@@ -65,7 +106,6 @@ def make_progress(progress, total: int, initial: int = 0):
         from tqdm.auto import tqdm  # noqa: PLC0415 (optional dependency)
     except ImportError:
         tqdm = None
-    if progress is None:
-        interactive = getattr(sys.stderr, "isatty", lambda: False)()
-        return _Bar(tqdm, total, initial) if interactive and tqdm is not None else _Nothing()
-    return _Bar(tqdm, total, initial) if tqdm is not None else _Lines(total)
+    if progress is None and not getattr(sys.stderr, "isatty", lambda: False)():
+        return _Nothing()
+    return _Bar(tqdm, total, initial) if tqdm is not None else _Line(total, initial)

@@ -27,6 +27,12 @@ class SweepResult(tuple):
       steps and status ("ok", or why its integration stopped); else None.
     """
 
+    features: pd.DataFrame | None
+    final_state: pd.DataFrame | None
+    store: str | None
+    diverged: pd.Index
+    solver_stats: pd.DataFrame | None
+
     def __new__(cls, results, results_map, *, features=None, final_state=None, store=None,
                 diverged=None, solver_stats=None):
         self = super().__new__(cls, (results, results_map))
@@ -38,11 +44,11 @@ class SweepResult(tuple):
         return self
 
     @property
-    def results(self):
+    def results(self) -> pd.DataFrame | None:
         return self[0]
 
     @property
-    def results_map(self):
+    def results_map(self) -> pd.DataFrame:
         return self[1]
 
     def __getnewargs_ex__(self):

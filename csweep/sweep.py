@@ -7,7 +7,8 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +31,14 @@ from .pyrates_keywords import check_pyrates_keywords
 from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
 from .timing import as_python_float, make_time_grid
 
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    import pandas as pd
+
+    from .features import Feature
+    from .template_reader import Template
+
 logger = logging.getLogger("csweep")
 
 SOLVERS = (*_integrate.SOLVERS, "scipy")
@@ -40,13 +49,24 @@ MAX_THREADS = 1024
 COMPATIBILITY_KEYWORDS = ("backend", "vectorize", "verbose", "clear")
 
 
-def grid_search(circuit_template, param_grid, param_map, step_size, simulation_time, outputs,
-                inputs=None, sampling_step_size=None, permute_grid=False, *, cutoff=0.0,
-                solver="euler", float_precision="float32", backend=None, vectorize=True,
-                verbose=False, clear=True, n_threads=None, compute_precision="float64",
-                features=None, keep_timeseries=True, store=None, resume=False, block_size=None,
-                progress=None, initial_state=None, return_final_state=False, client=None,
-                executor=None, method="RK45", rtol=None, atol=None, **pyrates_keywords):
+def grid_search(circuit_template: str | os.PathLike[str] | Template,
+                param_grid: Mapping[str, Sequence[float] | np.ndarray] | pd.DataFrame,
+                param_map: Mapping[str, Mapping[str, Any]], step_size: float,
+                simulation_time: float, outputs: Mapping[str, str],
+                inputs: Mapping[str, np.ndarray | Noise | float] | None = None,
+                sampling_step_size: float | None = None, permute_grid: bool = False, *,
+                cutoff: float = 0.0, solver: str = "euler", float_precision: str = "float32",
+                backend: object = None, vectorize: object = True, verbose: bool = False,
+                clear: object = True, n_threads: int | None = None,
+                compute_precision: str = "float64",
+                features: Mapping[str, Feature | Callable[..., Any]] | None = None,
+                keep_timeseries: bool = True, store: str | os.PathLike[str] | None = None,
+                resume: bool = False, block_size: int | None = None,
+                progress: bool | Callable[[int, int], object] | None = None,
+                initial_state: pd.DataFrame | np.ndarray | None = None,
+                return_final_state: bool = False, client: Any = None, executor: Executor | None = None,
+                method: str = "RK45", rtol: float | None = None,
+                atol: float | None = None, **pyrates_keywords: Any) -> SweepResult:
     """Integrate a circuit once per parameter set and return PyRates-shaped frames.
 
     Parameters (PyRates' names and meanings)
@@ -69,6 +89,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         ``"node/op/var"`` of an input variable -> array of ``(steps,)`` or ``(steps, 1)`` (one
         series shared by all sets) or ``(steps, n_sets)`` (column i drives set i). Row k is used at
         step k. An input variable without an array keeps its template default (or swept value).
+        A value may also be generated noise, drawn per set and step from its seed and
+        reproducible whatever the block size, thread count or other sets:
+        ``csweep.noise.uniform(120, 320, seed=0)`` or ``csweep.noise.normal(...)`` (csweep's own).
     sampling_step_size : float, optional
         Record every ``sampling_step_size`` seconds (a whole multiple of ``step_size``); default:
         every step. Sample j is the state at ``j * sampling_step_size``, before that step.
@@ -106,8 +129,8 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         ``csweep.pyrates_keywords`` lists each with the reason; any other keyword is a
         TypeError.
 
-    csweep's own keyword
-    --------------------
+    Keywords of csweep's own
+    ------------------------
     n_threads : int, optional
         OpenMP threads: None or -1 for all cores, or a positive number. Results are identical
         for any number of threads.
@@ -118,9 +141,6 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
 
     Large sweeps (csweep's own keywords; see docs/large-sweeps.md)
     ---------------------------------------------------------------
-    inputs values may also be generated noise, ``csweep.noise.uniform(120, 320, seed=0)`` or
-    ``csweep.noise.normal(...)``: drawn per set and step from the seed, reproducible whatever
-    the block size, thread count or other sets.
     features : dict, optional
         Name -> per-run feature (``csweep.features.dominant_frequency("V_e - V_i")``, ...), or a
         callable; computed after each block. Returned as ``SweepResult.features``: one row per
@@ -139,8 +159,10 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         Sets integrated per block; default: from a 256 MB scratch budget and about 0.3 s of
         work per block (how often progress is shown and Ctrl-C is honoured).
     progress : None, bool or callable
-        None: a tqdm bar on an interactive terminal; True/False: always/never; a callable
-        receives ``(sets_done, n_sets)`` after each block.
+        None: progress on an interactive terminal, as a tqdm bar (``pip install
+        'csweep[progress]'``) or, without tqdm, one line on stderr that updates itself;
+        True/False: always/never (True without a terminal or tqdm: a line per tenth of the
+        sweep); a callable receives ``(sets_done, n_sets)`` after each block.
     initial_state : DataFrame or array, optional
         Each set's state at t = 0, as ``SweepResult.final_state`` of an earlier sweep of the same
         template (one row per set, in set order) or an ``(n_sets, n_state)`` array. Default: rest
@@ -160,8 +182,9 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
         ``keep_timeseries=False``: time series are never sent through the client.
     executor : concurrent.futures.Executor, optional
         The same on any executor (a ProcessPoolExecutor, ``Client.get_executor()``, an MPI pool).
-    With either, ``n_threads`` is the kernel's threads per task; by default each host's cores
-    are shared out among its task slots (a process pool of k processes: cores // k each).
+        With either, ``n_threads`` is the kernel's threads per task; by default each host's
+        cores are shared out among its task slots (a process pool of k processes: cores // k
+        each).
 
     Returns
     -------
@@ -281,7 +304,7 @@ def grid_search(circuit_template, param_grid, param_map, step_size, simulation_t
                       if in_memory else None)
             computed, final, diverged = run.in_memory(values, block, progress, values_dtype)
             results = (results_frame(values, timeline.index, dict(outputs), labels)
-                       if in_memory else None)
+                       if values is not None else None)
     finally:
         if pool is not None:
             pool.close()

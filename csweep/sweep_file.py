@@ -23,6 +23,7 @@ Example (examples/sweep.yaml holds a complete one)::
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Mapping
 
@@ -31,7 +32,10 @@ import yaml
 
 from . import features as feature_module
 from . import noise as noise_module
+from .sweep import SOLVERS, grid_search
 from .template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
+
+_DEFAULT_SOLVER = inspect.signature(grid_search).parameters["solver"].default
 
 #: key -> what it holds (shown by ``csweep run --help``)
 KEYS = {
@@ -47,7 +51,10 @@ KEYS = {
     "simulation_time": "duration, s",
     "sampling_step_size": "record every ... s (default: every step)",
     "cutoff": "drop samples before this time, s (default 0)",
-    "solver": "euler (default), heun or rk4",
+    "solver": f"{', '.join(SOLVERS)} (default {_DEFAULT_SOLVER}; scipy: adaptive Dormand-Prince, "
+              "solve_ivp's RK45)",
+    "rtol": "solver scipy: relative tolerance (default 1e-3)",
+    "atol": "solver scipy: absolute tolerance (default 1e-6)",
     "float_precision": "float32 (default) or float64: dtype of stored values",
     "compute_precision": "float64 (default) or float32 arithmetic",
     "store": "Zarr store path (default: none; features go to --features-csv)",
@@ -57,7 +64,7 @@ KEYS = {
                 "dominant_power, signal: 'V_e - V_i', band: [low, high], method: welch|fft}",
 }
 REQUIRED = ("template", "grid", "param_map", "outputs", "step_size", "simulation_time")
-NUMBERS = ("step_size", "simulation_time", "sampling_step_size", "cutoff")
+NUMBERS = ("step_size", "simulation_time", "sampling_step_size", "cutoff", "rtol", "atol")
 FEATURES = ("mean", "std", "peak_to_peak", "minimum", "maximum", "dominant_frequency",
             "dominant_power")
 

@@ -333,7 +333,8 @@ def _children(node) -> list:
 # Building templates, resolving inheritance
 # --------------------------------------------------------------------------------------------
 
-def load_template(name, template: str | None = None) -> Template:
+def load_template(name: str | os.PathLike[str] | Template,
+                  template: str | None = None) -> Template:
     """Load a template by PyRates name (``"model_templates.neural_mass_models.jansenrit.JRC2"``),
     short name (``"jansenrit.JRC2"``, ``"JRC2"``), ``"file.yaml:NAME"``, or file path and name.
 
@@ -343,7 +344,8 @@ def load_template(name, template: str | None = None) -> Template:
     return load_template_and_files(name, template)[0]
 
 
-def load_template_and_files(name, template: str | None = None) -> tuple[Template, frozenset[str]]:
+def load_template_and_files(name: str | os.PathLike[str] | Template, template: str | None = None
+                            ) -> tuple[Template, frozenset[str]]:
     """:func:`load_template`, and the files it read (to tell when a cached result is stale)."""
     if isinstance(name, (OperatorTemplate, NodeTemplate, CircuitTemplate)):
         return name, frozenset()

@@ -48,7 +48,7 @@ napoleon_google_docstring = False
 # grid_search groups its keywords under headings of its own
 napoleon_custom_sections = [
     ("Parameters (PyRates' names and meanings)", "params_style"),
-    ("csweep's own keyword", "params_style"),
+    ("Keywords of csweep's own", "params_style"),
     ("Large sweeps (csweep's own keywords; see docs/large-sweeps.md)", "params_style"),
     ("Sweeps on several processes or machines (see docs/distributed-sweeps.md)", "params_style"),
 ]

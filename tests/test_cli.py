@@ -13,12 +13,25 @@ def test_demo_prints_the_regimes_table(tmp_path, capsys):
     assert main(["demo", "--simulation-time", "3", "--figure", str(figure)]) == 0
     out = capsys.readouterr().out
     assert "JRC2_5" in out and "dominant_Hz" in out and "grid_search took" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("JRC2_")}
+    assert rows["JRC2_0"].endswith("noise only") and rows["JRC2_2"].endswith("alpha rhythm")
+    assert rows["JRC2_4"].endswith("spike-like waves")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         assert "matplotlib is not installed" in out
     else:
         assert figure.stat().st_size > 10_000 and str(figure) in out
+
+
+def test_readme_and_the_demo_quote_the_same_pyrates_time():
+    from pathlib import Path
+
+    from csweep.demo import PYRATES_SECONDS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"PyRates 1.2.3's {PYRATES_SECONDS:g} s" in readme
+    assert f"| {PYRATES_SECONDS:g} s |" in readme
 
 
 def test_templates_and_show(capsys):
@@ -104,3 +117,90 @@ def test_run_help_lists_the_keys():
                          text=True, cwd="/").stdout
     for key in ("template", "grid", "param_map", "features", "store", "keep_timeseries"):
         assert key in out
+
+
+# The command line as a user meets it: a subprocess, outside the source tree, and a mistake told
+# in one line on stderr with exit status 2, never a traceback unless --debug asks for one.
+
+def _csweep(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "csweep", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def _one_line_error(done, *expected):
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    for text in expected:
+        assert text in lines[0]
+    return lines[0]
+
+
+def test_an_existing_store_asks_for_resume_in_the_command_lines_words(tmp_path):
+    pytest.importorskip("zarr")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(SWEEP_FILE.replace("simulation_time: 1\n", "simulation_time: 0.3\n")
+                     + "store: out.zarr\n")
+    assert _csweep("run", sweep, "--progress", "no", cwd=tmp_path).returncode == 0
+    line = _one_line_error(_csweep("run", sweep, "--progress", "no", cwd=tmp_path),
+                           "csweep run: ", "out.zarr", "already exists", "--resume")
+    assert "resume=True" not in line
+    assert _csweep("run", sweep, "--resume", "--progress", "no", cwd=tmp_path).returncode == 0
+
+
+def test_an_unknown_template_names_the_bundled_ones(tmp_path):
+    _one_line_error(_csweep("show", "JRC5", cwd=tmp_path),
+                    "csweep show: unknown template 'JRC5'", "jansenrit.JRC2")
+
+
+def test_a_sweep_file_with_an_unknown_variable(tmp_path):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(SWEEP_FILE.replace("vars: [jrc_op/c]", "vars: [jrc_op/cc]"))
+    _one_line_error(_csweep("run", sweep, cwd=tmp_path),
+                    "csweep run: ", "'jrc_op/cc' is not a variable of node 'jrc'", "jrc_op/c,")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("run", "missing.yaml"), "missing.yaml: No such file or directory"),
+    (("run",), "required: sweep_file"),
+    (("demo", "--threads", "two"), "invalid int value: 'two'"),
+    (("show",), "see 'csweep show --help'"),
+])
+def test_other_mistakes_are_one_line(tmp_path, args, expected):
+    _one_line_error(_csweep(*args, cwd=tmp_path), expected)
+
+
+def test_a_bad_yaml_file_is_one_line(tmp_path):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("template: [JRC2\n")
+    _one_line_error(_csweep("run", sweep, cwd=tmp_path), "csweep run: ")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback(tmp_path, where):
+    args = ("--debug", "show", "JRC5") if where == "before" else ("show", "JRC5", "--debug")
+    done = _csweep(*args, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "Traceback (most recent call last)" in done.stderr and "TemplateError" in done.stderr
+
+
+def test_run_help_lists_every_solver(tmp_path):
+    from csweep.sweep import SOLVERS
+
+    out = _csweep("run", "--help", cwd=tmp_path).stdout
+    solver_line = next(line for line in out.splitlines() if line.strip().startswith("solver "))
+    assert "scipy" in SOLVERS
+    for solver in SOLVERS:
+        assert solver in solver_line
+
+
+def test_templates_shows_each_description(tmp_path):
+    import csweep
+
+    out = _csweep("templates", cwd=tmp_path).stdout.splitlines()
+    names = csweep.list_templates()
+    assert len(out) == len(names)
+    for line, name in zip(out, names, strict=True):
+        description = " ".join(csweep.load_template(name).description.split())
+        assert description and line.split()[0] == name and line.endswith(description)

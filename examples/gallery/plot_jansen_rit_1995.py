@@ -36,4 +36,3 @@ print(table.to_string(float_format=lambda x: f"{x:8.2f}"))
 two_seconds = results[(results.index >= 1.0) & (results.index < 3.0)]
 fig, axes = plot.timeseries(two_seconds, results_map, "V_e - V_i", sort_by="C",
                             title="Jansen-Rit column: V_e - V_i for six values of C")
-axes[-1].set_xlabel("time (s)")
