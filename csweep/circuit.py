@@ -19,6 +19,7 @@ is cached from a circuit object, so a sweep always sees its current edges.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class OperatorTemplate(reader.OperatorTemplate):
     PyRates' ``"vtype"`` and ``"value"``.
     """
 
-    def __init__(self, name: str, equations, variables: dict, path: str | None = None,
+    def __init__(self, name: str, equations: str | list[str], variables: dict, path: str | None = None,
                  description: str = "An operator template."):
         where = f"OperatorTemplate {name!r}"
         if isinstance(equations, str):
@@ -80,7 +81,7 @@ class OperatorTemplate(reader.OperatorTemplate):
         return hash((self.name, self.file, self.equations))
 
     @classmethod
-    def from_yaml(cls, name) -> OperatorTemplate:
+    def from_yaml(cls, name: str) -> OperatorTemplate:
         """The operator template ``name`` names (a dotted PyRates name or ``"file.yaml:NAME"``)."""
         return _from_yaml(cls, name)
 
@@ -88,8 +89,9 @@ class OperatorTemplate(reader.OperatorTemplate):
     def _wrap(cls, op: reader.OperatorTemplate) -> OperatorTemplate:
         return op if isinstance(op, cls) else _replace_variables(op, dict(op.variables))
 
-    def update_template(self, name=None, path=None, equations=None, variables=None,
-                        description=None) -> OperatorTemplate:
+    def update_template(self, name: str | None = None, path: str | None = None,
+                        equations: str | list[str] | None = None, variables: dict | None = None,
+                        description: str | None = None) -> OperatorTemplate:
         """A new operator with these parts replaced (``variables`` are merged into the old ones)."""
         merged = dict(self.variables)
         if variables:
@@ -107,7 +109,7 @@ class NodeTemplate(reader.NodeTemplate):
     them to ``{variable: value}`` changes of their defaults (PyRates' "variations").
     """
 
-    def __init__(self, name: str, operators, path: str | None = None,
+    def __init__(self, name: str, operators: Any, path: str | None = None,
                  description: str = "A node or an edge."):
         where = f"NodeTemplate {name!r}"
         if isinstance(operators, (str, reader.OperatorTemplate)):
@@ -140,7 +142,7 @@ class NodeTemplate(reader.NodeTemplate):
         return hash((self.name, self.file, tuple(self.operators)))
 
     @classmethod
-    def from_yaml(cls, name) -> NodeTemplate:
+    def from_yaml(cls, name: str) -> NodeTemplate:
         """The node template ``name`` names (a dotted PyRates name or ``"file.yaml:NAME"``)."""
         return _from_yaml(cls, name)
 
@@ -154,7 +156,7 @@ class NodeTemplate(reader.NodeTemplate):
             node.description)
         return new
 
-    def update_var(self, op: str, var: str, val) -> NodeTemplate:
+    def update_var(self, op: str, var: str, val: float) -> NodeTemplate:
         """A new node whose operator ``op`` has ``var`` default to ``val`` (PyRates changes the
         node in place; csweep's templates are immutable, so the changed node is returned)."""
         return NodeTemplate(self.name, {o: ({var: val} if name == op else None)
@@ -195,7 +197,7 @@ class CircuitTemplate(reader.CircuitTemplate):
         return None if self.file == BUILT_IN_PYTHON else self.file
 
     @classmethod
-    def from_yaml(cls, name) -> CircuitTemplate:
+    def from_yaml(cls, name: str) -> CircuitTemplate:
         """The circuit template ``name`` names: a dotted PyRates name
         (``"model_templates.neural_mass_models.jansenrit.JRC"``) or ``"file.yaml:NAME"``."""
         return _from_yaml(cls, name)
@@ -212,8 +214,10 @@ class CircuitTemplate(reader.CircuitTemplate):
             tuple(circuit.edges), circuit.description)
         return new
 
-    def update_template(self, name=None, path=None, description=None, circuits=None, nodes=None,
-                        edges=None, in_place: bool = False):
+    def update_template(self, name: str | None = None, path: str | None = None,
+                        description: str | None = None, circuits: dict | None = None,
+                        nodes: dict | None = None, edges: list | None = None,
+                        in_place: bool = False) -> CircuitTemplate | None:
         """The circuit with ``nodes``/``circuits`` added or replaced by name and ``edges`` added,
         as a new circuit, or, with ``in_place=True``, this one changed (returns None)."""
         if nodes and circuits:
@@ -231,7 +235,8 @@ class CircuitTemplate(reader.CircuitTemplate):
         return None
 
     def add_edges_from_matrix(self, source_var: str, target_var: str, source_nodes: list,
-                              target_nodes: list | None = None, weight=None, template=None,
+                              target_nodes: list | None = None, weight: Any = None,
+                              template: Any = None,
                               edge_attr: dict | None = None, min_weight: float = 1e-6) -> None:
         """Add an edge ``source/source_var -> target/target_var`` for every pair whose
         ``abs(weight[j, i]) > min_weight`` (``i`` indexes ``source_nodes``, ``j``

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
 
-def verify_store(path):
+if TYPE_CHECKING:
+    from .store import StoreReport
+
+
+def verify_store(path: str | os.PathLike[str]) -> StoreReport:
     """Check every finished block of a csweep store against the checksums written with it.
 
     Returns a :class:`csweep.store.StoreReport`: ``report.damaged`` maps each damaged block to
