@@ -236,30 +236,31 @@ def test_welch_matches_scipy():
     np.testing.assert_allclose(psd[1:], ref[1:], rtol=1e-10)
 
 
-def test_ctrl_c_stops_a_long_sweep_within_a_second(tmp_path):
+def test_ctrl_c_stops_a_long_sweep_at_the_next_block(tmp_path):
+    """Ctrl-C is honoured between blocks: once it arrives, at most the block in flight finishes.
+    Counted in blocks, not seconds, so a busy machine (slower blocks) cannot fail it."""
     import signal
     import subprocess
     import sys
-    import time
 
     script = tmp_path / "long.py"
     script.write_text(
         "import numpy as np, csweep, sys\n"
-        "print('start', flush=True)\n"
         "try:\n"
         "    csweep.grid_search('JRC2', {'c': np.linspace(60, 1400, 100000)},\n"
         "        {'c': {'vars': ['jrc_op/c'], 'nodes': ['jrc']}}, step_size=1e-4,\n"
-        "        simulation_time=10.0, sampling_step_size=1e-2, progress=False,\n"
+        "        simulation_time=10.0, sampling_step_size=1e-2,\n"
+        "        progress=lambda done, n: print('block', done, n, flush=True),\n"
         "        outputs={'V_e': 'jrc/jrc_op/V_e'})\n"
         "except KeyboardInterrupt:\n"
         "    print('interrupted', flush=True)\n"
         "    sys.exit(3)\n")
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "start"
-    time.sleep(2.0)                      # well inside the sweep (about a minute of work)
-    sent = time.perf_counter()
+    first = proc.stdout.readline().split()          # the first block is done: well inside the sweep
+    assert first[0] == "block" and int(first[1]) < int(first[2]), first
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
-    waited = time.perf_counter() - sent
-    assert proc.returncode == 3 and "interrupted" in out
-    assert waited < 2.0, f"took {waited:.2f} s to stop"
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 3 and out.splitlines()[-1] == "interrupted"
+    later = [line for line in out.splitlines() if line.startswith("block")]
+    # the block in flight, and one whose line may have been written between our read and the signal
+    assert len(later) <= 2, f"{len(later)} more blocks ran after Ctrl-C: {later}"
