@@ -30,10 +30,10 @@ from collections.abc import Mapping
 import numpy as np
 import yaml
 
-from . import features as feature_module
-from . import noise as noise_module
+from .. import noise as noise_module
+from ..analysis import features as feature_module
+from ..circuits.template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
 from .sweep import SOLVERS, grid_search
-from .template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
 
 _DEFAULT_SOLVER = inspect.signature(grid_search).parameters["solver"].default
 

@@ -12,32 +12,38 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _integrate
-from ._kernel import fork_safe_threads
-from .adaptive import STATUS as adaptive_status
-from .adaptive import check_tolerances, held_inputs, new_stats, stats_frame, warn_float32_overflow
-from .adaptive import plan as plan_adaptive
+from .. import _integrate
+from ..analysis.features import check_features, compute, feature_frame
+from ..analysis.result import (
+    DivergenceWarning,
+    SweepResult,
+    final_state_frame,
+    initial_state_array,
+    results_frame,
+    results_map_frame,
+)
+from ..kernels.builds import fork_safe_threads
+from ..models.inputs import align_inputs, block_channels
+from ..models.mapping import initial_values, map_parameters, with_initial_values
+from ..models.recognise import compiled_model
+from ..models.timing import as_python_float, make_time_grid
+from ..noise import Noise, set_streams
 from .blocks import check_fits, plan_block_size
 from .cluster import gather, make_pool
-from .features import check_features, compute, feature_frame
-from .frames import results_frame, results_map_frame
 from .grid import make_grid, set_labels
-from .inputs import align_inputs, block_channels
-from .mapping import initial_values, map_parameters, with_initial_values
-from .model import compiled_model
-from .noise import Noise, set_streams
 from .progress import make_progress
 from .pyrates_keywords import check_pyrates_keywords
-from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
-from .timing import as_python_float, make_time_grid
+from .scipy_solver import STATUS as adaptive_status
+from .scipy_solver import check_tolerances, held_inputs, new_stats, stats_frame, warn_float32_overflow
+from .scipy_solver import plan as plan_adaptive
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     import pandas as pd
 
-    from .features import Feature
-    from .template_reader import Template
+    from ..analysis.features import Feature
+    from ..circuits.template_reader import Template
 
 logger = logging.getLogger("csweep")
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import _dopri
-from .noise import Noise
-from .result import DivergenceWarning
+from .. import _dopri
+from ..analysis.result import DivergenceWarning
+from ..noise import Noise
 
 METHODS = ("RK45",)
 DEFAULT_RTOL = 1e-3

@@ -11,8 +11,8 @@ import threading
 
 import numpy as np
 
-from .fingerprint import callable_fingerprint
-from .noise import Noise
+from ..circuits.fingerprint import callable_fingerprint
+from ..noise import Noise
 from .progress import make_progress
 from .store import SweepStore, _test_hook, variable_name
 
@@ -26,8 +26,8 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
     """Integrate ``run`` block by block into the store at ``path``, here or as tasks on ``pool``
     (:mod:`csweep.cluster`, with ``slots`` task slots); return the features and
     final states of every set (read back from the store for blocks an earlier call wrote)."""
-    from . import __version__  # noqa: PLC0415 (the package imports this module)
-    from ._kernel import kernel_info  # noqa: PLC0415
+    from .. import __version__  # noqa: PLC0415 (the package imports this module)
+    from ..kernels.builds import kernel_info  # noqa: PLC0415
 
     t = run.timeline
     output_names = run.output_names if keep_timeseries else []
