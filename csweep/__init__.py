@@ -16,8 +16,7 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
         "source checkout, it shadows the installed csweep: run from another folder or use the "
         "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
     ) from exc
-from . import noise
-from .analysis import features
+from . import features, noise  # the public modules (features: csweep.analysis.features)
 from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template

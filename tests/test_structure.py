@@ -6,6 +6,8 @@ before review.
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "csweep"
@@ -45,3 +47,23 @@ def test_no_function_body_over_80_lines():
     found = [hit for path in modules
              for hit in long_functions(path.read_text(), str(path.relative_to(PACKAGE.parent)))]
     assert found == []
+
+
+def test_the_public_modules_are_their_stage_modules_under_the_documented_names():
+    import importlib
+
+    import csweep
+    for public, stage in (("csweep.features", "csweep.analysis.features"),
+                          ("csweep.plot", "csweep.analysis.plot"),
+                          ("csweep.store", "csweep.engine.store"),
+                          ("csweep.pyrates_keywords", "csweep.engine.pyrates_keywords")):
+        face, module = importlib.import_module(public), importlib.import_module(stage)
+        assert face.__all__ == module.__all__ and face.__doc__ == module.__doc__
+        for name in module.__all__:
+            assert getattr(face, name) is getattr(module, name), f"{public}.{name}"
+    # `from csweep import features as F` gives the public module, as `import csweep.features` does
+    shown = subprocess.run([sys.executable, "-c", "import csweep; print(csweep.features.__name__)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert shown == "csweep.features"
+    for name in csweep.__all__:
+        assert getattr(csweep, name) is not None
