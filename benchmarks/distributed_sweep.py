@@ -31,7 +31,7 @@ import numpy as np
 import csweep
 from csweep import features as F
 from csweep import noise
-from csweep.cluster import usable_cores
+from csweep.engine.cluster import usable_cores
 
 FEATURES = {"frequency": F.dominant_frequency("V_e - V_i", band=(1, 40)),
             "power": F.dominant_power("V_e - V_i", band=(1, 40)),

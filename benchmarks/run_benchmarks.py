@@ -41,7 +41,7 @@ import numpy as np
 try:
     import csweep
     from csweep import _integrate
-    from csweep._kernel import kernel, single_kernel
+    from csweep.kernels.builds import kernel, single_kernel
 except ImportError as exc:  # pragma: no cover - a newcomer's first run
     sys.exit(f"cannot import csweep ({exc}); install it first: pip install .")
 

@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 import csweep
-from csweep import checksums, store
 from csweep import features as F
+from csweep.engine import checksums, store
 
 PARAM_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
 OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}

@@ -16,13 +16,13 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
         "source checkout, it shadows the installed csweep: run from another folder or use the "
         "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
     ) from exc
-from . import features, noise
-from ._kernel import kernel_info
-from .circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
-from .result import DivergenceWarning, SweepResult
-from .store_check import verify_store
-from .sweep import grid_search
-from .template_reader import TemplateError, list_templates, load_template
+from . import features, noise  # the public modules (features: csweep.analysis.features)
+from .analysis.result import DivergenceWarning, SweepResult
+from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
+from .circuits.template_reader import TemplateError, list_templates, load_template
+from .engine.store_check import verify_store
+from .engine.sweep import grid_search
+from .kernels.builds import kernel_info
 
 try:
     __version__ = version("csweep")

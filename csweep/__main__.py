@@ -17,8 +17,8 @@ from typing import NoReturn
 import yaml
 
 from . import __version__, kernel_info
-from .store import StoreBusyError
-from .template_reader import TemplateError, list_templates, load_template
+from .circuits.template_reader import TemplateError, list_templates, load_template
+from .engine.store import StoreBusyError
 
 #: exceptions that report a mistake in what the user asked for, or a store another process is
 #: writing (a bug raises something else)
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .sweep_file import KEYS  # noqa: PLC0415
+    from .engine.sweep_file import KEYS  # noqa: PLC0415
 
     parser = _Parser(
         prog="csweep",
@@ -190,7 +190,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .store_check import verify_store  # noqa: PLC0415
+    from .engine.store_check import verify_store  # noqa: PLC0415
 
     report = verify_store(args.store)
     print(report)
@@ -200,8 +200,8 @@ def _verify(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import time  # noqa: PLC0415
 
-    from .sweep import grid_search  # noqa: PLC0415
-    from .sweep_file import SweepFileError, load_sweep_file  # noqa: PLC0415
+    from .engine.sweep import grid_search  # noqa: PLC0415
+    from .engine.sweep_file import SweepFileError, load_sweep_file  # noqa: PLC0415
 
     kwargs = load_sweep_file(args.sweep_file)
     if kwargs.get("store") is None and kwargs.get("features") is None:

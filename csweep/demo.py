@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .sweep import grid_search
+from .engine.sweep import grid_search
 
 TUTORIAL_C = (68.0, 128.0, 135.0, 270.0, 675.0, 1350.0)
 #: PyRates 1.2.3's time for the tutorial call, measured on a 2-core machine (benchmarks/README.md)
@@ -67,7 +67,7 @@ def plot_tutorial(results: pd.DataFrame, results_map: pd.DataFrame, path: Path) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    from .plot import timeseries  # noqa: PLC0415
+    from .analysis.plot import timeseries  # noqa: PLC0415
 
     fig, _ = timeseries(results, results_map, "V_pce - V_pci", sort_by="C",
                         title="Jansen-Rit column, V_e - V_i (csweep)")

@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 import csweep
-from csweep import _integrate, _kernel, _noise, noise
+from csweep import _integrate, _noise, noise
 from csweep import features as F
+from csweep.kernels import builds as _kernel
 
 TIMES = dict(step_size=1e-4, simulation_time=0.01, sampling_step_size=5e-4)
 N_STEPS = 100

@@ -186,7 +186,7 @@ def test_debug_shows_the_traceback(tmp_path, where):
 
 
 def test_run_help_lists_every_solver(tmp_path):
-    from csweep.sweep import SOLVERS
+    from csweep.engine.spec import SOLVERS
 
     out = _csweep("run", "--help", cwd=tmp_path).stdout
     solver_line = next(line for line in out.splitlines() if line.strip().startswith("solver "))

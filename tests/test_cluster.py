@@ -232,7 +232,7 @@ def test_a_fork_based_pool_does_not_hang(tmp_path):
 
 
 def test_threads_per_task_share_the_cores():
-    from csweep.cluster import make_pool, usable_cores  # noqa: PLC0415
+    from csweep.engine.cluster import make_pool, usable_cores  # noqa: PLC0415
 
     cores = usable_cores()
     with concurrent.futures.ThreadPoolExecutor(1) as one, \
@@ -242,7 +242,7 @@ def test_threads_per_task_share_the_cores():
 
 
 def test_dask_threads_per_task_share_each_hosts_cores(client):
-    from csweep.cluster import make_pool, usable_cores  # noqa: PLC0415
+    from csweep.engine.cluster import make_pool, usable_cores  # noqa: PLC0415
 
     slots, threads = make_pool(client=client).slots_and_threads()
     assert slots == 2 and threads == max(1, usable_cores() // 2)

@@ -11,7 +11,7 @@ import yaml
 
 import csweep
 from csweep import TemplateError, load_template
-from csweep.model import compiled_model
+from csweep.models.recognise import compiled_model
 
 hypothesis = pytest.importorskip("hypothesis", reason="the fuzz tests need hypothesis "
                                                       "(in the 'csweep[test]' extra)")

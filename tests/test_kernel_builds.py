@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import csweep
-from csweep import _integrate, _kernel
+from csweep import _integrate
+from csweep.kernels import builds as _kernel
 
 SWEEPS = textwrap.dedent("""
     import sys, numpy as np, csweep

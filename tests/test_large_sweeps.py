@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 import csweep
-from csweep import blocks, noise
 from csweep import features as F
+from csweep import noise
+from csweep.analysis.features import _spectrum
+from csweep.engine import blocks
 
 PARAM_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
 OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
@@ -175,7 +177,7 @@ def test_spectral_features_find_a_known_frequency():
                          "p": F.dominant_power("x", (1, 40), method=method)}, values, ["x"], t)
         np.testing.assert_allclose(got["f"], [10.0, 4.5], atol=0.25)
     # Welch's PSD integrates to the variance (Parseval), as scipy.signal.welch's does
-    freqs, psd = F._spectrum(x, 1e-3, "welch", 2.0)
+    freqs, psd = _spectrum(x, 1e-3, "welch", 2.0)
     np.testing.assert_allclose(psd.sum(axis=0) * (freqs[1] - freqs[0]), x.var(axis=0), rtol=0.01)
 
 
@@ -227,11 +229,11 @@ def test_block_size_is_checked_and_planned():
 def test_welch_matches_scipy():
     signal = pytest.importorskip("scipy.signal")
     x = np.random.default_rng(2).normal(size=(5000, 3)) + np.sin(np.arange(5000) * 0.3)[:, None]
-    freqs, psd = F._spectrum(x, 1e-3, "welch", 0.5)
+    freqs, psd = _spectrum(x, 1e-3, "welch", 0.5)
     ref_f, ref = signal.welch(x, fs=1000.0, nperseg=500, axis=0)
     np.testing.assert_allclose(freqs, ref_f)
     np.testing.assert_allclose(psd, ref, rtol=1e-10)
-    freqs, psd = F._spectrum(x, 1e-3, "fft", 0.5)
+    freqs, psd = _spectrum(x, 1e-3, "fft", 0.5)
     ref_f, ref = signal.periodogram(x, fs=1000.0, axis=0)
     np.testing.assert_allclose(psd[1:], ref[1:], rtol=1e-10)
 

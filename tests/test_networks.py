@@ -54,9 +54,9 @@ def test_nested_node_sets_only_the_node_named(case):
     default_set = only_jrc1.columns.get_level_values(1) == "JRC_2delaycoupled_1"  # h = default
     np.testing.assert_array_equal(only_jrc1.loc[:, default_set], both.loc[:, default_set])
     assert np.abs(only_jrc1.to_numpy() - both.to_numpy()).max() > 1e-3
-    from csweep.mapping import map_parameters
-    from csweep.model import compile_circuit
-    from csweep.template_reader import load_template
+    from csweep.circuits.template_reader import load_template
+    from csweep.models.mapping import map_parameters
+    from csweep.models.recognise import compile_circuit
     model = compile_circuit(load_template("JRC_2delaycoupled"))
     grid = pd.DataFrame({"h": [0.003, 0.0035]})
     params, _, _ = map_parameters(model, grid, c.kwargs["param_map"])

@@ -2,7 +2,7 @@
 
 import io
 
-from csweep.progress import _Line
+from csweep.engine.progress import _Line
 
 
 class _Terminal(io.StringIO):
@@ -47,7 +47,7 @@ def test_a_resumed_sweep_reports_only_what_is_new():
 def test_without_tqdm_a_terminal_gets_the_line_and_a_log_gets_nothing_unasked(monkeypatch):
     import sys
 
-    from csweep.progress import make_progress
+    from csweep.engine.progress import make_progress
 
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)     # tqdm not installed
     monkeypatch.setattr(sys, "stderr", _Terminal())

@@ -13,8 +13,8 @@ import yaml
 
 import csweep
 from csweep import load_template
-from csweep.equations import parse_equation
-from csweep.template_reader import TemplateWarning
+from csweep.circuits.equations import parse_equation
+from csweep.circuits.template_reader import TemplateWarning
 
 # my_models.yaml against PyRates 1.2.3 running it, float64: the largest difference measured is
 # 1.0e-14 of a column's range (column 1.0e-14, column_plus 3.7e-15, pair 8.9e-15, lumped

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import csweep
+import csweep.store  # the public store module (its errors and SweepStore)
 from csweep import features as F
 from csweep import noise
 from csweep.__main__ import main
@@ -131,7 +132,7 @@ def uses_helper_and_class(v, t):
 
 
 def test_fingerprints_follow_helpers_and_classes_but_name_installed_libraries(monkeypatch):
-    from csweep.fingerprint import callable_fingerprint
+    from csweep.circuits.fingerprint import callable_fingerprint
 
     before = callable_fingerprint(uses_helper_and_class, "f")
     assert callable_fingerprint(uses_helper_and_class, "f") == before     # deterministic

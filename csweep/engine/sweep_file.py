@@ -30,10 +30,11 @@ from collections.abc import Mapping
 import numpy as np
 import yaml
 
-from . import features as feature_module
-from . import noise as noise_module
-from .sweep import SOLVERS, grid_search
-from .template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
+from .. import noise as noise_module
+from ..analysis import features as feature_module
+from ..circuits.template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
+from .spec import SOLVERS
+from .sweep import grid_search
 
 _DEFAULT_SOLVER = inspect.signature(grid_search).parameters["solver"].default
 

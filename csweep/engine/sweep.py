@@ -12,39 +12,34 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _integrate
-from ._kernel import fork_safe_threads
-from .adaptive import STATUS as adaptive_status
-from .adaptive import check_tolerances, held_inputs, new_stats, stats_frame, warn_float32_overflow
-from .adaptive import plan as plan_adaptive
+from ..analysis.features import compute, feature_frame
+from ..analysis.result import (
+    DivergenceWarning,
+    SweepResult,
+    final_state_frame,
+    results_frame,
+    results_map_frame,
+)
+from ..kernels.builds import fork_safe_threads
+from ..models.inputs import block_channels
+from ..noise import Noise
 from .blocks import check_fits, plan_block_size
 from .cluster import gather, make_pool
-from .features import check_features, compute, feature_frame
-from .frames import results_frame, results_map_frame
-from .grid import make_grid, set_labels
-from .inputs import align_inputs, block_channels
-from .mapping import initial_values, map_parameters, with_initial_values
-from .model import compiled_model
-from .noise import Noise, set_streams
 from .progress import make_progress
-from .pyrates_keywords import check_pyrates_keywords
-from .result import DivergenceWarning, SweepResult, final_state_frame, initial_state_array
-from .timing import as_python_float, make_time_grid
+from .scipy_solver import STATUS as adaptive_status
+from .scipy_solver import new_stats, stats_frame
+from .spec import BlockSettings, SweepSpec, make_spec
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     import pandas as pd
 
-    from .features import Feature
-    from .template_reader import Template
+    from ..analysis.features import Feature
+    from ..circuits.template_reader import Template
 
 logger = logging.getLogger("csweep")
 
-SOLVERS = (*_integrate.SOLVERS, "scipy")
-PRECISIONS = ("float32", "float64")
-#: most kernel threads accepted (results are the same for any number)
-MAX_THREADS = 1024
 #: PyRates keywords accepted for drop-in compatibility; they do not change csweep's results.
 COMPATIBILITY_KEYWORDS = ("backend", "vectorize", "verbose", "clear")
 
@@ -200,129 +195,88 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
         The parameter sets, one row per set, indexed ``f"{template}_{label}"``.
     """
     started = time.perf_counter()
-    check_pyrates_keywords(pyrates_keywords)
-    if solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {', '.join(map(repr, SOLVERS))}; received {solver!r}")
-    if float_precision not in PRECISIONS:
-        raise ValueError(f"float_precision must be 'float32' or 'float64'; received "
-                         f"{float_precision!r}")
-    if compute_precision not in PRECISIONS:
-        raise ValueError(f"compute_precision must be 'float64' or 'float32'; received "
-                         f"{compute_precision!r}")
-    for name, flag in (("keep_timeseries", keep_timeseries), ("resume", resume),
-                       ("return_final_state", return_final_state)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False; received {flag!r}")
-    if resume and store is None:
-        raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
-    tolerances = check_tolerances(solver, method, rtol, atol)
-    threads = resolve_n_threads(n_threads)
-    if (client is not None or executor is not None) and keep_timeseries and store is None:
-        raise ValueError("client=/executor= run blocks on other processes, which write time "
-                         "series to a store rather than send them back: pass store=PATH, or "
-                         "keep_timeseries=False with features={...}")
-    timeline = make_time_grid(simulation_time, step_size, sampling_step_size, cutoff)
-    step_size = as_python_float(step_size)   # checked above; a NumPy float32 as its decimal
-
-    model = compiled_model(circuit_template)
-    if compute_precision not in model.compute_precisions:
-        raise ValueError(f"compute_precision={compute_precision!r} is not available for the "
-                         f"{model.name} template; its kernel computes in "
-                         f"{' or '.join(model.compute_precisions)}")
-    if solver == "scipy" and compute_precision != "float64":
-        raise ValueError("solver='scipy' computes in float64; drop compute_precision='float32'")
-    grid = make_grid(param_grid, permute_grid)
-    labels = set_labels(grid, model.name, from_dataframe=not isinstance(param_grid, Mapping))
-    n_sets = len(grid)
-    params, constants, swept = map_parameters(model, grid, param_map)
-    channels = align_inputs(inputs, list(model.inputs), constants, swept, timeline.n_steps, n_sets)
-    held_precision = float_precision if model.holds_float32_parameters else "float64"
-    if tolerances is not None:
-        warn_float32_overflow(params, list(model.parameters), labels, held_precision)
-        channels = held_inputs(channels, list(model.inputs), float_precision)
-    record = _record_indices(outputs, model.recordables)
-    output_names = list(outputs)
-    checked_features = check_features(features, output_names, [str(c) for c in grid.columns])
-    prepared = model.prepare(params, float(step_size))
-    if solver == "scipy" and prepared.adaptive_refusal:
-        raise ValueError(prepared.adaptive_refusal)
-    y_init = with_initial_values(
-        initial_state_array(initial_state, prepared.state_names, n_sets), prepared.state_names,
-        initial_values(model, grid, param_map, initial_state_given=initial_state is not None))
-    results_map = results_map_frame(grid, labels)
-
-    in_memory = keep_timeseries and store is None
-    # PyRates' solve_ivp integrates and returns float64 whatever float_precision (which there
-    # sets how the parameters are held; see csweep.lumped.adaptive_coefficients)
-    values_dtype = "float64" if solver == "scipy" else float_precision
-    itemsize = np.dtype(values_dtype).itemsize
-    series_bytes = timeline.n_records * len(record) * itemsize
-    if in_memory:
-        check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
-                   f"{timeline.n_records} samples x {len(record)} outputs ({values_dtype})")
-    # per-set scratch of a block: generated noise series, and, unless the records go straight
-    # into the frame, the block's records plus the float64 signals the features derive from them
-    noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in channels)
-
+    spec = make_spec(circuit_template, param_grid, param_map, step_size, simulation_time, outputs,
+                     inputs, sampling_step_size, permute_grid, cutoff=cutoff, solver=solver,
+                     float_precision=float_precision, n_threads=n_threads,
+                     compute_precision=compute_precision, features=features,
+                     keep_timeseries=keep_timeseries, store=store, resume=resume,
+                     initial_state=initial_state, return_final_state=return_final_state,
+                     client=client, executor=executor, method=method, rtol=rtol, atol=atol,
+                     pyrates_keywords=pyrates_keywords)
     pool = make_pool(client, executor)
     try:
-        slots = 1
-        if pool is not None:   # the kernel threads of each task, from the cluster's shape
-            slots, pool_threads = pool.slots_and_threads()
-            threads = pool_threads if n_threads is None else threads
-        block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
-            0 if in_memory else series_bytes + 8 * timeline.n_records * (len(record) + 2)),
-            threads, block_size, n_slots=slots if pool is not None else None)
-        run = _Run(prepared=prepared, channels=channels, record=record, timeline=timeline,
-                   solver=solver, dt=float(step_size), threads=threads,
-                   compute_precision=compute_precision, y_init=y_init,
-                   want_final=return_final_state, output_names=output_names,
-                   features=checked_features, streams=set_streams(grid.index),
-                   adaptive=None if tolerances is None else plan_adaptive(
-                       timeline, float(step_size), tolerances, held_precision))
-        results = None
-        if store is not None:
-            from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
-
-            computed, final, diverged = run_to_store(
-                run, store, resume=resume, block=block, progress=progress,
-                keep_timeseries=keep_timeseries, labels=labels, grid=grid, describe=dict(
-                    template=_template_name(circuit_template), model=model,
-                    param_map=param_map,
-                    outputs=dict(outputs), inputs=inputs, step_size=step_size,
-                    simulation_time=simulation_time, sampling_step_size=sampling_step_size,
-                    cutoff=cutoff, solver=solver, float_precision=float_precision,
-                    compute_precision=compute_precision, initial_state=y_init,
-                    return_final_state=return_final_state, permute_grid=permute_grid,
-                    tolerances=None if tolerances is None else vars(tolerances)),
-                dtype=values_dtype, pool=pool, slots=slots)
-        elif pool is not None:
-            computed, final, diverged = gather(pool, run, run.blocks(block), slots=slots,
-                                     dtype=values_dtype, progress=progress)
-        else:
-            values = (np.empty((timeline.n_records, len(record) * n_sets), dtype=values_dtype)
-                      if in_memory else None)
-            computed, final, diverged = run.in_memory(values, block, progress, values_dtype)
-            results = (results_frame(values, timeline.index, dict(outputs), labels)
-                       if values is not None else None)
+        run, block, slots = _plan(spec, pool, n_threads, block_size)
+        results, computed, final, diverged = _execute(spec, run, pool, block, slots, progress)
     finally:
         if pool is not None:
             pool.close()
-    feature_table = feature_frame(results_map, computed) if checked_features else None
-    final_state = (final_state_frame(final, prepared.state_names, labels)
-                   if return_final_state else None)
     log = logger.info if verbose else logger.debug
-    log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", n_sets,
-        timeline.n_steps, solver, threads, block, time.perf_counter() - started)
-    solver_stats = None if run.stats is None else stats_frame(run.stats, labels)
+    log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", spec.n_sets,
+        spec.settings.timeline.n_steps, spec.solver, run.threads, block,
+        time.perf_counter() - started)
+    return _result(spec, run, results, computed, final, diverged)
+
+
+def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[_Run, int, int]:
+    """The run of every set, its block size and the pool's task slots, from what a block holds:
+    its generated noise series and, unless the records go straight into the frame, the block's
+    records plus the float64 signals the features derive from them."""
+    timeline, n_sets, n_records = spec.settings.timeline, spec.n_sets, spec.settings.timeline.n_records
+    n_outputs = len(spec.settings.record)
+    series_bytes = n_records * n_outputs * np.dtype(spec.values_dtype).itemsize
+    in_memory = spec.keep_timeseries and spec.store is None
+    if in_memory:
+        check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
+                   f"{n_records} samples x {n_outputs} outputs ({spec.values_dtype})")
+    noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set
+                                             for c in spec.channels)
+    threads, slots = spec.threads, 1
+    if pool is not None:   # the kernel threads of each task, from the cluster's shape
+        slots, pool_threads = pool.slots_and_threads()
+        threads = pool_threads if n_threads is None else threads
+    block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
+        0 if in_memory else series_bytes + 8 * n_records * (n_outputs + 2)),
+        threads, block_size, n_slots=slots if pool is not None else None)
+    run = _Run(spec.settings, spec.prepared, spec.channels, spec.y_init, spec.streams, threads)
+    return run, block, slots
+
+
+def _execute(spec: SweepSpec, run: _Run, pool, block: int, slots: int, progress):
+    """Every block, in memory, into the store, or as tasks on the pool: the results frame (or
+    None), the features, final states and divergence flags of every set."""
+    if spec.store is not None:
+        from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
+
+        return None, *run_to_store(run, spec, block=block, progress=progress, pool=pool,
+                                   slots=slots)
+    if pool is not None:
+        return None, *gather(pool, run, run.blocks(block), slots=slots, dtype=spec.values_dtype,
+                             progress=progress)
+    timeline = spec.settings.timeline
+    values = (np.empty((timeline.n_records, len(spec.settings.record) * spec.n_sets),
+                       dtype=spec.values_dtype) if spec.keep_timeseries else None)
+    computed, final, diverged = run.in_memory(values, block, progress, spec.values_dtype)
+    results = (results_frame(values, timeline.index, spec.outputs, spec.labels)
+               if values is not None else None)
+    return results, computed, final, diverged
+
+
+def _result(spec: SweepSpec, run: _Run, results, computed, final, diverged) -> SweepResult:
+    """The frames, with a warning for sets the solver stopped early and for sets that diverged."""
+    results_map = results_map_frame(spec.grid, spec.labels)
+    feature_table = feature_frame(results_map, computed) if spec.settings.features else None
+    final_state = (final_state_frame(final, spec.prepared.state_names, spec.labels)
+                   if spec.return_final_state else None)
+    solver_stats = None if run.stats is None else stats_frame(run.stats, spec.labels)
     failed = (solver_stats[~solver_stats["status"].isin(["ok", adaptive_status[-1]])]
               if solver_stats is not None else results_map.iloc[:0])
-    if len(failed):
+    n_sets = spec.n_sets
+    if len(failed):   # stacklevel 3: the user, above grid_search
         warnings.warn(f"csweep: solver='scipy' stopped early for {len(failed)} of {n_sets} "
                       "parameter sets (" + ", ".join(
                           f"{label}: {status}" for label, status in failed["status"][:10].items())
                       + "); their remaining values are NaN. SweepResult.solver_stats has every "
-                      "set's steps and status", DivergenceWarning, stacklevel=2)
+                      "set's steps and status", DivergenceWarning, stacklevel=3)
     diverged_labels = results_map.index[diverged]
     unexplained = diverged_labels.difference(failed.index, sort=False)   # not warned of above
     if len(unexplained):
@@ -331,27 +285,31 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
                       f"state became NaN or infinite; their values are not to be trusted): "
                       f"{shown}. SweepResult.diverged lists them all; the other sets are "
                       "unaffected. A smaller step_size, or parameters in the model's range, may "
-                      "help.", DivergenceWarning, stacklevel=2)
+                      "help.", DivergenceWarning, stacklevel=3)
     return SweepResult(results, results_map, features=feature_table, final_state=final_state,
-                       store=None if store is None else os.fspath(store), diverged=diverged_labels,
-                       solver_stats=solver_stats)
+                       store=None if spec.store is None else os.fspath(spec.store),
+                       diverged=diverged_labels, solver_stats=solver_stats)
 
 
 class _Run:
-    """One sweep's integration, block by block, with features and final states per block."""
+    """One sweep's integration, block by block, with features and final states per block: the
+    settings every block shares and the per-set arrays of the sets it holds."""
 
-    def __init__(self, *, prepared, channels, record, timeline, solver, dt, threads,
-                 compute_precision, y_init, want_final, output_names, features, streams,
-                 adaptive=None):
-        self.prepared, self.channels, self.record = prepared, channels, record
-        self.timeline, self.solver, self.dt, self.threads = timeline, solver, dt, threads
-        self.compute_precision, self.y_init, self.want_final = compute_precision, y_init, want_final
-        self.output_names, self.features = output_names, features
+    def __init__(self, settings: BlockSettings, prepared, channels: list, y_init, streams,
+                 threads: int):
+        self.settings, self.prepared, self.channels = settings, prepared, channels
+        self.y_init, self.streams, self.threads = y_init, streams, threads
         self.n_sets = prepared.n_sets
-        self.streams = streams
-        self.shared_noise = {}
-        self.adaptive = adaptive     # solver="scipy": csweep.adaptive.AdaptivePlan
-        self.stats = None if adaptive is None else new_stats(self.n_sets)
+        self.shared_noise: dict = {}
+        self.stats = None if settings.adaptive is None else new_stats(self.n_sets)
+
+    @property
+    def features(self) -> dict:
+        return self.settings.features
+
+    @property
+    def want_final(self) -> bool:
+        return self.settings.want_final
 
     def blocks(self, block: int) -> list[tuple[int, int]]:
         return [(a, min(a + block, self.n_sets)) for a in range(0, self.n_sets, block)]
@@ -360,24 +318,25 @@ class _Run:
         """Integrate sets start..stop-1 into ``out`` (n_records, n_outputs, stop-start) and
         ``final`` (n_state, stop-start); return the block's features and which of its sets
         diverged (their state or records became NaN or infinite)."""
-        t = self.timeline
+        t, settings = self.settings.timeline, self.settings
         threads = fork_safe_threads(self.threads)
         channels = block_channels(self.channels, start, stop, t.n_steps, threads,
                                   self.streams, self.shared_noise)
         state = final if final is not None else np.empty((len(self.prepared.state_names),
                                                           stop - start))
         self.prepared.run(
-            start, stop, channels, self.record, out, every=t.every, first=t.first,
-            n_steps=t.n_steps, solver=self.solver, dt=self.dt, n_threads=threads,
-            compute_precision=self.compute_precision,
+            start, stop, channels, settings.record, out, every=t.every, first=t.first,
+            n_steps=t.n_steps, solver=settings.solver, dt=settings.dt, n_threads=threads,
+            compute_precision=settings.compute_precision,
             y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=state,
-            adaptive=self.adaptive, stats=None if self.stats is None else self.stats[start:stop])
+            adaptive=settings.adaptive, stats=None if self.stats is None else self.stats[start:stop])
         # a non-finite value never returns to finite, so the last state tells; the records are
         # checked too, for float32 records that overflow while the float64 state does not
         with np.errstate(all="ignore"):
             diverged = ~(np.isfinite(state).all(axis=0)
                          & np.isfinite(out.sum(axis=(0, 1), dtype=np.float64)))
-        features = compute(self.features, out, self.output_names, t.index) if self.features else {}
+        features = (compute(self.features, out, settings.output_names, t.index)
+                    if self.features else {})
         return features, diverged
 
     def subset(self, start: int, stop: int, leave_out=()) -> _Run:
@@ -389,13 +348,9 @@ class _Run:
                     else c if isinstance(c, Noise) or c.shape[1] == 1
                     else np.ascontiguousarray(c[:, start:stop])
                     for i, c in enumerate(self.channels)]
-        return _Run(prepared=self.prepared.subset(start, stop), channels=channels,
-                    record=self.record, timeline=self.timeline, solver=self.solver, dt=self.dt,
-                    threads=self.threads, compute_precision=self.compute_precision,
-                    y_init=None if self.y_init is None else self.y_init[:, start:stop].copy(),
-                    want_final=self.want_final, output_names=self.output_names,
-                    features=self.features, streams=self.streams[start:stop].copy(),
-                    adaptive=self.adaptive)
+        return _Run(self.settings, self.prepared.subset(start, stop), channels,
+                    None if self.y_init is None else self.y_init[:, start:stop].copy(),
+                    self.streams[start:stop].copy(), self.threads)
 
     def with_channels(self, shared: Mapping) -> _Run:
         """A copy of this run with the channels :meth:`subset` left out put back from ``shared``."""
@@ -408,10 +363,11 @@ class _Run:
         """Integrate sets start..stop-1 into new buffers; return the series of ``outputs`` (a
         subset of ``output_names``, each ``(n_records, stop-start)``), the features, the final
         state (or None) and the divergence flags: what a store receives for a block."""
-        out = np.empty((self.timeline.n_records, len(self.record), stop - start), dtype=dtype)
+        out = np.empty((self.settings.timeline.n_records, len(self.settings.record), stop - start),
+                       dtype=dtype)
         final = self.final_buffer(stop - start)
         features, diverged = self.block(start, stop, out, final)
-        series = {name: out[:, self.output_names.index(name), :] for name in outputs}
+        series = {name: out[:, self.settings.output_names.index(name), :] for name in outputs}
         return series, features, final, diverged
 
     def final_buffer(self, n_sets: int) -> np.ndarray | None:
@@ -422,8 +378,8 @@ class _Run:
 
     def in_memory(self, values, block, progress, dtype):
         """Every block in turn; records into ``values`` (or a scratch block when None)."""
-        t = self.timeline
-        n_out = len(self.record)
+        t = self.settings.timeline
+        n_out = len(self.settings.record)
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
         final = self.final_buffer(self.n_sets)
         computed = {name: np.empty(self.n_sets) for name in self.features}
@@ -441,38 +397,3 @@ class _Run:
         finally:
             reporter.close()
         return computed, final, diverged
-
-
-def _template_name(template) -> str:
-    if isinstance(template, (str, os.PathLike)):
-        return os.fspath(template)
-    # a template object; a store's resume compares its definition through the model's
-    # fingerprint (csweep.fingerprint), so the name here is only the store's title
-    return f"{template.file}:{template.name}"
-
-
-def resolve_n_threads(n_threads) -> int:
-    """None or -1 -> every core (OpenMP's default), a positive int -> itself."""
-    if n_threads is None or (isinstance(n_threads, (int, np.integer)) and n_threads == -1):
-        return max(1, _integrate.max_threads() if _integrate.openmp_enabled() else os.cpu_count() or 1)
-    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
-        raise ValueError(f"n_threads must be None, -1 or a positive integer; received {n_threads!r}")
-    if n_threads > MAX_THREADS:   # GNU OpenMP aborts or crashes when it cannot make the threads
-        raise ValueError(f"n_threads must be at most {MAX_THREADS}; received {n_threads} (this "
-                         f"machine has {os.cpu_count()} cores)")
-    return int(n_threads)
-
-
-def _record_indices(outputs, recordables: tuple[str, ...]) -> np.ndarray:
-    if not isinstance(outputs, Mapping) or not outputs:
-        raise TypeError("outputs must be a non-empty dict of name -> 'node/op/var'; received "
-                        f"{outputs!r}")
-    indices = []
-    for name, path in outputs.items():
-        if not isinstance(name, str):
-            raise TypeError(f"outputs: names must be strings; received {name!r}")
-        if path not in recordables:
-            raise KeyError(f"outputs[{name!r}]: unknown path {path!r}; expected one of "
-                           f"{', '.join(recordables)}")
-        indices.append(recordables.index(path))
-    return np.array(indices, dtype=np.intc)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .model import CompiledModel
+from .base import CompiledModel
 
 
 def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple[

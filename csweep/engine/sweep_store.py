@@ -11,8 +11,8 @@ import threading
 
 import numpy as np
 
-from .fingerprint import callable_fingerprint
-from .noise import Noise
+from ..circuits.fingerprint import callable_fingerprint
+from ..noise import Noise
 from .progress import make_progress
 from .store import SweepStore, _test_hook, variable_name
 
@@ -21,36 +21,37 @@ logger = logging.getLogger("csweep")
 RESERVED = ("time", "run", "state", "final_state", "diverged")
 
 
-def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels, grid, describe,
-                 dtype, pool=None, slots=1):
-    """Integrate ``run`` block by block into the store at ``path``, here or as tasks on ``pool``
-    (:mod:`csweep.cluster`, with ``slots`` task slots); return the features and
-    final states of every set (read back from the store for blocks an earlier call wrote)."""
-    from . import __version__  # noqa: PLC0415 (the package imports this module)
-    from ._kernel import kernel_info  # noqa: PLC0415
+def run_to_store(run, spec, *, block, progress, pool=None, slots=1):
+    """Integrate ``run`` (the sets of ``spec``) block by block into the store at ``spec.store``,
+    here or as tasks on ``pool`` (:mod:`csweep.engine.cluster`, with ``slots`` task slots); return
+    the features and final states of every set (read back from the store for blocks an earlier
+    call wrote)."""
+    from .. import __version__  # noqa: PLC0415 (the package imports this module)
+    from ..kernels.builds import kernel_info  # noqa: PLC0415
 
-    t = run.timeline
-    output_names = run.output_names if keep_timeseries else []
+    t, path, dtype = spec.settings.timeline, spec.store, spec.values_dtype
+    grid, labels = spec.grid, spec.labels
+    output_names = spec.settings.output_names if spec.keep_timeseries else []
     _check_names(grid.columns, output_names, run.features)
     described = {name: feature.describe() for name, feature in run.features.items()}
-    call = _fingerprint(describe, grid, labels, described, keep_timeseries)
+    call = _fingerprint(spec, described)
     call["features"] = {name: {**described[name], **_code(name, feature)}
                         for name, feature in run.features.items()}
     info = kernel_info()
-    call.update(csweep_version=__version__, kernel=info["simd"] if describe[
-        "compute_precision"] == "float64" else info["simd_float32"])
+    call.update(csweep_version=__version__, kernel=info["simd"] if spec.compute_precision
+                == "float64" else info["simd_float32"])
     n_blocks = len(run.blocks(block))
     attrs = {
-        "title": f"csweep sweep of {describe['template']}",
-        "template": describe["template"], "dt": float(describe["step_size"]),
-        "simulation_time": float(describe["simulation_time"]),
-        "sampling_step_size": float(describe["sampling_step_size"] or describe["step_size"]),
-        "cutoff": float(describe["cutoff"] or 0.0), "solver": describe["solver"],
-        "tolerances": json.dumps(describe["tolerances"]),
-        "float_precision": describe["float_precision"],
-        "compute_precision": describe["compute_precision"],
-        "param_map": json.dumps(describe["param_map"], default=str),
-        "outputs": json.dumps(describe["outputs"]),
+        "title": f"csweep sweep of {spec.template}",
+        "template": spec.template, "dt": float(spec.step_size),
+        "simulation_time": float(spec.simulation_time),
+        "sampling_step_size": float(spec.sampling_step_size or spec.step_size),
+        "cutoff": float(spec.cutoff or 0.0), "solver": spec.solver,
+        "tolerances": json.dumps(call["tolerances"]),
+        "float_precision": spec.float_precision,
+        "compute_precision": spec.compute_precision,
+        "param_map": json.dumps(spec.param_map, default=str),
+        "outputs": json.dumps(spec.outputs),
         "inputs": json.dumps(call["inputs"]),
         "seed": json.dumps({k: v["seed"] for k, v in call["inputs"].items() if "seed" in v}),
         "features": json.dumps(described),
@@ -58,15 +59,15 @@ def run_to_store(run, path, *, resume, block, progress, keep_timeseries, labels,
     }
     layout = {"labels": labels, "times": t.index,
               "parameters": {c: grid[c].to_numpy() for c in grid.columns},
-              "outputs": output_names, "output_paths": describe["outputs"], "dtype": dtype,
+              "outputs": output_names, "output_paths": spec.outputs, "dtype": dtype,
               "features": described,
               "block_size": block, "n_blocks": n_blocks,
               "state_names": list(run.prepared.state_names) if run.want_final else None}
-    store = SweepStore.open(path, call=call, attrs=attrs, resume=resume, layout=layout)
+    store = SweepStore.open(path, call=call, attrs=attrs, resume=spec.resume, layout=layout)
     bounds = run.blocks(int(store.group.attrs["block_size"]))   # a resumed sweep keeps its blocks
     pending = store.pending()
     done_sets = run.n_sets - sum(bounds[b][1] - bounds[b][0] for b in pending)
-    if resume:
+    if spec.resume:
         logger.info("csweep: resuming %s: %d of %d blocks to run", path, len(pending),
                     store.n_blocks)
     reporter = make_progress(progress, run.n_sets, initial=done_sets)
@@ -114,32 +115,33 @@ def _check_names(parameters, outputs, features) -> None:
             seen[var] = f"{kind} {name!r}"
 
 
-def _fingerprint(describe, grid, labels, features: dict, keep_timeseries) -> dict:
+def _fingerprint(spec, features: dict) -> dict:
     """Everything that determines a store's contents, as plain JSON-able data; arrays hashed."""
     inputs = {}
-    for key, value in (describe["inputs"] or {}).items():
+    grid, labels = spec.grid, spec.labels
+    for key, value in (spec.inputs or {}).items():
         if isinstance(value, Noise):
             inputs[key] = value.describe()
         else:
             array = np.ascontiguousarray(np.asarray(value, dtype=np.float64))
             inputs[key] = {"array": list(array.shape), "sha256": _digest(array)}
     grid_values = np.ascontiguousarray(grid.to_numpy(dtype=np.float64))
-    initial = describe["initial_state"]
+    initial = spec.y_init
     return {
-        "model": {"name": describe["model"].name, "sha256": describe["model"].source},
-        "param_map": json.loads(json.dumps(describe["param_map"], default=str)),
+        "model": {"name": spec.model.name, "sha256": spec.model.source},
+        "param_map": json.loads(json.dumps(spec.param_map, default=str)),
         "grid": {"columns": [str(c) for c in grid.columns], "labels": [str(x) for x in labels],
                  "sha256": _digest(grid_values)},
-        "outputs": describe["outputs"],
+        "outputs": spec.outputs,
         "inputs": inputs,
-        **{k: (None if describe[k] is None else float(describe[k]))
+        **{k: (None if getattr(spec, k) is None else float(getattr(spec, k)))
            for k in ("step_size", "simulation_time", "sampling_step_size", "cutoff")},
-        **{k: describe[k] for k in ("solver", "float_precision", "compute_precision")},
-        **{k: bool(describe[k]) for k in ("return_final_state", "permute_grid")},
+        **{k: getattr(spec, k) for k in ("solver", "float_precision", "compute_precision")},
+        **{k: bool(getattr(spec, k)) for k in ("return_final_state", "permute_grid")},
         "initial_state": None if initial is None else _digest(initial),
-        "tolerances": describe["tolerances"],
+        "tolerances": None if spec.tolerances is None else vars(spec.tolerances),
         "features": features,
-        "keep_timeseries": bool(keep_timeseries),
+        "keep_timeseries": bool(spec.keep_timeseries),
     }
 
 

@@ -14,7 +14,7 @@ import importlib
 import logging
 import os
 
-from . import _integrate as baseline
+from .. import _integrate as baseline
 
 CHOICES = ("auto", "baseline", "avx2", "avx512")
 _CPU_HAS = {"avx2": baseline.cpu_has_avx2, "avx512": baseline.cpu_has_avx512}

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .noise import Noise
+from ..noise import Noise
 
 
 def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: set[str],

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dopri, _integrate
-from ._kernel import kernel, single_kernel
-from .model import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
-from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError
+from .. import _dopri, _integrate
+from ..circuits.template_reader import CircuitTemplate, OperatorTemplate, TemplateError
+from ..kernels.builds import kernel, single_kernel
+from .base import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 
 STATES = _integrate.JRC2_STATES
 PARAMETERS = _integrate.JRC2_PARAMETERS

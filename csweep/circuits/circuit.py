@@ -8,7 +8,7 @@
                               weight=W, edge_attr={"delay": D})     # W[target, source]
     grid_search(net, ...)
 
-These are the templates csweep reads from YAML files (:mod:`csweep.template_reader`), given
+These are the templates csweep reads from YAML files (:mod:`csweep.circuits.template_reader`), given
 PyRates' constructors: a circuit built here is what ``grid_search`` compiles, with no second
 representation of the model. Operators and nodes are immutable, as csweep's templates are
 (``update_template`` returns a new one, as in PyRates); a circuit gains edges in place through

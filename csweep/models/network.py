@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import _dopri, _integrate, _network
-from .equations import EquationError
-from .model import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
-from .template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
+from .. import _dopri, _integrate, _network
+from ..circuits.equations import EquationError
+from ..circuits.template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
+from .base import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 
 EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = (_network.EDGE_KINDS[kind]
                                        for kind in ("none", "discrete", "gamma"))

@@ -7,15 +7,13 @@ runs it. No code is generated: recognised equations become rows of parameter arr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .equations import Equation, EquationError, evaluate, parse_equation
-from .fingerprint import template_fingerprint
-from .template_reader import CircuitTemplate, OperatorTemplate, TemplateError, load_template_and_files
+from ..circuits.equations import Equation, EquationError, evaluate, parse_equation
+from ..circuits.template_reader import OperatorTemplate
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ class CompiledModel:
     # float32 arithmetic on them (else they are float64 whatever float_precision)
     holds_float32_parameters: bool = False
     #: sha256 of the template files' content and the definition read from them
-    #: (csweep.fingerprint.template_fingerprint): what a store's resume compares
+    #: (csweep.circuits.fingerprint.template_fingerprint): what a store's resume compares
     source: str = ""
 
     def node_paths(self) -> list[str]:
@@ -65,7 +63,7 @@ class PreparedSweep:
     (each ``(1 or n_steps, 1 or stop-start)``), writes their records into ``out``
     ``(n_records, n_outputs, stop-start)`` (any strides), and, when ``y_final`` is given, their
     state after ``n_steps`` steps into it ``(n_state, stop-start)``. With ``solver="scipy"``,
-    ``adaptive`` (a :class:`csweep.adaptive.AdaptivePlan`) replaces the fixed-step arguments and
+    ``adaptive`` (a :class:`csweep.engine.scipy_solver.AdaptivePlan`) replaces the fixed-step arguments and
     ``stats`` ``(stop-start, 3)`` receives each set's step counts and status.
     """
 
@@ -87,56 +85,6 @@ class PreparedSweep:
 
 #: what the kernel receives for "no initial state" / "no final state wanted"
 NO_STATE = np.empty((0, 0))
-
-
-_MODEL_CACHE: dict[tuple, tuple[tuple, CompiledModel]] = {}
-
-
-def compiled_model(circuit_template) -> CompiledModel:
-    """The compiled model of a template name, cached until one of the files it was read from
-    changes (so repeated sweeps skip parsing and recognition); templates passed as objects are
-    compiled each time."""
-    if not isinstance(circuit_template, (str, os.PathLike)):
-        return _with_source(*load_template_and_files(circuit_template))
-    key = (os.fspath(circuit_template), os.getcwd())
-    cached = _MODEL_CACHE.get(key)
-    if cached is not None and cached[0] == _stamps(f for f, _, _ in cached[0]):
-        return cached[1]
-    template, files = load_template_and_files(circuit_template)
-    model = _with_source(template, files)
-    _MODEL_CACHE[key] = (_stamps(sorted(files)), model)
-    return model
-
-
-def _with_source(template, files) -> CompiledModel:
-    return replace(compile_circuit(template), source=template_fingerprint(template, files))
-
-
-def _stamps(files) -> tuple:
-    stamps = []
-    for path in files:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return ()
-        stamps.append((path, stat.st_mtime_ns, stat.st_size))
-    return tuple(stamps)
-
-
-def compile_circuit(circuit: CircuitTemplate) -> CompiledModel:
-    """Recognise a circuit template as a model csweep can integrate, or say why it is not one."""
-    if not isinstance(circuit, CircuitTemplate):
-        raise TemplateError(f"circuit_template must name a circuit template; {circuit.name!r} in "
-                            f"{circuit.file} is a {type(circuit).__name__}")
-    from .lumped import compile_lumped  # noqa: PLC0415 (local: both import this module)
-    from .network import compile_network  # noqa: PLC0415
-
-    model = compile_lumped(circuit)
-    if model is not None:
-        return model
-    if not circuit.node_paths():
-        raise TemplateError(f"{circuit.file}: template {circuit.name!r} has no nodes")
-    return compile_network(circuit)
 
 
 def operator_equations(op: OperatorTemplate) -> list[Equation]:

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from . import _integrate
+from .. import _integrate
 
 #: bytes of per-block scratch memory aimed for
 BLOCK_MEMORY = 256 * 2**20

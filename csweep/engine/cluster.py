@@ -41,7 +41,7 @@ class BlockTask:
     index: int
     start: int
     stop: int
-    run: object                    # csweep.sweep._Run of these sets only
+    run: object                    # csweep.engine.sweep._Run of these sets only
     store: str | None              # absolute path of the store, or None: return the results
     store_outputs: tuple[str, ...]  # outputs written to the store (none: features only)
     dtype: str

@@ -1,0 +1,326 @@
+"""Per-run features: a few numbers per parameter set, computed right after its block is integrated.
+
+``grid_search(..., features={"freq": features.dominant_frequency("V_e - V_i", band=(1, 40))})``
+returns one row per set (``SweepResult.features``), so a sweep need not keep its time series.
+A *signal* is an output name from ``outputs`` or a linear combination of them
+(``"V_e - V_i"``, ``"0.5*V_e + 0.5*V_i"``). Built-ins:
+
+==========================  ======================================================================
+``mean(signal)``            time average over the recorded samples (after ``cutoff``)
+``std(signal)``             standard deviation (population, ``ddof=0``)
+``peak_to_peak(signal)``    max - min
+``minimum``, ``maximum``    the extremes
+``dominant_frequency``      frequency (Hz) of the largest value of the power spectral density in
+                            ``band`` (Welch's method by default, or a periodogram ``method="fft"``)
+``dominant_power``          that largest PSD value (signal units squared per Hz)
+``custom(func, signal)``    ``func(x, times)`` with ``x`` of shape ``(n_samples, n_sets_in_block)``
+                            returning one number per set (``version="..."``: see below)
+==========================  ======================================================================
+
+A plain callable is also accepted: it receives the block's recorded values as an array of shape
+``(n_samples, n_outputs, n_sets_in_block)`` (outputs in ``outputs`` order) and the sample times,
+and returns one number per set. Spectra: the mean is removed; Welch segments last ``segment``
+seconds (default 2 s, or the whole record if shorter), Hann-windowed, overlapping by half, and
+are averaged, as ``scipy.signal.welch`` with ``scaling="density"``; ``method="fft"`` is the
+periodogram of the whole record (rectangular window). Features are computed in float64.
+
+With a store, a resume checks that every feature is the one the store was started with: a
+custom function's code (bytecode, constants, defaults, closure values and the module-level values
+it reads) is fingerprinted; a callable whose code cannot be read (an object with ``__call__``)
+is refused unless named with ``custom(func, signal, version="2")``.
+"""
+
+from __future__ import annotations
+
+import ast
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Feature", "compute", "custom", "dominant_frequency", "dominant_power", "from_frames",
+           "maximum", "mean", "minimum", "peak_to_peak", "std"]
+
+SPECTRUM_METHODS = ("welch", "fft")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One per-set number computed from a signal; build one with the functions of this module."""
+
+    kind: str
+    signal: str | None = None
+    band: tuple[float, float] | None = None
+    method: str = "welch"
+    segment: float = 2.0
+    func: Callable | None = field(default=None, compare=False)
+    #: the user's name for this version of ``func`` (a store then trusts it instead of its code)
+    version: str | None = None
+
+    def describe(self) -> dict:
+        """Plain data for store attributes and a sweep's fingerprint."""
+        out: dict[str, object] = {"feature": self.kind}
+        if self.signal is not None:
+            out["signal"] = self.signal
+        if self.kind in ("dominant_frequency", "dominant_power"):
+            out.update(band=list(self.band or ()), method=self.method, segment=self.segment)
+        if self.func is not None:
+            out["function"] = getattr(self.func, "__qualname__", type(self.func).__qualname__)
+        if self.version is not None:
+            out["version"] = self.version
+        return out
+
+
+def _signal_feature(kind: str, signal: str) -> Feature:
+    _parse_signal(signal)
+    return Feature(kind, signal)
+
+
+def mean(signal: str) -> Feature:
+    """Time average of ``signal``."""
+    return _signal_feature("mean", signal)
+
+
+def std(signal: str) -> Feature:
+    """Standard deviation of ``signal`` over time."""
+    return _signal_feature("std", signal)
+
+
+def peak_to_peak(signal: str) -> Feature:
+    """Range (max - min) of ``signal`` over time."""
+    return _signal_feature("peak_to_peak", signal)
+
+
+def minimum(signal: str) -> Feature:
+    """Smallest value of ``signal``."""
+    return _signal_feature("minimum", signal)
+
+
+def maximum(signal: str) -> Feature:
+    """Largest value of ``signal``."""
+    return _signal_feature("maximum", signal)
+
+
+def _spectral(kind, signal, band, method, segment) -> Feature:
+    _parse_signal(signal)
+    if (not isinstance(band, (tuple, list)) or len(band) != 2
+            or not all(isinstance(b, numbers.Real) and np.isfinite(float(b)) for b in band)
+            or not 0 <= band[0] < band[1]):
+        raise ValueError(f"{kind}: band must be (low, high) in Hz with 0 <= low < high; received "
+                         f"{band!r}")
+    if method not in SPECTRUM_METHODS:
+        raise ValueError(f"{kind}: method must be 'welch' or 'fft'; received {method!r}")
+    if not isinstance(segment, numbers.Real) or not float(segment) > 0:
+        raise ValueError(f"{kind}: segment must be a positive duration in s; received {segment!r}")
+    return Feature(kind, signal, (float(band[0]), float(band[1])), method, float(segment))
+
+
+def dominant_frequency(signal: str, band: tuple[float, float] = (0.5, 100.0), *,
+                       method: str = "welch", segment: float = 2.0) -> Feature:
+    """Frequency (Hz) of the power spectral density's maximum within ``band`` (Hz)."""
+    return _spectral("dominant_frequency", signal, band, method, segment)
+
+
+def dominant_power(signal: str, band: tuple[float, float] = (0.5, 100.0), *, method: str = "welch",
+                   segment: float = 2.0) -> Feature:
+    """The power spectral density's maximum within ``band`` (signal units squared per Hz)."""
+    return _spectral("dominant_power", signal, band, method, segment)
+
+
+def custom(func: Callable, signal: str | None = None, *, version: str | None = None) -> Feature:
+    """``func(x, times)``: ``x`` is ``signal`` for a block, ``(n_samples, n_sets_in_block)``
+    (without ``signal``: every output, as a plain callable receives them); it returns one number
+    per set. ``version`` names this version of ``func`` for a store's resume check, which
+    otherwise fingerprints its code (a callable object whose code cannot be read needs one)."""
+    if not callable(func):
+        raise TypeError(f"custom: func must be callable; received {func!r}")
+    if version is not None and (not isinstance(version, str) or not version):
+        raise TypeError(f"custom: version must be a non-empty string; received {version!r}")
+    if signal is None:
+        return Feature("callable", func=func, version=version)
+    _parse_signal(signal)
+    return Feature("custom", signal, func=func, version=version)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation against a sweep's outputs
+# --------------------------------------------------------------------------------------------
+
+def check_features(features, output_names: list[str], taken: list[str]) -> dict[str, Feature]:
+    """``features`` as a dict of name -> Feature (plain callables wrapped), checked against the
+    sweep's output names; ``taken`` are column names a feature may not reuse (parameters)."""
+    if features is None:
+        return {}
+    if not isinstance(features, Mapping):
+        raise TypeError("features must be a dict of name -> feature (csweep.features.mean(...), "
+                        f"...); received {type(features).__name__}")
+    checked = {}
+    for name, spec in features.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"features: names must be non-empty strings; received {name!r}")
+        if name in taken:
+            raise ValueError(f"features: {name!r} is also a parameter column; choose another name")
+        if isinstance(spec, Feature):
+            if spec.signal is not None:
+                unknown = set(_parse_signal(spec.signal)) - set(output_names)
+                if unknown:
+                    raise KeyError(f"features[{name!r}]: signal {spec.signal!r} names "
+                                   f"{', '.join(sorted(unknown))}, not in outputs; outputs are "
+                                   f"{', '.join(output_names)}")
+            checked[name] = spec
+        elif callable(spec):
+            checked[name] = Feature("callable", func=spec)
+        else:
+            raise TypeError(f"features[{name!r}] must be a csweep.features feature or a callable; "
+                            f"received {spec!r}")
+    return checked
+
+
+def _parse_signal(signal) -> dict[str, float]:
+    """``"V_e - V_i"`` -> {"V_e": 1.0, "V_i": -1.0}; only sums of (numbers times) outputs."""
+    if not isinstance(signal, str) or not signal.strip():
+        raise TypeError(f"signal must be an output name or a sum of them such as 'V_e - V_i'; "
+                        f"received {signal!r}")
+    try:
+        tree = ast.parse(signal.strip(), mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"signal {signal!r} is not an expression such as 'V_e - V_i'") from None
+    terms: dict[str, float] = {}
+
+    def walk(node, factor):
+        if isinstance(node, ast.Name):
+            terms[node.id] = terms.get(node.id, 0.0) + factor
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            walk(node.operand, -factor if isinstance(node.op, ast.USub) else factor)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            walk(node.left, factor)
+            walk(node.right, -factor if isinstance(node.op, ast.Sub) else factor)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            number, other = ((node.left, node.right) if _is_number(node.left)
+                             else (node.right, node.left))
+            if not _is_number(number):
+                raise ValueError(f"signal {signal!r}: only numbers may multiply outputs")
+            walk(other, factor * float(cast(float, cast(ast.Constant, number).value)))
+        else:
+            raise ValueError(f"signal {signal!r}: expected output names combined with +, - and "
+                             "multiplication by numbers")
+
+    walk(tree, 1.0)
+    return terms
+
+
+def _is_number(node) -> bool:
+    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool))
+
+
+# --------------------------------------------------------------------------------------------
+# Computation on a block
+# --------------------------------------------------------------------------------------------
+
+def compute(features: dict[str, Feature], values: np.ndarray, output_names: list[str],
+            times: np.ndarray) -> dict[str, np.ndarray]:
+    """Every feature of a block: ``values`` is ``(n_samples, n_outputs, n_sets)``."""
+    signals: dict[str, np.ndarray] = {}
+    spectra: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    step = float(times[1] - times[0]) if len(times) > 1 else np.nan
+    n_sets = values.shape[2]
+
+    def signal(text):
+        if text not in signals:
+            total = np.zeros((values.shape[0], n_sets))
+            for name, factor in _parse_signal(text).items():
+                total += factor * values[:, output_names.index(name), :]
+            signals[text] = total
+        return signals[text]
+
+    out = {}
+    for name, spec in features.items():
+        if spec.kind == "callable":
+            result = cast(Callable, spec.func)(values, times)
+        elif spec.kind == "custom":
+            result = cast(Callable, spec.func)(signal(spec.signal), times)
+        elif spec.kind in ("dominant_frequency", "dominant_power"):
+            key = (spec.signal, spec.method, spec.segment)
+            if key not in spectra:
+                spectra[key] = _spectrum(signal(spec.signal), step, spec.method, spec.segment)
+            result = _peak(*spectra[key], spec.band, spec.kind == "dominant_frequency")
+        else:
+            result = _STATISTICS[spec.kind](signal(spec.signal))
+        result = np.asarray(result, dtype=np.float64)
+        if result.shape != (n_sets,):
+            raise ValueError(f"features[{name!r}] returned shape {result.shape}; expected "
+                             f"({n_sets},): one number per set of the block")
+        out[name] = result
+    return out
+
+
+_STATISTICS = {
+    "mean": lambda x: x.mean(axis=0),
+    "std": lambda x: x.std(axis=0),
+    "peak_to_peak": lambda x: x.max(axis=0) - x.min(axis=0),
+    "minimum": lambda x: x.min(axis=0),
+    "maximum": lambda x: x.max(axis=0),
+}
+
+
+def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
+    """One-sided power spectral density of each column: (frequencies, (n_freq, n_sets))."""
+    n = x.shape[0]
+    if n < 2 or not np.isfinite(step):
+        return np.zeros(1), np.full((1, x.shape[1]), np.nan)
+    fs = 1.0 / step
+    if method == "fft":
+        length, window = n, np.ones(n)
+        segments = (x - x.mean(axis=0))[np.newaxis]
+    else:
+        length = min(n, max(2, round(segment * fs)))
+        window = np.hanning(length + 1)[:-1]       # periodic Hann, as scipy's get_window
+        hop = length // 2 or 1
+        starts = range(0, n - length + 1, hop)
+        segments = np.stack([x[s:s + length] for s in starts])
+        segments = segments - segments.mean(axis=1, keepdims=True)
+    spectrum = np.fft.rfft(segments * window[:, np.newaxis], axis=1)
+    psd = (np.abs(spectrum) ** 2).mean(axis=0) / (fs * (window ** 2).sum())
+    if length % 2:
+        psd[1:] *= 2
+    else:
+        psd[1:-1] *= 2
+    return np.fft.rfftfreq(length, step), psd
+
+
+def _peak(freqs, psd, band, want_frequency):
+    inside = (freqs >= band[0]) & (freqs <= band[1])
+    if not inside.any():
+        return np.full(psd.shape[1], np.nan)
+    sub = psd[inside]
+    best = np.argmax(sub, axis=0)
+    if want_frequency:
+        return freqs[inside][best]
+    return sub[best, np.arange(sub.shape[1])]
+
+
+def from_frames(results: pd.DataFrame, results_map: pd.DataFrame,
+                features: Mapping) -> pd.DataFrame:
+    """The features of in-memory ``grid_search`` frames, as ``grid_search(features=...)`` would
+    return them: one row per set, the parameter columns of ``results_map``, then the features."""
+    outputs = list(dict.fromkeys(results.columns.get_level_values(0)))
+    checked = check_features(features, outputs, list(results_map.columns))
+    labels = list(results_map.index)
+    values = np.stack([results[name].to_numpy() for name in outputs], axis=1)
+    if values.shape[2] != len(labels):
+        raise ValueError(f"results has {values.shape[2]} sets per output; results_map has "
+                         f"{len(labels)}")
+    computed = compute(checked, values, outputs, results.index.to_numpy())
+    return feature_frame(results_map, computed)
+
+
+def feature_frame(results_map: pd.DataFrame, computed: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Parameter columns, then one column per feature, indexed like ``results_map``."""
+    frame = results_map.copy()
+    for name, column in computed.items():
+        frame[name] = column
+    return frame
