@@ -19,7 +19,9 @@ from csweep._common cimport EULER
 from csweep._fixed_step cimport fixed_step
 from csweep._jrc2 cimport TILE
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_tile cimport NetworkTile, tile_inputs, tile_rates
+from csweep._network_tile cimport CSWEEP_NET_TILE, NetworkTile, tile_inputs, tile_rates
+
+assert CSWEEP_NET_TILE == TILE, "the network tile's C row operations assume _jrc2's TILE"
 
 
 cdef struct Histories:
@@ -121,7 +123,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 2 * n_edges
                             + h.rows)
     cdef double* block = <double*>malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + n_edges) * sizeof(int))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 2 * n_edges + net.n_nodes) * sizeof(int))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
     if block == NULL or ints == NULL:
@@ -152,6 +154,11 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
     t.history = t.chain_last + n_edges * TILE
     t.order = ints
     t.order_max = ints + n_edges * TILE
+    t.uniform = t.order_max + n_edges
+    t.slot = t.uniform + n_edges
+    for i in range(net.n_nodes):
+        t.slot[i] = 0
+    t.rates_of_y = 0
     t.history_len = h.node_len
     t.history_offset = h.node_offset
     t.euler = solver == EULER
@@ -163,10 +170,13 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
     _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
     for e in range(n_edges):
         t.order_max[e] = 0
+        t.uniform[e] = 1
         for i in range(TILE):
             t.order[e * TILE + i] = net.edge_order[e * net.n_sets + _lane(start, width, i)]
             if net.edge_kind[e] == EDGE_GAMMA:
                 t.order_max[e] = max(t.order_max[e], t.order[e * TILE + i])
+            if t.order[e * TILE + i] != t.order[e * TILE]:
+                t.uniform[e] = 0
     if y_init.shape[0] > 0:
         _load_tile(net, h, &t, y_init, start, width)
     # one pass per record, and one more to reach n_steps when the final state is wanted
