@@ -14,30 +14,44 @@ cdef extern from *:
        compiler vectorises each across the tile without run-time overlap checks. TILE is
        _jrc2.pxd's (asserted in _network_tiles.pyx). */
     #define CSWEEP_NET_TILE 8
+    #if defined(_MSC_VER) && !defined(restrict)
+    #define restrict __restrict
+    #endif
+    #if defined(__GNUC__)
+    /* A row as one value of GCC's vector extension (split into the build's widest vectors);
+       aligned(8): a row need not start on a vector boundary (tile blocks do, input series
+       need not). Vector types alias their element type. */
+    typedef double csweep_row_t __attribute__((vector_size(8 * CSWEEP_NET_TILE), aligned(8)));
+    #define CSWEEP_ROW(p) (*(csweep_row_t*)(p))
+    #define CSWEEP_CROW(p) (*(const csweep_row_t*)(p))
+    static inline void csweep_row_add(double* restrict d, const double* restrict a) {
+        CSWEEP_ROW(d) = CSWEEP_ROW(d) + CSWEEP_CROW(a);
+    }
+    static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
+        CSWEEP_ROW(d) = CSWEEP_CROW(a);
+    }
+    static inline void csweep_row_axpy(double* restrict d, const double* restrict w,
+                                       const double* restrict x) {
+        CSWEEP_ROW(d) = CSWEEP_ROW(d) + CSWEEP_CROW(w) * CSWEEP_CROW(x);
+    }
+    static inline void csweep_row_synapse(double* restrict d, const double* restrict c,
+                                          const double* restrict z) {
+        const int T = CSWEEP_NET_TILE;
+        csweep_row_t v = CSWEEP_CROW(z), x = CSWEEP_CROW(z + T);
+        CSWEEP_ROW(d) = x;
+        CSWEEP_ROW(d + T) = CSWEEP_CROW(c) * v + CSWEEP_CROW(c + T) * x + CSWEEP_CROW(c + 2 * T);
+    }
+    #else
     static inline void csweep_row_add(double* restrict d, const double* restrict a) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) d[i] = d[i] + a[i];
     }
     static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) d[i] = a[i];
     }
-    /* m = A * sigmoid(B * (v - C)), abc: rows A, B, C */
-    static inline void csweep_row_rate(double* restrict m, const double* restrict abc,
-                                       const double* restrict v) {
-        for (int i = 0; i < CSWEEP_NET_TILE; i++)
-            m[i] = abc[i] * csweep_sigmoid(abc[CSWEEP_NET_TILE + i]
-                                           * (v[i] - abc[2 * CSWEEP_NET_TILE + i]));
-    }
     /* d += w * x */
     static inline void csweep_row_axpy(double* restrict d, const double* restrict w,
                                        const double* restrict x) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) d[i] = d[i] + w[i] * x[i];
-    }
-    /* d += w * (held where the lane's order > 0, else x) */
-    static inline void csweep_row_axpy_held(double* restrict d, const double* restrict w,
-                                            const double* restrict held,
-                                            const double* restrict x, const int* restrict order) {
-        for (int i = 0; i < CSWEEP_NET_TILE; i++)
-            d[i] = d[i] + w[i] * (order[i] > 0 ? held[i] : x[i]);
     }
     /* a synapse: d/dt v = x, d/dt x = a_v*v + a_x*x + a_0 (rows v, x of z and d; c: a_v, a_x, a_0) */
     static inline void csweep_row_synapse(double* restrict d, const double* restrict c,
@@ -47,6 +61,21 @@ cdef extern from *:
             d[CSWEEP_NET_TILE + i] = c[i] * z[i] + c[CSWEEP_NET_TILE + i] * z[CSWEEP_NET_TILE + i]
                                      + c[2 * CSWEEP_NET_TILE + i];
         }
+    }
+    #endif
+    /* m = A * sigmoid(B * (v - C)), abc: rows A, B, C */
+    static inline void csweep_row_rate(double* restrict m, const double* restrict abc,
+                                       const double* restrict v) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++)
+            m[i] = abc[i] * csweep_sigmoid(abc[CSWEEP_NET_TILE + i]
+                                           * (v[i] - abc[2 * CSWEEP_NET_TILE + i]));
+    }
+    /* d += w * (held where the lane's order > 0, else x) */
+    static inline void csweep_row_axpy_held(double* restrict d, const double* restrict w,
+                                            const double* restrict held,
+                                            const double* restrict x, const int* restrict order) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++)
+            d[i] = d[i] + w[i] * (order[i] > 0 ? held[i] : x[i]);
     }
     /* gamma stage j: d = k * (prev - z) in lanes with more than j stages, else 0 */
     static inline void csweep_row_stage(double* restrict d, const double* restrict k,
@@ -88,6 +117,8 @@ cdef struct NetworkTile:
     double* ext         # (n_in) this step's inputs before edges
     double* inp         # (n_in) inputs with edges
     double* delayed     # (n_edges) delayed rates held over the step
+    const double** held  # (n_edges,) each edge's delayed row: its delayed row, or (a discrete
+    #                      delay the same in every lane) its history row
     double* chain_last  # (n_edges) gamma chain outputs of the previous step (Euler)
     double* history     # (sum of history_len) each source node's rate of its last steps
     int* order          # (n_edges) delay steps or gamma stages of each lane
@@ -124,8 +155,8 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
         t.rates_of_y = 0        # computed by tile_inputs from this very state
     else:
         tile_rates(net, t, y)
-    for i in range(net.n_in * TILE):
-        t.inp[i] = t.ext[i]
+    for i in range(net.n_in):
+        csweep_row_copy(t.inp + i * TILE, t.ext + i * TILE)
     for e in range(net.n_edges):
         target = t.inp + net.edge_tgt[e] * TILE
         w = t.weight + e * TILE
@@ -138,7 +169,10 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
                 target[i] = target[i] + w[i] * (
                     y[(base + (n - 1 if n > 0 else 0)) * TILE + i] if n > 0 else source[i])
         elif net.edge_kind[e] == EDGE_GAMMA or net.edge_kind[e] == EDGE_DISCRETE:
-            csweep_row_axpy_held(target, w, t.delayed + e * TILE, source, order)
+            if t.uniform[e]:
+                csweep_row_axpy(target, w, t.held[e] if order[0] > 0 else source)
+            else:
+                csweep_row_axpy_held(target, w, t.held[e], source, order)
         else:
             csweep_row_axpy(target, w, source)
     for s in range(net.n_syn):
@@ -215,7 +249,7 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
         dest = t.delayed + e * TILE
         if t.uniform[e]:    # every lane reads the same row (a delay the sweep does not vary)
             k = slot - order[0]
-            csweep_row_copy(dest, ring + (k + length if k < 0 else k) * TILE)
+            t.held[e] = ring + (k + length if k < 0 else k) * TILE
         else:
             for i in range(TILE):
                 k = slot - order[i]

@@ -24,6 +24,27 @@ from csweep._network_tile cimport CSWEEP_NET_TILE, NetworkTile, tile_inputs, til
 assert CSWEEP_NET_TILE == TILE, "the network tile's C row operations assume _jrc2's TILE"
 
 
+cdef extern from *:
+    """
+    /* Tile blocks aligned to a cache line: a row of TILE doubles is then whole vectors that
+       never straddle two lines (a straddling store defeats store-to-load forwarding). */
+    #include <stdlib.h>
+    #ifdef _WIN32
+    #include <malloc.h>
+    static void* csweep_aligned_malloc(size_t size) { return _aligned_malloc(size, 64); }
+    static void csweep_aligned_free(void* p) { _aligned_free(p); }
+    #else
+    static void* csweep_aligned_malloc(size_t size) {
+        void* p = NULL;
+        return posix_memalign(&p, 64, size) == 0 ? p : NULL;
+    }
+    static void csweep_aligned_free(void* p) { free(p); }
+    #endif
+    """
+    void* csweep_aligned_malloc(size_t size) noexcept nogil
+    void csweep_aligned_free(void* p) noexcept nogil
+
+
 cdef struct Histories:
     # the rate histories' layout, shared by every tile
     const int* node_len      # (n_nodes,) steps kept of each node's rate (0: no discrete edge)
@@ -122,13 +143,15 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
     cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 2 * n_edges
                             + h.rows)
-    cdef double* block = <double*>malloc(rows * TILE * sizeof(double))
+    cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
     cdef int* ints = <int*>malloc((n_edges * TILE + 2 * n_edges + net.n_nodes) * sizeof(int))
+    cdef const double** held = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
-    if block == NULL or ints == NULL:
-        free(block)
+    if block == NULL or ints == NULL or held == NULL:
+        csweep_aligned_free(block)
         free(ints)
+        free(held)
         return -1
     for j in range(rows * TILE):
         block[j] = 0.0
@@ -153,6 +176,9 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
     t.chain_last = t.delayed + n_edges * TILE
     t.history = t.chain_last + n_edges * TILE
     t.order = ints
+    t.held = held
+    for e in range(n_edges):
+        held[e] = t.delayed + e * TILE
     t.order_max = ints + n_edges * TILE
     t.uniform = t.order_max + n_edges
     t.slot = t.uniform + n_edges
@@ -190,8 +216,9 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
             _record(net, &t, record, out, j, start, width)
     if y_final.shape[0] > 0:
         _save_tile(net, h, &t, y_final, start, width, n_steps)
-    free(block)
+    csweep_aligned_free(block)
     free(ints)
+    free(held)
     return 0
 
 
