@@ -19,7 +19,7 @@ from csweep._common cimport EULER
 from csweep._fixed_step cimport fixed_step
 from csweep._jrc2 cimport TILE
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_tile cimport CSWEEP_NET_TILE, NetworkTile, tile_inputs, tile_rates
+from csweep._network_tile cimport CSWEEP_NET_TILE, Lists, NetworkTile, tile_inputs, tile_rates
 
 assert CSWEEP_NET_TILE == TILE, "the network tile's C row operations assume _jrc2's TILE"
 
@@ -133,7 +133,8 @@ cdef void _record(const Network* net, NetworkTile* t, const int[::1] record,
             out[j, o, start + i] = <floating>row[i]
 
 
-cdef int _network_tile(const Network* net, const Histories* h, const int[::1] record,
+cdef int _network_tile(const Network* net, const Histories* h, const Lists* lists,
+                       const int[::1] record,
                        floating[:, :, :] out, const double[:, :] y_init, double[:, :] y_final,
                        Py_ssize_t start, Py_ssize_t width, Py_ssize_t every, Py_ssize_t first,
                        Py_ssize_t n_steps, int solver, double dt) noexcept nogil:
@@ -141,21 +142,22 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
     # when y_final has rows, their state after n_steps steps; returns -1 when out of memory.
     cdef int n = net.n_state, n_edges = net.n_edges, e, i
     cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
-                            + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 2 * n_edges
+                            + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
                             + h.rows)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 2 * n_edges + net.n_nodes) * sizeof(int))
-    cdef const double** held = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 3 * n_edges + net.n_nodes) * sizeof(int))
+    cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
-    if block == NULL or ints == NULL or held == NULL:
+    if block == NULL or ints == NULL or source == NULL:
         csweep_aligned_free(block)
         free(ints)
-        free(held)
+        free(source)
         return -1
     for j in range(rows * TILE):
         block[j] = 0.0
     t.net = net
+    t.lists = lists
     t.y = block
     t.dy = t.y + n * TILE
     t.y0 = t.dy + n * TILE
@@ -174,14 +176,14 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
     t.inp = t.ext + net.n_in * TILE
     t.delayed = t.inp + net.n_in * TILE
     t.chain_last = t.delayed + n_edges * TILE
-    t.history = t.chain_last + n_edges * TILE
+    t.mixed = t.chain_last + n_edges * TILE
+    t.history = t.mixed + n_edges * TILE
     t.order = ints
-    t.held = held
-    for e in range(n_edges):
-        held[e] = t.delayed + e * TILE
     t.order_max = ints + n_edges * TILE
     t.uniform = t.order_max + n_edges
-    t.slot = t.uniform + n_edges
+    t.mixed_edges = t.uniform + n_edges
+    t.slot = t.mixed_edges + n_edges
+    t.source = source
     for i in range(net.n_nodes):
         t.slot[i] = 0
     t.rates_of_y = 0
@@ -203,6 +205,16 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
                 t.order_max[e] = max(t.order_max[e], t.order[e * TILE + i])
             if t.order[e * TILE + i] != t.order[e * TILE]:
                 t.uniform[e] = 0
+    # the row each edge carries: its source's rate; a discrete delay the same in every lane
+    # points into the history each step (tile_inputs); other delayed edges their mixed row
+    t.n_mixed = 0
+    for e in range(n_edges):
+        source[e] = t.m + net.edge_src[e] * TILE
+        if net.edge_kind[e] == EDGE_GAMMA or (net.edge_kind[e] == EDGE_DISCRETE
+                                              and not t.uniform[e]):
+            source[e] = t.mixed + e * TILE
+            t.mixed_edges[t.n_mixed] = e
+            t.n_mixed += 1
     if y_init.shape[0] > 0:
         _load_tile(net, h, &t, y_init, start, width)
     # one pass per record, and one more to reach n_steps when the final state is wanted
@@ -218,7 +230,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const int[::1] re
         _save_tile(net, h, &t, y_final, start, width, n_steps)
     csweep_aligned_free(block)
     free(ints)
-    free(held)
+    free(source)
     return 0
 
 
@@ -240,6 +252,24 @@ def _history_layout(NetworkArrays network):
     return node_len, node_offset, edge_len, int(node_len.sum())
 
 
+def _grouped(keys, n_groups):
+    """(start, items): the indices of ``keys`` grouped by key, in their order within a group;
+    group k is items[start[k]:start[k+1]]."""
+    keys = np.asarray(keys)
+    items = np.argsort(keys, kind="stable").astype(np.intc)
+    start = np.searchsorted(keys[items], np.arange(n_groups + 1)).astype(np.intc)
+    return start, (items if len(items) else np.zeros(1, np.intc))
+
+
+def _index_lists(NetworkArrays network):
+    """Each node's synapses, each input's edges and each synapse's input terms (struct Lists)."""
+    n_nodes = network.rate_abc.shape[0] // 3
+    n_syn = network.syn_node.shape[0]
+    return (*_grouped(np.asarray(network.syn_node), n_nodes),
+            *_grouped(np.asarray(network.edge_tgt)[:network.n_edges], network.in_const.shape[0]),
+            *_grouped(np.asarray(network.term_syn)[:network.n_terms], n_syn))
+
+
 def integrate_network(NetworkArrays network, const int[::1] record, floating[:, :, :] out,
                       const double[:, :] y_init, double[:, :] y_final, Py_ssize_t every,
                       Py_ssize_t first, Py_ssize_t n_steps, int solver, double dt,
@@ -257,6 +287,7 @@ def integrate_network(NetworkArrays network, const int[::1] record, floating[:, 
     """
     cdef Network net
     cdef Histories h
+    cdef Lists lists
     cdef Py_ssize_t t, n_tiles
     cdef int failed = 0
     bind_network(&net, network)
@@ -268,9 +299,19 @@ def integrate_network(NetworkArrays network, const int[::1] record, floating[:, 
     h.node_offset = &node_offset_view[0]
     h.edge_len = &edge_len_view[0]
     h.rows = rows
+    groups = _index_lists(network)
+    cdef const int[::1] node_syn_start = groups[0], node_syn = groups[1]
+    cdef const int[::1] in_edge_start = groups[2], in_edge = groups[3]
+    cdef const int[::1] syn_term_start = groups[4], syn_term = groups[5]
+    lists.node_syn_start = &node_syn_start[0]
+    lists.node_syn = &node_syn[0]
+    lists.in_edge_start = &in_edge_start[0]
+    lists.in_edge = &in_edge[0]
+    lists.syn_term_start = &syn_term_start[0]
+    lists.syn_term = &syn_term[0]
     n_tiles = (net.n_sets + TILE - 1) // TILE
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
-        if _network_tile(&net, &h, record, out, y_init, y_final, t * TILE,
+        if _network_tile(&net, &h, &lists, record, out, y_init, y_final, t * TILE,
                          min(TILE, net.n_sets - t * TILE), every, first, n_steps, solver,
                          dt) != 0:
             failed += 1      # a reduction: every thread's failures reach the check below
