@@ -11,9 +11,9 @@ Environment switches:
   CSWEEP_NO_OPENMP=1  build without OpenMP (serial kernel); also chosen automatically when the
                       compiler cannot build an OpenMP program
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
-                      JRC2 kernel for AVX2 (csweep._integrate_avx2) and AVX-512
-                      (csweep._integrate_avx512), and csweep uses the best one the CPU has
-                      (the network, solver="scipy" and noise modules are built once)
+                      JRC2 and network tiles for AVX2 (csweep._integrate_avx2,
+                      csweep._network_tiles_avx2) and AVX-512 (..._avx512), and csweep uses the
+                      best one the CPU has (solver="scipy" and noise modules are built once)
 Release builds (neither switch above) carry no debug information: -g0, and on Linux the linker
 strips the modules (-s), which makes them about a fifth of the size. The extensions compile in
 parallel, one per core.
@@ -128,12 +128,13 @@ def simd_flags(name):
     return flags if _compiles(flags, [], SIMD_CHECKS[name]) else None
 
 
-# The kernel's modules, each built once with the baseline flags, except _integrate (the JRC2
-# tiles, the only code that gains from wider vectors), built again per instruction set below.
-# They share inline code through the .pxd files.
-KERNEL_MODULES = ("_integrate", "_network", "_dopri", "_noise")
+# The kernel's modules, each built once with the baseline flags, except the tiles (_integrate:
+# JRC2, _network_tiles: networks; the code that gains from wider vectors), built again per
+# instruction set below. They share inline code through the .pxd files.
+KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_dopri", "_noise")
+PER_INSTRUCTION_SET = ("_integrate", "_network_tiles")
 SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd",
-          "csweep/_fixed_step.pxd"]
+          "csweep/_network_tile.pxd", "csweep/_fixed_step.pxd"]
 
 
 def kernel_extension(name, source, extra_flags=(), depends=()):
@@ -145,9 +146,9 @@ def kernel_extension(name, source, extra_flags=(), depends=()):
 extensions = [kernel_extension(name, f"csweep/{name}.pyx") for name in KERNEL_MODULES]
 for simd in SIMD_FLAGS:
     flags = simd_flags(simd)
-    if flags is not None:
-        extensions.append(kernel_extension(f"_integrate_{simd}", f"csweep/_integrate_{simd}.pyx",
-                                           flags, ["csweep/_integrate.pyx"]))
+    for name in PER_INSTRUCTION_SET if flags is not None else ():
+        extensions.append(kernel_extension(f"{name}_{simd}", f"csweep/{name}_{simd}.pyx",
+                                           flags, [f"csweep/{name}.pyx"]))
 
 # Cython's runtime support (memoryviews, above all) compiled once into csweep._cyutility instead
 # of into each of the kernel's modules: it is most of each module's C. Needs Cython 3.1.

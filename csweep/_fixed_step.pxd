@@ -1,30 +1,25 @@
 # Euler, Heun and classic Runge-Kutta, written once over the models they step (as _dopri's
-# Dormand-Prince is over its Problem type): a JRC2 tile (_integrate) and one set of a network
-# (_network). Each model's right-hand side reads its state y in place and writes dy.
+# Dormand-Prince is over its Problem type): a JRC2 tile (_integrate) and a tile of a network's
+# sets (_network_tiles). Each model's right-hand side reads its state y in place and writes dy.
 
 from csweep._common cimport EULER, HEUN, real
 from csweep._jrc2 cimport jrc2_euler, jrc2_rhs
-from csweep._network cimport Network, Work, network_rhs
+from csweep._network_tile cimport NetworkTile, tile_rhs
 
 
 cdef struct Jrc2Tile:
     void* b             # the tile's block (_jrc2's B_* layout), of the stepper's real type
 
-cdef struct NetworkSet:
-    const Network* net
-    Py_ssize_t i
-    Work* w
-
 # one compiled stepper per model, so that the right-hand side is a direct, inlined call
 ctypedef fused Model:
     Jrc2Tile
-    NetworkSet
+    NetworkTile
 
 
 cdef inline void model_rhs(Model* m, real* y, real* dy) noexcept nogil:
     # dy = f(y); y and dy are the model's own buffers (a tile's B_Y and B_DY rows)
-    if Model is NetworkSet:
-        network_rhs(m.net, m.i, m.w.y, m.w.dy, m.w)
+    if Model is NetworkTile:
+        tile_rhs(m.net, m, m.y, m.dy)      # always double: the tile's own buffers
     else:
         jrc2_rhs(<real*>m.b)
 

@@ -398,6 +398,8 @@ def _node_list(nodes, where: str) -> list[str]:
 
 
 def _matrix(value, shape: tuple[int, int], where: str) -> np.ndarray:
+    if hasattr(value, "toarray"):   # a scipy.sparse matrix: absent pairs are zeros (no edge)
+        value = value.toarray()
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

@@ -1,9 +1,9 @@
-"""Which compiled JRC2 kernel runs: the widest build the CPU can execute (AVX-512, AVX2, baseline).
+"""Which compiled tiles run: the widest build the CPU can execute (AVX-512, AVX2, baseline).
 
-All are the same Cython source (``_integrate.pyx``) compiled with different instruction sets, and
-they give bitwise identical results; wider vectors step more parameter sets per instruction. Only
-the JRC2 tiles have such builds: the network, solver="scipy" and noise modules (``_network``,
-``_dopri``, ``_noise``) are built once and imported directly.
+The JRC2 tiles (``_integrate.pyx``) and the network tiles (``_network_tiles.pyx``) are each
+compiled with different instruction sets, and every build gives bitwise identical results; wider
+vectors step more parameter sets per instruction. solver="scipy", the network arrays and noise
+(``_dopri``, ``_network``, ``_noise``) are built once and imported directly.
 ``CSWEEP_KERNEL=baseline`` (or ``avx2``, ``avx512``) asks for one build, for testing or
 benchmarking; ``auto`` (the default) picks the widest available.
 """
@@ -20,9 +20,9 @@ CHOICES = ("auto", "baseline", "avx2", "avx512")
 _CPU_HAS = {"avx2": baseline.cpu_has_avx2, "avx512": baseline.cpu_has_avx512}
 
 
-def _build(name):
+def _build(module, name):
     try:
-        return importlib.import_module(f"csweep._integrate_{name}")
+        return importlib.import_module(f"csweep.{module}_{name}")
     except ImportError:  # not built: a non-x86 machine, or CSWEEP_NO_AVX2 at build time
         return None
 
@@ -33,14 +33,14 @@ def _build(name):
 PREFERENCE = {"float64": ("avx512", "avx2"), "float32": ("avx2", "avx512")}
 
 
-def select_kernel(choice: str | None = None, precision: str = "float64"):
-    """The kernel module for ``choice`` (default: the CSWEEP_KERNEL environment variable) and
-    the arithmetic it will run."""
+def select_kernel(choice: str | None = None, precision: str = "float64", module="_integrate"):
+    """The build of ``module`` (the JRC2 tiles, or "_network_tiles") for ``choice`` (default:
+    the CSWEEP_KERNEL environment variable) and the arithmetic it will run."""
     choice = (choice or os.environ.get("CSWEEP_KERNEL") or "auto").lower()
     if choice not in CHOICES:
         raise ValueError(f"CSWEEP_KERNEL must be one of {', '.join(CHOICES)}; received {choice!r}")
     if choice == "baseline":
-        return baseline
+        return importlib.import_module(f"csweep.{module}")
     for name in PREFERENCE[precision] if choice == "auto" else (choice,):
         # the CPU first: a build's module initialisation already runs its instruction set, so
         # importing the AVX-512 build on a CPU without it dies of SIGILL
@@ -48,17 +48,18 @@ def select_kernel(choice: str | None = None, precision: str = "float64"):
             if choice != "auto":
                 raise RuntimeError(f"CSWEEP_KERNEL={choice}, but this CPU has no {name.upper()}")
             continue
-        build = _build(name)
+        build = _build(module, name)
         if build is not None:
             return build
         if choice != "auto":
             raise RuntimeError(f"CSWEEP_KERNEL={choice}, but csweep was built without its "
                                f"{name} kernel")
-    return baseline
+    return importlib.import_module(f"csweep.{module}")
 
 
 kernel = select_kernel()
 single_kernel = select_kernel(precision="float32")
+network_kernel = select_kernel(module="_network_tiles")
 
 
 def kernel_info() -> dict:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import _dopri, _integrate, _network
+from ..kernels import builds as _kernel
 from ..circuits.equations import EquationError
 from ..circuits.template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
 from .base import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
@@ -418,8 +419,8 @@ class _NetworkLayout:
         arrays = self.arrays(params, dt)
         synapse_states = [f"{s.node}/{s.op_name}/{state}" for s in self.synapses
                           for state in (s.v, s.x)]
-        # the kernel's state layout (see network_save_state in _network.pyx): synapse states and gamma stages,
-        # each edge's previous chain output, then the discrete edges' rate histories
+        # the kernel's state layout (see network_save_state in _network.pyx): synapse states and
+        # gamma stages, each edge's previous chain output, then the discrete edges' rate histories
         kinds = arrays["edge_kind"].tolist()
         # a gamma edge's chain has its longest order over the sets; a discrete edge's ring holds
         # its longest delay plus this step
@@ -493,8 +494,9 @@ class _PreparedNetwork(PreparedSweep):
                 network, record, out, *states, adaptive.times, adaptive.t_end, adaptive.spacing,
                 adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads)
         else:
-            _network.integrate_network(network, record, out, *states, every, first, n_steps,
-                                       _integrate.SOLVERS[solver], dt, n_threads)
+            _kernel.network_kernel.integrate_network(
+                network, record, out, *states, every, first, n_steps, _integrate.SOLVERS[solver],
+                dt, n_threads)
 
 
 def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:

@@ -1,0 +1,332 @@
+# A tile of TILE parameter sets of a network, stepped together (as _integrate steps JRC2 tiles):
+# every per-set value is a row of TILE lanes (structure of arrays, set minor), so each step's
+# loops run across the tile's lanes and the compiler vectorises them. Each lane performs one
+# set's operations in the order of network_rhs (_network.pxd), so a set's numbers do not depend
+# on the tile it is in, nor on the build.
+
+from csweep._common cimport csweep_sigmoid
+from csweep._jrc2 cimport TILE
+from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, Network
+
+cdef extern from *:
+    """
+    /* A tile's row operations, one lane per set: the rows are distinct (restrict), so the
+       compiler vectorises each across the tile without run-time overlap checks. Each sum adds
+       its terms in the order network_rhs (_network.pxd) does. TILE is _jrc2.pxd's (asserted in
+       _network_tiles.pyx). */
+    #define CSWEEP_NET_TILE 8
+    #if defined(_MSC_VER) && !defined(restrict)
+    #define restrict __restrict
+    #endif
+    #if defined(__GNUC__)
+    /* A row as CSWEEP_PARTS vectors of the build's width (GCC's vector extension), so that sums
+       over a list of rows stay in registers; aligned(8): a row need not start on a vector
+       boundary (tile blocks do, input series need not). Vector types alias their element
+       type. */
+    #if defined(__AVX512F__)
+    #define CSWEEP_VEC_BYTES 64
+    #elif defined(__AVX__)
+    #define CSWEEP_VEC_BYTES 32
+    #else
+    #define CSWEEP_VEC_BYTES 16
+    #endif
+    #define CSWEEP_PARTS (8 * CSWEEP_NET_TILE / CSWEEP_VEC_BYTES)
+    #define CSWEEP_W (CSWEEP_VEC_BYTES / 8)
+    typedef double csweep_vec_t __attribute__((vector_size(CSWEEP_VEC_BYTES), aligned(8)));
+    #define CSWEEP_V(p, q) (*(csweep_vec_t*)((p) + (q) * CSWEEP_W))
+    #define CSWEEP_CV(p, q) (*(const csweep_vec_t*)((p) + (q) * CSWEEP_W))
+    static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
+        for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(d, q) = CSWEEP_CV(a, q);
+    }
+    /* out = ext + the weighted rows each edge carries (edges[0..n-1]) */
+    static inline void csweep_row_inputs(double* restrict out, const double* restrict ext, int n,
+                                         const int* restrict edges,
+                                         const double* restrict weight,
+                                         const double* const* restrict source) {
+        csweep_vec_t acc[CSWEEP_PARTS];
+        for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = CSWEEP_CV(ext, q);
+        for (int k = 0; k < n; k++) {
+            const double* w = weight + edges[k] * CSWEEP_NET_TILE;
+            const double* x = source[edges[k]];
+            for (int q = 0; q < CSWEEP_PARTS; q++)
+                acc[q] = acc[q] + CSWEEP_CV(w, q) * CSWEEP_CV(x, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(out, q) = acc[q];
+    }
+    /* out = 0 + the potentials v of synapses syn[0..n-1] */
+    static inline void csweep_row_potential(double* restrict out, int n, const int* restrict syn,
+                                            const double* restrict y) {
+        csweep_vec_t acc[CSWEEP_PARTS];
+        for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = (csweep_vec_t){0.0};   /* +0.0 */
+        for (int k = 0; k < n; k++) {
+            const double* v = y + 2 * syn[k] * CSWEEP_NET_TILE;
+            for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = acc[q] + CSWEEP_CV(v, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(out, q) = acc[q];
+    }
+    /* a synapse: d/dt v = x, d/dt x = a_v*v + a_x*x + a_0 + its input terms (rows v, x of z and
+       d; c: a_v, a_x, a_0) */
+    static inline void csweep_row_synapse_terms(double* restrict d, const double* restrict c,
+                                                const double* restrict z, int n,
+                                                const int* restrict terms,
+                                                const double* restrict term_coef,
+                                                const int* restrict term_in,
+                                                const double* restrict inp) {
+        const int T = CSWEEP_NET_TILE;
+        csweep_vec_t acc[CSWEEP_PARTS];
+        for (int q = 0; q < CSWEEP_PARTS; q++) {
+            csweep_vec_t x = CSWEEP_CV(z + T, q);
+            acc[q] = CSWEEP_CV(c, q) * CSWEEP_CV(z, q) + CSWEEP_CV(c + T, q) * x
+                     + CSWEEP_CV(c + 2 * T, q);
+            CSWEEP_V(d, q) = x;
+        }
+        for (int k = 0; k < n; k++) {
+            const double* tc = term_coef + terms[k] * T;
+            const double* u = inp + term_in[terms[k]] * T;
+            for (int q = 0; q < CSWEEP_PARTS; q++)
+                acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(d + T, q) = acc[q];
+    }
+    #else
+    static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++) d[i] = a[i];
+    }
+    static inline void csweep_row_inputs(double* restrict out, const double* restrict ext, int n,
+                                         const int* restrict edges,
+                                         const double* restrict weight,
+                                         const double* const* restrict source) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++) {
+            double acc = ext[i];
+            for (int k = 0; k < n; k++)
+                acc = acc + weight[edges[k] * CSWEEP_NET_TILE + i] * source[edges[k]][i];
+            out[i] = acc;
+        }
+    }
+    static inline void csweep_row_potential(double* restrict out, int n, const int* restrict syn,
+                                            const double* restrict y) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++) {
+            double acc = 0.0;
+            for (int k = 0; k < n; k++) acc = acc + y[2 * syn[k] * CSWEEP_NET_TILE + i];
+            out[i] = acc;
+        }
+    }
+    static inline void csweep_row_synapse_terms(double* restrict d, const double* restrict c,
+                                                const double* restrict z, int n,
+                                                const int* restrict terms,
+                                                const double* restrict term_coef,
+                                                const int* restrict term_in,
+                                                const double* restrict inp) {
+        const int T = CSWEEP_NET_TILE;
+        for (int i = 0; i < T; i++) {
+            double acc = c[i] * z[i] + c[T + i] * z[T + i] + c[2 * T + i];
+            d[i] = z[T + i];
+            for (int k = 0; k < n; k++)
+                acc = acc + term_coef[terms[k] * T + i] * inp[term_in[terms[k]] * T + i];
+            d[T + i] = acc;
+        }
+    }
+    #endif
+    /* m = A * sigmoid(B * (v - C)), abc: rows A, B, C */
+    static inline void csweep_row_rate(double* restrict m, const double* restrict abc,
+                                       const double* restrict v) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++)
+            m[i] = abc[i] * csweep_sigmoid(abc[CSWEEP_NET_TILE + i]
+                                           * (v[i] - abc[2 * CSWEEP_NET_TILE + i]));
+    }
+    /* gamma stage j: d = k * (prev - z) in lanes with more than j stages, else 0 */
+    static inline void csweep_row_stage(double* restrict d, const double* restrict k,
+                                        const double* restrict prev, const double* restrict z,
+                                        const int* restrict order, int j) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++)
+            d[i] = j < order[i] ? k[i] * (prev[i] - z[i]) : 0.0;
+    }
+    """
+    enum: CSWEEP_NET_TILE
+    void csweep_row_copy(double* d, const double* a) noexcept nogil
+    void csweep_row_inputs(double* out, const double* ext, int n, const int* edges,
+                           const double* weight, const double* const* source) noexcept nogil
+    void csweep_row_potential(double* out, int n, const int* syn, const double* y) noexcept nogil
+    void csweep_row_synapse_terms(double* d, const double* c, const double* z, int n,
+                                  const int* terms, const double* term_coef, const int* term_in,
+                                  const double* inp) noexcept nogil
+    void csweep_row_rate(double* m, const double* abc, const double* v) noexcept nogil
+    void csweep_row_stage(double* d, const double* k, const double* prev, const double* z,
+                          const int* order, int j) noexcept nogil
+
+
+cdef struct Lists:
+    # the network's index lists, grouped (each group in the kernel's own order, so that every
+    # sum adds its terms in network_rhs's order): [start[k], start[k+1]) of items
+    const int* node_syn_start   # (n_nodes+1,) synapses of each node
+    const int* node_syn
+    const int* in_edge_start    # (n_in+1,) edges into each input
+    const int* in_edge
+    const int* syn_term_start   # (n_syn+1,) input terms of each synapse
+    const int* syn_term
+
+
+cdef struct NetworkTile:
+    const Network* net
+    const Lists* lists
+    # (rows, TILE) blocks; rows: n_state for the state and the solvers' stages
+    double* y
+    double* dy
+    double* y0
+    double* k1
+    double* k2
+    double* k3
+    double* syn_coef    # (3*n_syn) a_v, a_x, a_0 of each synapse
+    double* term_coef   # (n_terms)
+    double* rate_abc    # (3*n_nodes)
+    double* in_const    # (n_in)
+    double* weight      # (n_edges)
+    double* rate        # (n_edges) gamma stage rate
+    double* v_in        # (n_nodes) summed synaptic potential
+    double* m           # (n_nodes) rate
+    double* ext         # (n_in) this step's inputs before edges
+    double* inp         # (n_in) inputs with edges
+    double* delayed     # (n_edges) delayed rates held over the step
+    double* mixed       # (n_edges) rates an edge carries, where its lanes differ in kind
+    const double** source  # (n_edges,) the row an edge carries: its source's rate, the
+    #                        history row of its delay (the same in every lane), or its mixed row
+    int* mixed_edges    # (n_mixed,) edges whose lanes differ (gamma, or unequal discrete delays)
+    int n_mixed
+    double* chain_last  # (n_edges) gamma chain outputs of the previous step (Euler)
+    double* history     # (sum of history_len) each source node's rate of its last steps
+    int* order          # (n_edges) delay steps or gamma stages of each lane
+    int* order_max      # (n_edges,) the most stages of the tile's lanes
+    int* uniform        # (n_edges,) 1 when every lane has the same order
+    int* slot           # (n_nodes,) the history row of this step
+    const int* history_len     # (n_nodes,) steps of a node's rate history (0: none)
+    const int* history_offset  # (n_nodes,) its first row
+    int euler           # Euler reads gamma chains one step late, as PyRates 1.2.3 does
+    int rates_of_y      # t.m and t.v_in are those of t.y (tile_inputs computed them): the
+    #                     step's first right-hand side need not compute them again
+
+
+cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y) noexcept nogil:
+    # t.v_in, t.m from state y (network_rates, lane by lane)
+    cdef int node
+    cdef const Lists* l = t.lists
+    for node in range(net.n_nodes):
+        csweep_row_potential(t.v_in + node * TILE, l.node_syn_start[node + 1]
+                             - l.node_syn_start[node], l.node_syn + l.node_syn_start[node], y)
+        csweep_row_rate(t.m + node * TILE, t.rate_abc + 3 * node * TILE, t.v_in + node * TILE)
+
+
+cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
+                          double* dy) noexcept nogil:
+    # dy = f(y) for every lane (network_rhs), with this step's t.ext and t.delayed
+    cdef int s, e, k, i, j, n, base
+    cdef double* mixed
+    cdef const double* source
+    cdef const double* held
+    cdef const int* order
+    cdef const Lists* l = t.lists
+    if t.rates_of_y and y == t.y:
+        t.rates_of_y = 0        # computed by tile_inputs from this very state
+    else:
+        tile_rates(net, t, y)
+    for k in range(t.n_mixed):
+        e = t.mixed_edges[k]
+        mixed = t.mixed + e * TILE
+        source = t.m + net.edge_src[e] * TILE
+        order = t.order + e * TILE
+        if net.edge_kind[e] == EDGE_GAMMA and not t.euler:
+            base = 2 * net.n_syn + net.edge_offset[e]
+            for i in range(TILE):
+                n = order[i]
+                mixed[i] = y[(base + (n - 1 if n > 0 else 0)) * TILE + i] if n > 0 else source[i]
+        else:
+            held = t.delayed + e * TILE
+            for i in range(TILE):
+                mixed[i] = held[i] if order[i] > 0 else source[i]
+    for j in range(net.n_in):
+        csweep_row_inputs(t.inp + j * TILE, t.ext + j * TILE,
+                          l.in_edge_start[j + 1] - l.in_edge_start[j],
+                          l.in_edge + l.in_edge_start[j], t.weight, t.source)
+    for s in range(net.n_syn):
+        csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
+                                 l.syn_term_start[s + 1] - l.syn_term_start[s],
+                                 l.syn_term + l.syn_term_start[s], t.term_coef, net.term_in,
+                                 t.inp)
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_GAMMA:
+            continue
+        base = 2 * net.n_syn + net.edge_offset[e]
+        for j in range(t.order_max[e]):
+            # stage j follows stage j-1 (the source's rate for the first); lanes with fewer
+            # stages leave it at rest, as a single set's chain does
+            csweep_row_stage(dy + (base + j) * TILE, t.rate + e * TILE,
+                             t.m + net.edge_src[e] * TILE if j == 0 else y + (base + j - 1) * TILE,
+                             y + (base + j) * TILE, t.order + e * TILE, j)
+
+
+cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step,
+                             Py_ssize_t start, Py_ssize_t width) noexcept nogil:
+    # This step's input values and delayed rates for the tile of sets start..start+width-1
+    # (_network_inputs, lane by lane); lanes past width repeat the tile's first set.
+    cdef int j, e, i, n, node, length, slot, k, base
+    cdef const double* row
+    cdef double* dest
+    cdef double* ring
+    cdef const double* source
+    cdef const int* order
+    for j in range(net.n_in):
+        dest = t.ext + j * TILE
+        if net.in_col[j] < 0:
+            csweep_row_copy(dest, t.in_const + j * TILE)
+        else:
+            row = net.series + step * net.series_cols + net.in_col[j]
+            if net.in_width[j] <= 1:
+                for i in range(TILE):
+                    dest[i] = row[0]
+            elif width == TILE:
+                csweep_row_copy(dest, row + start)
+            else:
+                for i in range(TILE):
+                    dest[i] = row[start + (i if i < width else 0)]
+    if t.euler:
+        # Euler: a gamma chain's output reaches its target one step later (PyRates' order)
+        for e in range(net.n_edges):
+            if net.edge_kind[e] != EDGE_GAMMA:
+                continue
+            base = 2 * net.n_syn + net.edge_offset[e]
+            order = t.order + e * TILE
+            for i in range(TILE):
+                n = order[i]
+                if n > 0:
+                    t.delayed[e * TILE + i] = t.chain_last[e * TILE + i]
+                    t.chain_last[e * TILE + i] = t.y[(base + n - 1) * TILE + i]
+    if net.n_ring == 0:
+        return
+    # each source node's rate enters its history once; each discrete edge reads its delay's
+    # entry (the same value the edge's own ring held in _network.pyx)
+    tile_rates(net, t, t.y)
+    t.rates_of_y = 1
+    for node in range(net.n_nodes):
+        if t.history_len[node] > 0:
+            csweep_row_copy(t.history + (t.history_offset[node] + t.slot[node]) * TILE,
+                            t.m + node * TILE)
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_DISCRETE:
+            continue
+        node = net.edge_src[e]
+        length = t.history_len[node]
+        slot = t.slot[node]
+        ring = t.history + t.history_offset[node] * TILE
+        order = t.order + e * TILE
+        dest = t.delayed + e * TILE
+        if t.uniform[e]:    # every lane reads the same row (a delay the sweep does not vary)
+            k = slot - order[0]
+            if order[0] > 0:
+                t.source[e] = ring + (k + length if k < 0 else k) * TILE
+        else:
+            for i in range(TILE):
+                k = slot - order[i]
+                k = k + length if k < 0 else k
+                dest[i] = ring[k * TILE + i]
+    for node in range(net.n_nodes):     # the next step's rows
+        if t.history_len[node] > 0:
+            t.slot[node] = t.slot[node] + 1 if t.slot[node] + 1 < t.history_len[node] else 0

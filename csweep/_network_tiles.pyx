@@ -1,0 +1,319 @@
+"""Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, connectomes):
+fixed-step integration of every parameter set, in tiles of TILE sets as the JRC2 kernel steps
+them (the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
+threads. Compiled per instruction set, as _integrate is (csweep._kernel picks the build); every
+build computes each set's numbers bitwise as a single set's scalar steps would.
+
+Discrete delays read each source node's rate history (one per node, as long as its longest
+delay): the state that initial_state / return_final_state exchange keeps one history per edge
+(network_save_state in _network.pyx), which _load_tile and _save_tile translate.
+"""
+
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.stdlib cimport free, malloc
+
+from csweep._common cimport EULER
+from csweep._fixed_step cimport fixed_step
+from csweep._jrc2 cimport TILE
+from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
+from csweep._network_tile cimport CSWEEP_NET_TILE, Lists, NetworkTile, tile_inputs, tile_rates
+
+assert CSWEEP_NET_TILE == TILE, "the network tile's C row operations assume _jrc2's TILE"
+
+
+cdef extern from *:
+    """
+    /* Tile blocks aligned to a cache line: a row of TILE doubles is then whole vectors that
+       never straddle two lines (a straddling store defeats store-to-load forwarding). */
+    #include <stdlib.h>
+    #ifdef _WIN32
+    #include <malloc.h>
+    static void* csweep_aligned_malloc(size_t size) { return _aligned_malloc(size, 64); }
+    static void csweep_aligned_free(void* p) { _aligned_free(p); }
+    #else
+    static void* csweep_aligned_malloc(size_t size) {
+        void* p = NULL;
+        return posix_memalign(&p, 64, size) == 0 ? p : NULL;
+    }
+    static void csweep_aligned_free(void* p) { free(p); }
+    #endif
+    """
+    void* csweep_aligned_malloc(size_t size) noexcept nogil
+    void csweep_aligned_free(void* p) noexcept nogil
+
+
+cdef struct Histories:
+    # the rate histories' layout, shared by every tile
+    const int* node_len      # (n_nodes,) steps kept of each node's rate (0: no discrete edge)
+    const int* node_offset   # (n_nodes,) first row of its history
+    const int* edge_len      # (n_edges,) the edge's own ring length in the exchanged state
+    int rows
+
+
+cdef inline Py_ssize_t _lane(Py_ssize_t start, Py_ssize_t width, int i) noexcept nogil:
+    # the set a lane steps: lanes past a partial tile's width repeat its first set
+    return start + (i if i < width else 0)
+
+
+cdef void _copy_rows(const double* rows, Py_ssize_t n_sets, int n_rows, Py_ssize_t start,
+                     Py_ssize_t width, double* dest) noexcept nogil:
+    # dest (n_rows, TILE) = the tile's columns of rows (n_rows, n_sets)
+    cdef int r, i
+    for r in range(n_rows):
+        for i in range(TILE):
+            dest[r * TILE + i] = rows[r * n_sets + _lane(start, width, i)]
+
+
+cdef void _load_tile(const Network* net, const Histories* h, NetworkTile* t,
+                     const double[:, :] y_init, Py_ssize_t start, Py_ssize_t width) noexcept nogil:
+    # the tile's state from y_init's columns; an edge's ring entry k is its source's rate at step
+    # k - ring length (relative to the run's first step)
+    cdef int r, e, i, k, node, length
+    cdef Py_ssize_t set_
+    for i in range(TILE):
+        set_ = _lane(start, width, i)
+        for r in range(net.n_state):
+            t.y[r * TILE + i] = y_init[r, set_]
+        for e in range(net.n_edges):
+            t.chain_last[e * TILE + i] = y_init[net.n_state + e, set_]
+        for e in range(net.n_edges):
+            if net.edge_kind[e] != EDGE_DISCRETE:
+                continue
+            node = net.edge_src[e]
+            length = h.edge_len[e]
+            for k in range(length):
+                t.history[(h.node_offset[node] + (k - length + h.node_len[node]) % h.node_len[node])
+                          * TILE + i] = y_init[net.n_state + net.n_edges + net.edge_offset[e] + k,
+                                               set_]
+
+
+cdef void _save_tile(const Network* net, const Histories* h, const NetworkTile* t,
+                     double[:, :] y_final, Py_ssize_t start, Py_ssize_t width,
+                     Py_ssize_t steps) noexcept nogil:
+    # y_final's columns of the tile's sets, after `steps` steps, in network_save_state's layout
+    cdef int r, e, i, k, node, length
+    cdef Py_ssize_t slot
+    for i in range(width):
+        for r in range(net.n_state):
+            y_final[r, start + i] = t.y[r * TILE + i]
+        for e in range(net.n_edges):
+            y_final[net.n_state + e, start + i] = t.chain_last[e * TILE + i]
+        for e in range(net.n_edges):
+            if net.edge_kind[e] != EDGE_DISCRETE:
+                continue
+            node = net.edge_src[e]
+            length = h.edge_len[e]
+            for k in range(length):
+                slot = (steps - length + k) % h.node_len[node]
+                slot = slot + h.node_len[node] if slot < 0 else slot
+                y_final[net.n_state + net.n_edges + net.edge_offset[e] + k, start + i] = \
+                    t.history[(h.node_offset[node] + slot) * TILE + i]
+
+
+cdef void _record(const Network* net, NetworkTile* t, const int[::1] record,
+                  floating[:, :, :] out, Py_ssize_t j, Py_ssize_t start,
+                  Py_ssize_t width) noexcept nogil:
+    # out[j, :, start..start+width-1] = the recorded variables of the tile's state
+    cdef Py_ssize_t o
+    cdef int var, i
+    cdef const double* row
+    tile_rates(net, t, t.y)
+    for o in range(record.shape[0]):
+        var = record[o]
+        if var < 2 * net.n_syn:
+            row = t.y + var * TILE
+        elif var < 2 * net.n_syn + net.n_nodes:
+            row = t.m + (var - 2 * net.n_syn) * TILE
+        else:
+            row = t.v_in + (var - 2 * net.n_syn - net.n_nodes) * TILE
+        for i in range(width):
+            out[j, o, start + i] = <floating>row[i]
+
+
+cdef int _network_tile(const Network* net, const Histories* h, const Lists* lists,
+                       const int[::1] record,
+                       floating[:, :, :] out, const double[:, :] y_init, double[:, :] y_final,
+                       Py_ssize_t start, Py_ssize_t width, Py_ssize_t every, Py_ssize_t first,
+                       Py_ssize_t n_steps, int solver, double dt) noexcept nogil:
+    # Integrates sets start..start+width-1 from y_init (or rest) and writes their records and,
+    # when y_final has rows, their state after n_steps steps; returns -1 when out of memory.
+    cdef int n = net.n_state, n_edges = net.n_edges, e, i
+    cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
+                            + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
+                            + h.rows)
+    cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 3 * n_edges + net.n_nodes) * sizeof(int))
+    cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
+    cdef NetworkTile t
+    cdef Py_ssize_t j, step = 0, target
+    if block == NULL or ints == NULL or source == NULL:
+        csweep_aligned_free(block)
+        free(ints)
+        free(source)
+        return -1
+    for j in range(rows * TILE):
+        block[j] = 0.0
+    t.net = net
+    t.lists = lists
+    t.y = block
+    t.dy = t.y + n * TILE
+    t.y0 = t.dy + n * TILE
+    t.k1 = t.y0 + n * TILE
+    t.k2 = t.k1 + n * TILE
+    t.k3 = t.k2 + n * TILE
+    t.syn_coef = t.k3 + n * TILE
+    t.term_coef = t.syn_coef + 3 * net.n_syn * TILE
+    t.rate_abc = t.term_coef + net.n_terms * TILE
+    t.in_const = t.rate_abc + 3 * net.n_nodes * TILE
+    t.weight = t.in_const + net.n_in * TILE
+    t.rate = t.weight + n_edges * TILE
+    t.v_in = t.rate + n_edges * TILE
+    t.m = t.v_in + net.n_nodes * TILE
+    t.ext = t.m + net.n_nodes * TILE
+    t.inp = t.ext + net.n_in * TILE
+    t.delayed = t.inp + net.n_in * TILE
+    t.chain_last = t.delayed + n_edges * TILE
+    t.mixed = t.chain_last + n_edges * TILE
+    t.history = t.mixed + n_edges * TILE
+    t.order = ints
+    t.order_max = ints + n_edges * TILE
+    t.uniform = t.order_max + n_edges
+    t.mixed_edges = t.uniform + n_edges
+    t.slot = t.mixed_edges + n_edges
+    t.source = source
+    for i in range(net.n_nodes):
+        t.slot[i] = 0
+    t.rates_of_y = 0
+    t.history_len = h.node_len
+    t.history_offset = h.node_offset
+    t.euler = solver == EULER
+    _copy_rows(net.syn_coef, net.n_sets, 3 * net.n_syn, start, width, t.syn_coef)
+    _copy_rows(net.term_coef, net.n_sets, net.n_terms, start, width, t.term_coef)
+    _copy_rows(net.rate_abc, net.n_sets, 3 * net.n_nodes, start, width, t.rate_abc)
+    _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
+    _copy_rows(net.edge_weight, net.n_sets, n_edges, start, width, t.weight)
+    _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
+    for e in range(n_edges):
+        t.order_max[e] = 0
+        t.uniform[e] = 1
+        for i in range(TILE):
+            t.order[e * TILE + i] = net.edge_order[e * net.n_sets + _lane(start, width, i)]
+            if net.edge_kind[e] == EDGE_GAMMA:
+                t.order_max[e] = max(t.order_max[e], t.order[e * TILE + i])
+            if t.order[e * TILE + i] != t.order[e * TILE]:
+                t.uniform[e] = 0
+    # the row each edge carries: its source's rate; a discrete delay the same in every lane
+    # points into the history each step (tile_inputs); other delayed edges their mixed row
+    t.n_mixed = 0
+    for e in range(n_edges):
+        source[e] = t.m + net.edge_src[e] * TILE
+        if net.edge_kind[e] == EDGE_GAMMA or (net.edge_kind[e] == EDGE_DISCRETE
+                                              and not t.uniform[e]):
+            source[e] = t.mixed + e * TILE
+            t.mixed_edges[t.n_mixed] = e
+            t.n_mixed += 1
+    if y_init.shape[0] > 0:
+        _load_tile(net, h, &t, y_init, start, width)
+    # one pass per record, and one more to reach n_steps when the final state is wanted
+    for j in range(out.shape[0] + (1 if y_final.shape[0] > 0 else 0)):
+        target = (first + j) * every if j < out.shape[0] else n_steps
+        while step < target:
+            tile_inputs(net, &t, step, start, width)
+            fixed_step(&t, solver, dt, t.y, t.dy, n * TILE, t.y0, t.k1, t.k2, t.k3)
+            step += 1
+        if j < out.shape[0]:
+            _record(net, &t, record, out, j, start, width)
+    if y_final.shape[0] > 0:
+        _save_tile(net, h, &t, y_final, start, width, n_steps)
+    csweep_aligned_free(block)
+    free(ints)
+    free(source)
+    return 0
+
+
+def _history_layout(NetworkArrays network):
+    """Each node's rate-history length and first row (a node keeps its longest discrete edge's
+    ring length), and each edge's ring length in the exchanged state."""
+    kind = np.asarray(network.edge_kind)[:network.n_edges]
+    offset = np.asarray(network.edge_offset)[:network.n_edges]
+    source = np.asarray(network.edge_src)[:network.n_edges]
+    n_nodes = network.rate_abc.shape[0] // 3
+    edge_len = np.zeros(max(network.n_edges, 1), np.intc)
+    discrete = np.flatnonzero(kind == EDGE_DISCRETE)
+    # rings are laid out back to back, in edge order
+    ends = np.append(offset[discrete][1:], network.n_ring)
+    edge_len[discrete] = ends - offset[discrete]
+    node_len = np.zeros(n_nodes, np.intc)
+    np.maximum.at(node_len, source[discrete], edge_len[discrete])
+    node_offset = (np.cumsum(node_len) - node_len).astype(np.intc)
+    return node_len, node_offset, edge_len, int(node_len.sum())
+
+
+def _grouped(keys, n_groups):
+    """(start, items): the indices of ``keys`` grouped by key, in their order within a group;
+    group k is items[start[k]:start[k+1]]."""
+    keys = np.asarray(keys)
+    items = np.argsort(keys, kind="stable").astype(np.intc)
+    start = np.searchsorted(keys[items], np.arange(n_groups + 1)).astype(np.intc)
+    return start, (items if len(items) else np.zeros(1, np.intc))
+
+
+def _index_lists(NetworkArrays network):
+    """Each node's synapses, each input's edges and each synapse's input terms (struct Lists)."""
+    n_nodes = network.rate_abc.shape[0] // 3
+    n_syn = network.syn_node.shape[0]
+    return (*_grouped(np.asarray(network.syn_node), n_nodes),
+            *_grouped(np.asarray(network.edge_tgt)[:network.n_edges], network.in_const.shape[0]),
+            *_grouped(np.asarray(network.term_syn)[:network.n_terms], n_syn))
+
+
+def integrate_network(NetworkArrays network, const int[::1] record, floating[:, :, :] out,
+                      const double[:, :] y_init, double[:, :] y_final, Py_ssize_t every,
+                      Py_ssize_t first, Py_ssize_t n_steps, int solver, double dt,
+                      int n_threads):
+    """Integrate a network of second-order synapses and sigmoid rates for every parameter set.
+
+    network  IN  the network's arrays (csweep._network.NetworkArrays)
+    record   IN  (n_out,)   0..2*n_syn-1: synapse states (v at 2s, x at 2s+1); then the rate m of
+                 each node; then each node's summed potential
+    out      OUT (n_records, n_out, n_sets)   as for integrate_jrc2
+    y_init   IN  (n_state + n_edges + n_ring, n_sets) initial state, or (0, 0): at rest
+    y_final  OUT same shape: the state after n_steps steps, or (0, 0): not wanted
+    The state holds the synapse and gamma-stage states, each edge's previous chain output
+    (Euler's one-step lag) and the discrete delays' rate histories (see network_save_state).
+    """
+    cdef Network net
+    cdef Histories h
+    cdef Lists lists
+    cdef Py_ssize_t t, n_tiles
+    cdef int failed = 0
+    bind_network(&net, network)
+    node_len, node_offset, edge_len, rows = _history_layout(network)
+    cdef const int[::1] node_len_view = node_len
+    cdef const int[::1] node_offset_view = node_offset
+    cdef const int[::1] edge_len_view = edge_len
+    h.node_len = &node_len_view[0]
+    h.node_offset = &node_offset_view[0]
+    h.edge_len = &edge_len_view[0]
+    h.rows = rows
+    groups = _index_lists(network)
+    cdef const int[::1] node_syn_start = groups[0], node_syn = groups[1]
+    cdef const int[::1] in_edge_start = groups[2], in_edge = groups[3]
+    cdef const int[::1] syn_term_start = groups[4], syn_term = groups[5]
+    lists.node_syn_start = &node_syn_start[0]
+    lists.node_syn = &node_syn[0]
+    lists.in_edge_start = &in_edge_start[0]
+    lists.in_edge = &in_edge[0]
+    lists.syn_term_start = &syn_term_start[0]
+    lists.syn_term = &syn_term[0]
+    n_tiles = (net.n_sets + TILE - 1) // TILE
+    for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
+        if _network_tile(&net, &h, &lists, record, out, y_init, y_final, t * TILE,
+                         min(TILE, net.n_sets - t * TILE), every, first, n_steps, solver,
+                         dt) != 0:
+            failed += 1      # a reduction: every thread's failures reach the check below
+    if failed:
+        raise MemoryError("csweep: could not allocate a tile of parameter sets' work space")
