@@ -11,9 +11,10 @@ Environment switches:
   CSWEEP_NO_OPENMP=1  build without OpenMP (serial kernel); also chosen automatically when the
                       compiler cannot build an OpenMP program
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
-                      JRC2 kernel for AVX2 (csweep._integrate_avx2) and AVX-512
-                      (csweep._integrate_avx512), and csweep uses the best one the CPU has
-                      (the network, solver="scipy" and noise modules are built once)
+                      JRC2 kernel and the noise generator for AVX2 (csweep._integrate_avx2,
+                      csweep._noise_avx2) and AVX-512 (csweep._integrate_avx512,
+                      csweep._noise_avx512), and csweep uses the best one the CPU has (the
+                      network and solver="scipy" modules are built once)
 Debug and sanitizer builds keep their generated C and objects in build/debug, build/asan or
 build/debug-asan, apart from the release build's (a stale file of one never ends up in another).
 """
@@ -121,9 +122,10 @@ def simd_flags(name):
 
 
 # The kernel's modules, each built once with the baseline flags, except _integrate (the JRC2
-# tiles, the only code that gains from wider vectors), built again per instruction set below.
-# They share inline code through the .pxd files.
+# tiles) and _noise (the noise generator), the code that gains from wider vectors, built again
+# per instruction set below. They share inline code through the .pxd files.
 KERNEL_MODULES = ("_integrate", "_network", "_dopri", "_noise")
+SIMD_MODULES = ("_integrate", "_noise")
 SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd",
           "csweep/_fixed_step.pxd"]
 
@@ -138,8 +140,8 @@ extensions = [kernel_extension(name, f"csweep/{name}.pyx") for name in KERNEL_MO
 for simd in SIMD_FLAGS:
     flags = simd_flags(simd)
     if flags is not None:
-        extensions.append(kernel_extension(f"_integrate_{simd}", f"csweep/_integrate_{simd}.pyx",
-                                           flags, ["csweep/_integrate.pyx"]))
+        extensions.extend(kernel_extension(f"{name}_{simd}", f"csweep/{name}_{simd}.pyx", flags,
+                                           [f"csweep/{name}.pyx"]) for name in SIMD_MODULES)
 
 # Cython's runtime support (memoryviews, above all) compiled once into csweep._cyutility instead
 # of into each of the kernel's modules: it is most of each module's C. Needs Cython 3.1.

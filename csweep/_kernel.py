@@ -1,10 +1,12 @@
-"""Which compiled JRC2 kernel runs: the widest build the CPU can execute (AVX-512, AVX2, baseline).
+"""Which compiled JRC2 kernel and noise generator run: the widest build the CPU can execute
+(AVX-512, AVX2, baseline).
 
-All are the same Cython source (``_integrate.pyx``) compiled with different instruction sets, and
-they give bitwise identical results; wider vectors step more parameter sets per instruction. Only
-the JRC2 tiles have such builds: the network, solver="scipy" and noise modules (``_network``,
-``_dopri``, ``_noise``) are built once and imported directly.
-``CSWEEP_KERNEL=baseline`` (or ``avx2``, ``avx512``) asks for one build, for testing or
+All builds of a module are the same Cython source (``_integrate.pyx``, ``_noise.pyx``) compiled
+with different instruction sets, and they give bitwise identical results; wider vectors step
+(or draw noise for) more parameter sets per instruction. Only the JRC2 tiles and the noise
+generator have such builds: the network and solver="scipy" modules (``_network``, ``_dopri``)
+are built once and imported directly.
+``CSWEEP_KERNEL=baseline`` (or ``avx2``, ``avx512``) asks for one build of both, for testing or
 benchmarking; ``auto`` (the default) picks the widest available.
 """
 
@@ -15,14 +17,15 @@ import logging
 import os
 
 from . import _integrate as baseline
+from . import _noise as baseline_noise
 
 CHOICES = ("auto", "baseline", "avx2", "avx512")
 _CPU_HAS = {"avx2": baseline.cpu_has_avx2, "avx512": baseline.cpu_has_avx512}
 
 
-def _build(name):
+def _build(name, module="_integrate"):
     try:
-        return importlib.import_module(f"csweep._integrate_{name}")
+        return importlib.import_module(f"csweep.{module}_{name}")
     except ImportError:  # not built: a non-x86 machine, or CSWEEP_NO_AVX2 at build time
         return None
 
@@ -33,14 +36,16 @@ def _build(name):
 PREFERENCE = {"float64": ("avx512", "avx2"), "float32": ("avx2", "avx512")}
 
 
-def select_kernel(choice: str | None = None, precision: str = "float64"):
+def select_kernel(choice: str | None = None, precision: str = "float64",
+                  module: str = "_integrate"):
     """The kernel module for ``choice`` (default: the CSWEEP_KERNEL environment variable) and
-    the arithmetic it will run."""
+    the arithmetic it will run; ``module="_noise"``: the noise generator's build."""
     choice = (choice or os.environ.get("CSWEEP_KERNEL") or "auto").lower()
     if choice not in CHOICES:
         raise ValueError(f"CSWEEP_KERNEL must be one of {', '.join(CHOICES)}; received {choice!r}")
+    fallback = baseline_noise if module == "_noise" else baseline
     if choice == "baseline":
-        return baseline
+        return fallback
     for name in PREFERENCE[precision] if choice == "auto" else (choice,):
         # the CPU first: a build's module initialisation already runs its instruction set, so
         # importing the AVX-512 build on a CPU without it dies of SIGILL
@@ -48,22 +53,24 @@ def select_kernel(choice: str | None = None, precision: str = "float64"):
             if choice != "auto":
                 raise RuntimeError(f"CSWEEP_KERNEL={choice}, but this CPU has no {name.upper()}")
             continue
-        build = _build(name)
+        build = _build(name, module)
         if build is not None:
             return build
         if choice != "auto":
             raise RuntimeError(f"CSWEEP_KERNEL={choice}, but csweep was built without its "
                                f"{name} kernel")
-    return baseline
+    return fallback
 
 
 kernel = select_kernel()
 single_kernel = select_kernel(precision="float32")
+noise_kernel = select_kernel(module="_noise")
 
 
 def kernel_info() -> dict:
     """The compiled kernel in use: its instruction set and whether it runs on several threads."""
     return {"simd": kernel.simd(), "simd_float32": single_kernel.simd(),
+            "simd_noise": noise_kernel.simd(),
             "openmp": kernel.openmp_enabled(),
             "max_threads": kernel.max_threads()}
 
