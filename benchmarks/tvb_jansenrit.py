@@ -15,7 +15,8 @@ every pyramidal population recorded every 1 ms.
   column from 3.0 to 3.5 mV) integrated together on the kernel's threads. Units V and s.
 - The Virtual Brain (tvb-library, in its own environment: ``python -m venv /work/tvbenv &&
   /work/tvbenv/bin/pip install tvb-library==2.10.0``; never a dependency of csweep): its
-  JansenRit model (six states, mV and ms), SigmoidalJansenRit coupling with a = 1, tract lengths
+  JansenRit model (six states, mV and ms; its firing threshold v0 set to PyRates' 6 mV from
+  TVB's default 5.52 mV), SigmoidalJansenRit coupling with a = 1, tract lengths
   equal to the delays in ms at a conduction speed of 1 mm/ms, EulerDeterministic(dt=0.1), a
   SubSample monitor of y1 and y2 every 1 ms. One simulation per process, one core (TVB runs one
   parameter set at a time). It runs in a subprocess under ``--tvb-python`` (or in this process
@@ -94,7 +95,7 @@ def run_tvb(simulation_time):
 
     def simulation(length_ms):
         sim = simulator.Simulator(
-            model=models.JansenRit(), connectivity=conn,
+            model=models.JansenRit(v0=np.array([6.0])), connectivity=conn,
             coupling=coupling.SigmoidalJansenRit(a=np.array([1.0])),
             integrator=integrators.EulerDeterministic(dt=DT_S * 1e3),
             monitors=(monitors.SubSample(period=1.0, variables_of_interest=np.array([1, 2])),),
