@@ -1,11 +1,11 @@
 """Generated noise: a counter-based generator, so a value depends only on (seed, stream, step).
 
 The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy
-as 1, 2, 3", SC11, 2011): ten rounds of two 32x32->64-bit multiplies and xors, which compilers
-vectorise (SSE2 pmuludq, AVX2/AVX-512 vpmuludq), so one row of a block (a step of every set)
-is drawn several sets per instruction. Its key is the seed; its 128-bit counter holds the step
-(words 0, 1) and the set's stream (words 2, 3): distinct (stream, step) pairs are distinct
-counters, so streams never overlap.
+as 1, 2, 3", SC11, 2011): ten rounds of two 32x32->64-bit multiplies and xors, which vector
+units do several at once (SSE2 pmuludq, AVX2/AVX-512 vpmuludq), so one row of a block (a step
+of every set) is drawn several sets per instruction. Its key is the seed; its 128-bit counter
+holds the step, or step pair (words 0, 1), and the set's stream (words 2, 3): distinct
+(stream, step) pairs are distinct counters, so streams never overlap.
 
 csweep.noise fills input series with it, block by block. Built with the baseline flags and again
 per instruction set (_noise_avx2, _noise_avx512, picked by csweep._kernel); every build gives
@@ -65,9 +65,10 @@ cdef extern from *:
         return (h - 1.0) + l;
     }
 
-    /* The AVX2 and AVX-512 builds draw 4 or 8 sets at once with the same rounds written in
-       intrinsics: gcc's own vectorisation of the 32x32->64-bit multiplies spends more on
-       shuffles than on the multiplies. Each 32-bit word sits in the low half of a 64-bit lane
+    /* The x86-64 builds draw 2 (SSE2), 4 (AVX2) or 8 (AVX-512) sets at once with the same
+       rounds written in intrinsics (one text, the macros below): gcc's own vectorisation of
+       the 32x32->64-bit multiplies spends more on shuffles than on the multiplies. Other
+       machines run the portable C above. Each 32-bit word sits in the low half of a 64-bit lane
        (the multiply reads only that half, so high halves are cleared only at the end). */
     #if defined(__AVX512F__)
     #include <immintrin.h>
@@ -109,6 +110,26 @@ cdef extern from *:
     #define CSWEEP_SUBD(x, y) _mm256_sub_pd(x, y)
     #define CSWEEP_MULD(x, y) _mm256_mul_pd(x, y)
     #define CSWEEP_STORED(p, x) _mm256_storeu_pd(p, x)
+    #elif defined(__SSE2__) || defined(_M_X64)
+    #include <emmintrin.h>
+    #define CSWEEP_LANES 2
+    typedef __m128i csweep_vi;
+    typedef __m128d csweep_vd;
+    #define CSWEEP_SET1(x) _mm_set1_epi64x((long long)(x))
+    #define CSWEEP_MUL32(x, y) _mm_mul_epu32(x, y)
+    #define CSWEEP_XOR(x, y) _mm_xor_si128(x, y)
+    #define CSWEEP_AND(x, y) _mm_and_si128(x, y)
+    #define CSWEEP_OR(x, y) _mm_or_si128(x, y)
+    #define CSWEEP_SUB(x, y) _mm_sub_epi64(x, y)
+    #define CSWEEP_SRL(x, n) _mm_srli_epi64(x, n)
+    #define CSWEEP_SLL(x, n) _mm_slli_epi64(x, n)
+    #define CSWEEP_LOAD(p) _mm_loadu_si128((const __m128i *)(p))
+    #define CSWEEP_AS_DOUBLE(x) _mm_castsi128_pd(x)
+    #define CSWEEP_SET1D(x) _mm_set1_pd(x)
+    #define CSWEEP_ADDD(x, y) _mm_add_pd(x, y)
+    #define CSWEEP_SUBD(x, y) _mm_sub_pd(x, y)
+    #define CSWEEP_MULD(x, y) _mm_mul_pd(x, y)
+    #define CSWEEP_STORED(p, x) _mm_storeu_pd(p, x)
     #else
     #define CSWEEP_LANES 1
     #endif
