@@ -88,6 +88,8 @@ def test_run_a_sweep_file_writes_the_features(tmp_path, capsys):
     ("simulation_time: 1\n", "", "missing key(s) simulation_time"),
     ("cutoff: 0.2\n", "cutof: 0.2\n", "unknown key(s) cutof"),
     ("high: 320, seed: 0", "seed: 0", "uniform noise takes low, high, seed and per_set"),
+    ("seed: 0, per_set: true", "seed: 0, per_set: true, stream_version: 1",
+     "asks for noise streams version 1 (philox4x32-10); this csweep draws version 2"),
     ("band: [1, 40]", "band: [40, 1]", "band must be (low, high)"),
     ("{linspace: [60, 1400, 40]}", "{linspace: [60, 1400, 4.5]}", "linspace's third value"),
 ])
@@ -104,3 +106,18 @@ def test_run_help_lists_the_keys():
                          text=True, cwd="/").stdout
     for key in ("template", "grid", "param_map", "features", "store", "keep_timeseries"):
         assert key in out
+
+
+def test_a_stores_noise_description_reads_back_as_the_same_noise():
+    """A store's 'inputs' attribute (Noise.describe(): with the generator and stream version)
+    is a valid sweep-file input and gives the same noise; another version is refused above."""
+    from csweep import noise
+    from csweep.sweep_file import sweep_arguments
+
+    for original in (noise.uniform(120, 320, seed=3), noise.normal(220, 20, seed=4,
+                                                                  per_set=False)):
+        spec = {"template": "JRC2", "grid": {"c": [135.0]}, "outputs": {"v": "jrc/jrc_op/V_e"},
+                "param_map": {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
+                "step_size": 1e-4, "simulation_time": 0.01,
+                "inputs": {"jrc/jrc_op/u": original.describe()}}
+        assert sweep_arguments(spec)["inputs"]["jrc/jrc_op/u"] == original
