@@ -11,9 +11,10 @@ Environment switches:
   CSWEEP_NO_OPENMP=1  build without OpenMP (serial kernel); also chosen automatically when the
                       compiler cannot build an OpenMP program
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
-                      JRC2 and network tiles for AVX2 (csweep._integrate_avx2,
-                      csweep._network_tiles_avx2) and AVX-512 (..._avx512), and csweep uses the
-                      best one the CPU has (solver="scipy" and noise modules are built once)
+                      JRC2 and network tiles and the noise generator for AVX2
+                      (csweep._integrate_avx2, csweep._network_tiles_avx2, csweep._noise_avx2)
+                      and AVX-512 (..._avx512), and csweep uses the best one the CPU has
+                      (the network arrays and solver="scipy" modules are built once)
 Release builds (neither switch above) carry no debug information: -g0, and on Linux the linker
 strips the modules (-s), which makes them about a fifth of the size. The extensions compile in
 parallel, one per core.
@@ -129,10 +130,10 @@ def simd_flags(name):
 
 
 # The kernel's modules, each built once with the baseline flags, except the tiles (_integrate:
-# JRC2, _network_tiles: networks; the code that gains from wider vectors), built again per
-# instruction set below. They share inline code through the .pxd files.
+# JRC2, _network_tiles: networks) and the noise generator (_noise), the code that gains from wider
+# vectors, built again per instruction set below. They share inline code through the .pxd files.
 KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_dopri", "_noise")
-PER_INSTRUCTION_SET = ("_integrate", "_network_tiles")
+PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_noise")
 SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd",
           "csweep/_network_tile.pxd", "csweep/_fixed_step.pxd"]
 

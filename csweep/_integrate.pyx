@@ -1,7 +1,7 @@
 """csweep's compiled kernel for the lumped Jansen-Rit column (JRC2): fixed-step integration of
-many parameter sets at once. The one module compiled per instruction set (baseline, AVX2, AVX-512;
-see csweep._kernel): only these tiles gain from wider vectors. Networks (_network), solver="scipy"
-(_dopri) and generated noise (_noise) are modules of their own, built once.
+many parameter sets at once. Compiled per instruction set (baseline, AVX2, AVX-512; see
+csweep._kernel), as is the noise generator (_noise): these tiles gain from wider vectors. Networks
+(_network) and solver="scipy" (_dopri) are modules of their own, built once.
 
 Only arithmetic lives here. Python (csweep.sweep) validates every argument, allocates every array
 and explains errors; the kernel trusts what it receives (``dt > 0``, positive time constants,

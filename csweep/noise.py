@@ -9,9 +9,14 @@ one-row DataFrame with index label 42 (``grid.iloc[[42]]`` of ``results_map``'s 
 columns with a 0..n-1 index); it gets the same input and so the same trace. Nothing of size
 ``(steps, n_sets)`` is built by the caller; csweep draws one block of sets at a time.
 
-The generator is SplitMix64's output function applied to a counter (53 random bits per value);
-normal values come from the Box-Muller transform. It is not NumPy's generator: a seed here gives
-different numbers from ``np.random.default_rng(seed)``.
+The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy
+as 1, 2, 3", SC11, 2011) keyed by the seed, its counter the (step, stream) pair; a uniform value
+takes the top 53 bits of the output, a normal value comes from the Box-Muller transform of the
+output's two halves. These are csweep's noise streams version 2 (:data:`GENERATOR`,
+:data:`STREAM_VERSION`); version 1, SplitMix64's output function on a counter, drew other
+numbers from the same seed. A store records the generator and version, and refuses to resume a
+sweep started with another. It is not NumPy's generator either: a seed here gives different
+numbers from ``np.random.default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -23,8 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _noise  # type: ignore[attr-defined]  # compiled; no stub (pyproject: mypy)
+from .kernels.builds import noise_kernel
 
-__all__ = ["Noise", "normal", "uniform"]
+__all__ = ["GENERATOR", "STREAM_VERSION", "Noise", "normal", "uniform"]
+
+#: the counter-based generator csweep draws noise from
+GENERATOR = _noise.GENERATOR
+#: the version of csweep's noise streams: which numbers a (seed, set, step) gives
+STREAM_VERSION = _noise.STREAM_VERSION
 
 
 @dataclass(frozen=True)
@@ -64,23 +75,24 @@ class Noise:
         return {"a": "low", "b": "high"} if self.kind == "uniform" else {"a": "mean", "b": "std"}
 
     def describe(self) -> dict:
-        """A plain-data description (for store attributes and the command line)."""
+        """A plain-data description (for store attributes, their fingerprint and the command
+        line), with the generator and stream version that turn it into numbers."""
         names = self._names()
         return {"noise": self.kind, names["a"]: float(self.a), names["b"]: float(self.b),
-                "seed": int(self.seed), "per_set": self.per_set}
+                "seed": int(self.seed), "per_set": self.per_set,
+                "generator": GENERATOR, "stream_version": STREAM_VERSION}
 
     def block(self, n_steps: int, streams: np.ndarray, n_threads: int = 1,
               first_step: int = 0) -> np.ndarray:
         """The input rows of steps ``first_step ..`` for the sets of ``streams`` (see
         :func:`set_streams`): ``(n_steps, len(streams))``, or ``(n_steps, 1)`` for a shared
         series."""
-        if not self.per_set:
-            streams = np.array([_noise.SHARED_STREAM], dtype=np.uint64)
-        keys = np.array([_noise.stream_key(int(self.seed), int(s)) for s in streams],
-                        dtype=np.uint64)
-        out = np.empty((n_steps, len(keys)))
-        _noise.fill_noise(out, keys, first_step, _noise.NOISE_KINDS[self.kind],
-                              float(self.a), float(self.b), n_threads)
+        streams = (np.array([_noise.SHARED_STREAM], dtype=np.uint64) if not self.per_set
+                   else np.ascontiguousarray(streams, dtype=np.uint64))
+        out = np.empty((n_steps, len(streams)))
+        noise_kernel.fill_noise(out, streams, int(self.seed), first_step,
+                                _noise.NOISE_KINDS[self.kind], float(self.a), float(self.b),
+                                n_threads)
         return out
 
 

@@ -14,7 +14,7 @@ threads, partial tiles; networks (JRC, gamma-delayed JRC_2delaycoupled and its d
 variant) with each solver and record precision; noise.uniform and noise.normal, per set and
 shared; initial_state and return_final_state; features without a stored time series; and direct
 kernel calls for what grid_search never passes (no final state, strided parameter views),
-exp/expf, jrc2_derivatives, and _noise's stream_key and fill_noise.
+exp/expf, jrc2_derivatives, and _noise's fill_noise (every build).
 """
 
 import sys
@@ -166,11 +166,12 @@ def direct_calls():
     y = np.random.default_rng(7).uniform(-0.01, 0.01, (8, 22))[:, ::2]
     derivatives = _integrate.jrc2_derivatives(params, y, u[0], np.zeros(11))
     assert derivatives.shape == (9, 11) and np.isfinite(derivatives).all()
-    keys = np.array([_noise.stream_key(7, s) for s in (0, 1, _noise.SHARED_STREAM)], np.uint64)
-    for kind in (0, 1):
-        out = np.empty((N_STEPS, 3))
-        _noise.fill_noise(out, keys, 10, kind, 1.0, 2.0, 2)
-        assert np.isfinite(out).all()
+    streams = np.array([0, 1, _noise.SHARED_STREAM], np.uint64)
+    for module in {_noise, _kernel.noise_kernel}:
+        for kind in (0, 1):
+            out = np.empty((N_STEPS, 3))
+            module.fill_noise(out, streams, 7, 10, kind, 1.0, 2.0, 2)
+            assert np.isfinite(out).all()
 
 
 def report(path: str) -> int:

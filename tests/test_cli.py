@@ -101,6 +101,8 @@ def test_run_a_sweep_file_writes_the_features(tmp_path, capsys):
     ("simulation_time: 1\n", "", "missing key(s) simulation_time"),
     ("cutoff: 0.2\n", "cutof: 0.2\n", "unknown key(s) cutof"),
     ("high: 320, seed: 0", "seed: 0", "uniform noise takes low, high, seed and per_set"),
+    ("seed: 0, per_set: true", "seed: 0, per_set: true, stream_version: 1",
+     "asks for noise streams version 1 (philox4x32-10); this csweep draws version 2"),
     ("band: [1, 40]", "band: [40, 1]", "band must be (low, high)"),
     ("{linspace: [60, 1400, 40]}", "{linspace: [60, 1400, 4.5]}", "linspace's third value"),
 ])
@@ -204,3 +206,18 @@ def test_templates_shows_each_description(tmp_path):
     for line, name in zip(out, names, strict=True):
         description = " ".join(csweep.load_template(name).description.split())
         assert description and line.split()[0] == name and line.endswith(description)
+
+
+def test_a_stores_noise_description_reads_back_as_the_same_noise():
+    """A store's 'inputs' attribute (Noise.describe(): with the generator and stream version)
+    is a valid sweep-file input and gives the same noise; another version is refused above."""
+    from csweep import noise
+    from csweep.engine.sweep_file import sweep_arguments
+
+    for original in (noise.uniform(120, 320, seed=3), noise.normal(220, 20, seed=4,
+                                                                  per_set=False)):
+        spec = {"template": "JRC2", "grid": {"c": [135.0]}, "outputs": {"v": "jrc/jrc_op/V_e"},
+                "param_map": {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
+                "step_size": 1e-4, "simulation_time": 0.01,
+                "inputs": {"jrc/jrc_op/u": original.describe()}}
+        assert sweep_arguments(spec)["inputs"]["jrc/jrc_op/u"] == original

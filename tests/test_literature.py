@@ -37,11 +37,14 @@ def test_jansen_rit_1995_regimes_of_the_connectivity():
                   "ptp": F.peak_to_peak("V_e - V_i")}, progress=False)
     table = result.features.set_index("C")
     ptp_mV, hz = 1e3 * table["ptp"], table["hz"]
-    # noise-like activity of small amplitude at both ends (measured 0.66 and 0.62 mV)
+    # noise-like activity of small amplitude at both ends (measured 0.81 and 0.55 mV)
     assert ptp_mV[68] < 2 and ptp_mV[1350] < 2
-    assert hz[68] < 5 and hz[1350] < 5                  # no alpha peak
-    # alpha-band oscillation around 10-11 Hz at 128 and 135 (measured 10.5 and 11.0 Hz, 1.3 and
-    # 4.8 mV), larger than the ends' noise
+    # no alpha peak: the dominant frequency of this noise-like response depends on the noise
+    # realisation (1.5-6.5 Hz over seeds 0-3, 6.0 and 1.5 Hz with seed 0), always below the
+    # alpha band (8-13 Hz)
+    assert hz[68] < 8 and hz[1350] < 8
+    # alpha-band oscillation around 10-11 Hz at 128 and 135 (measured 10.5 and 11.0 Hz, 1.55
+    # and 4.5 mV), larger than the ends' noise
     assert 9 <= hz[128] <= 12 and 9 <= hz[135] <= 12
     assert ptp_mV[128] > 1.5 * ptp_mV[68] and ptp_mV[135] > 5 * ptp_mV[1350]
     # large spike-like waves at lower frequencies at 270 and 675 (measured 5.0 and 2.5 Hz, 42

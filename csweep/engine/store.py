@@ -59,6 +59,8 @@ FINGERPRINT_NAMES = {
     "features": "the features (their definitions or a custom function's code)",
     "csweep_version": "the csweep version",
     "kernel": "the compiled kernel's arithmetic (its instruction set)",
+    "inputs": "the inputs (an array's content, or generated noise: its kind, values, seed, "
+              "generator and stream version)",
 }
 
 

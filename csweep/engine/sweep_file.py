@@ -47,7 +47,8 @@ KEYS = {
     "param_map": "grid key -> {vars: [op/var, ...], nodes: [node, ...]}",
     "outputs": "output name -> node/op/var",
     "inputs": "node/op/var -> {noise: uniform, low, high, seed, per_set} or "
-              "{noise: normal, mean, std, seed, per_set}",
+              "{noise: normal, mean, std, seed, per_set} (optionally stream_version: 2, "
+              "refused by a csweep that draws another version)",
     "step_size": "integration step, s",
     "simulation_time": "duration, s",
     "sampling_step_size": "record every ... s (default: every step)",
@@ -155,10 +156,19 @@ def _noise(value, where):
                              f"{{noise: normal, mean, std, seed, per_set}}; received {value!r}")
     kind = value["noise"]
     names = ("low", "high") if kind == "uniform" else ("mean", "std")
-    extra = sorted(set(value) - {"noise", *names, "seed", "per_set"})
+    # a store's description of its noise (its 'inputs' attribute) names the generator too
+    extra = sorted(set(value) - {"noise", *names, "seed", "per_set", "generator",
+                                 "stream_version"})
     if extra or not all(n in value for n in names):
         raise SweepFileError(f"{where}: {kind} noise takes {', '.join(names)}, seed and per_set; "
                              f"received {', '.join(map(str, value))}")
+    wanted = (value.get("generator", noise_module.GENERATOR),
+              value.get("stream_version", noise_module.STREAM_VERSION))
+    if wanted != (noise_module.GENERATOR, noise_module.STREAM_VERSION):
+        raise SweepFileError(f"{where}: asks for noise streams version {wanted[1]} "
+                             f"({wanted[0]}); this csweep draws version "
+                             f"{noise_module.STREAM_VERSION} ({noise_module.GENERATOR}), "
+                             "whose numbers differ")
     try:
         return getattr(noise_module, kind)(
             _number(value[names[0]], where), _number(value[names[1]], where),

@@ -2,8 +2,9 @@
 
 The JRC2 tiles (``_integrate.pyx``) and the network tiles (``_network_tiles.pyx``) are each
 compiled with different instruction sets, and every build gives bitwise identical results; wider
-vectors step more parameter sets per instruction. solver="scipy", the network arrays and noise
-(``_dopri``, ``_network``, ``_noise``) are built once and imported directly.
+vectors step more parameter sets per instruction. solver="scipy" and the network arrays
+(``_dopri``, ``_network``) are built once and imported directly; the noise generator
+(``_noise.pyx``) has per-instruction-set builds too.
 ``CSWEEP_KERNEL=baseline`` (or ``avx2``, ``avx512``) asks for one build, for testing or
 benchmarking; ``auto`` (the default) picks the widest available.
 """
@@ -33,9 +34,11 @@ def _build(module, name):
 PREFERENCE = {"float64": ("avx512", "avx2"), "float32": ("avx2", "avx512")}
 
 
-def select_kernel(choice: str | None = None, precision: str = "float64", module="_integrate"):
-    """The build of ``module`` (the JRC2 tiles, or "_network_tiles") for ``choice`` (default:
-    the CSWEEP_KERNEL environment variable) and the arithmetic it will run."""
+def select_kernel(choice: str | None = None, precision: str = "float64",
+                  module: str = "_integrate"):
+    """The build of ``module`` (the JRC2 tiles, "_network_tiles" or the noise generator
+    "_noise") for ``choice`` (default: the CSWEEP_KERNEL environment variable) and the arithmetic
+    it will run."""
     choice = (choice or os.environ.get("CSWEEP_KERNEL") or "auto").lower()
     if choice not in CHOICES:
         raise ValueError(f"CSWEEP_KERNEL must be one of {', '.join(CHOICES)}; received {choice!r}")
@@ -60,11 +63,13 @@ def select_kernel(choice: str | None = None, precision: str = "float64", module=
 kernel = select_kernel()
 single_kernel = select_kernel(precision="float32")
 network_kernel = select_kernel(module="_network_tiles")
+noise_kernel = select_kernel(module="_noise")
 
 
 def kernel_info() -> dict:
     """The compiled kernel in use: its instruction set and whether it runs on several threads."""
     return {"simd": kernel.simd(), "simd_float32": single_kernel.simd(),
+            "simd_noise": noise_kernel.simd(),
             "openmp": kernel.openmp_enabled(),
             "max_threads": kernel.max_threads()}
 

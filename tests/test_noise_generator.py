@@ -1,0 +1,95 @@
+"""csweep's noise streams (version 2): Philox4x32-10 as published, every build drawing the same
+bits, and each value the documented function of (seed, stream, step)."""
+
+import importlib
+
+import numpy as np
+import pytest
+
+from csweep import _integrate, _kernel, _noise, noise
+
+# Random123's known-answer vectors for philox4x32 with 10 rounds (its kat_vectors file):
+# counter (4 words), key (2 words) -> output (4 words)
+KNOWN_ANSWERS = [
+    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+]
+
+
+def _builds():
+    """Every build of the generator this CPU can run."""
+    found = [_noise]
+    for name, has in (("avx2", _integrate.cpu_has_avx2), ("avx512", _integrate.cpu_has_avx512)):
+        if has():
+            try:
+                found.append(importlib.import_module(f"csweep._noise_{name}"))
+            except ImportError:     # built without it (CSWEEP_NO_AVX2, a non-x86 machine)
+                pass
+    return found
+
+
+@pytest.mark.parametrize("counter, key, expected", KNOWN_ANSWERS)
+def test_philox_gives_the_published_known_answers(counter, key, expected):
+    for build in _builds():
+        assert build.philox4x32_10(counter, key) == expected, build.simd()
+
+
+def _words(seed, counter, stream):
+    return _noise.philox4x32_10((counter & 0xFFFFFFFF, counter >> 32, stream & 0xFFFFFFFF,
+                                 stream >> 32), (seed & 0xFFFFFFFF, seed >> 32))
+
+
+def _unit(high, low):
+    return ((high << 32 | low) >> 11) * 2.0 ** -53
+
+
+def test_each_value_is_the_documented_function_of_seed_stream_and_step():
+    """Uniform: step 2j takes output words 0-1 and step 2j + 1 words 2-3 of the call at counter
+    (j, stream); normal: Box-Muller of (1 - words 0-1, words 2-3) of the call at (step,
+    stream). Checked in Python for odd and even first steps, the shared stream and a 64-bit
+    seed, on every build (the vector lanes and the scalar tail both)."""
+    seed, low, high, mean, std = 2**63 + 12345, 120.0, 320.0, 1.5, 2.0
+    streams = np.array([0, 1, 2**32 + 7, 5, 6, 7, 8, 9, 10, 11, _noise.SHARED_STREAM], np.uint64)
+    for build in _builds():
+        for first in (0, 3):
+            u = np.empty((5, len(streams)))
+            g = np.empty((5, len(streams)))
+            build.fill_noise(u, streams, seed, first, 0, low, high, 2)
+            build.fill_noise(g, streams, seed, first, 1, mean, std, 1)
+            for k in range(5):
+                step = first + k
+                for c, stream in enumerate(streams.tolist()):
+                    w = _words(seed, step // 2, stream)
+                    expected = low + (high - low) * _unit(*w[2 * (step % 2):2 * (step % 2) + 2])
+                    assert u[k, c] == expected, (build.simd(), step, stream)
+                    w = _words(seed, step, stream)
+                    u1, u2 = 1.0 - _unit(w[0], w[1]), _unit(w[2], w[3])
+                    expected = mean + std * np.sqrt(-2.0 * np.log(u1)) * np.cos(2 * np.pi * u2)
+                    assert g[k, c] == pytest.approx(expected, rel=1e-14, abs=1e-14)
+
+
+@pytest.mark.parametrize("kind", [0, 1])
+def test_every_build_draws_the_same_bits_for_any_block_of_steps_and_sets(kind):
+    streams = np.arange(3, 40, dtype=np.uint64)
+    whole = np.empty((300, len(streams)))
+    _noise.fill_noise(whole, streams, 9, 0, kind, 120.0, 320.0, 1)
+    for build in _builds():
+        for first, steps, sets in ((0, 300, slice(None)), (1, 1, slice(5, 6)), (7, 120, slice(2, 15)),
+                                   (150, 150, slice(0, 37, 3))):
+            part = np.empty((steps, len(streams[sets])))
+            build.fill_noise(part, np.ascontiguousarray(streams[sets]), 9, first, kind, 120.0,
+                             320.0, 2)
+            np.testing.assert_array_equal(part, whole[first:first + steps, sets],
+                                          err_msg=f"{build.simd()} first={first}")
+
+
+def test_the_selected_build_is_the_widest_the_cpu_runs():
+    assert _kernel.noise_kernel.simd() == _builds()[-1].simd()
+
+
+def test_describe_names_the_generator_and_stream_version():
+    described = noise.uniform(120, 320, seed=3).describe()
+    assert described["generator"] == "philox4x32-10" == noise.GENERATOR
+    assert described["stream_version"] == 2 == noise.STREAM_VERSION
