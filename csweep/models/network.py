@@ -25,9 +25,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import _dopri, _integrate, _network
-from ..kernels import builds as _kernel
 from ..circuits.equations import EquationError
 from ..circuits.template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
+from ..kernels import builds as _kernel
 from .base import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
 
 EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = (_network.EDGE_KINDS[kind]
