@@ -356,7 +356,7 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
     """Integrate every JRC2 parameter set with its own adaptive Dormand-Prince 5(4) steps.
 
     coefficients  IN  (N_COEF, n_sets) one row per name in JRC2_COEFFICIENTS, derived from the
-                      parameters by the caller (csweep.lumped.adaptive_coefficients)
+                      parameters by the caller (csweep.models.jrc2_column.adaptive_coefficients)
     record, out, y_init, y_final  as for integrate_jrc2
     u, m_in  IN  (1 or n_rows, 1 or n_sets): row k is the input at time k * spacing, linearly
                  interpolated in between (PyRates' rule for solver="scipy"); steps end on rows

@@ -1,9 +1,9 @@
 """csweep's compiled kernel for the lumped Jansen-Rit column (JRC2): fixed-step integration of
 many parameter sets at once. Compiled per instruction set (baseline, AVX2, AVX-512; see
-csweep._kernel), as is the noise generator (_noise): these tiles gain from wider vectors. Networks
+csweep.kernels.builds), as is the noise generator (_noise): these tiles gain from wider vectors. Networks
 (_network) and solver="scipy" (_dopri) are modules of their own, built once.
 
-Only arithmetic lives here. Python (csweep.sweep) validates every argument, allocates every array
+Only arithmetic lives here. Python (csweep.engine.sweep) validates every argument, allocates every array
 and explains errors; the kernel trusts what it receives (``dt > 0``, positive time constants,
 shapes as documented) because bounds checks and zero-division checks are compiled out.
 
@@ -72,14 +72,14 @@ cdef extern from *:
 
 
 # Row order of the ``params`` argument, state order and recordable order of the JRC2 kernel.
-# csweep.lumped reads these names: they are the one definition of the layout.
+# csweep.models.jrc2_column reads these names: they are the one definition of the layout.
 JRC2_PARAMETERS = ("h_e", "tau_e", "h_i", "tau_i", "m_max", "r", "V_thr", "c", "ei_ratio",
                    "io_ratio")
 JRC2_INPUTS = ("u", "m_in")
 JRC2_STATES = ("V_ein", "X_ein", "V_iin", "X_iin", "V_e", "X_e", "V_i", "X_i")
 JRC2_RECORDABLE = JRC2_STATES + ("m",)
 SOLVERS = {"euler": EULER, "heun": HEUN, "rk4": RK4}
-#: parameter sets per tile: blocks of a sweep hold whole tiles (csweep.blocks)
+#: parameter sets per tile: blocks of a sweep hold whole tiles (csweep.engine.blocks)
 SETS_PER_TILE = TILE
 
 
@@ -227,7 +227,7 @@ def jrc2_derivatives(const double[:, :] params, const double[:, :] y, const doub
 
     params IN (N_PARAMS, n) as for integrate_jrc2; y IN (N_STATES, n) states; u, m_in IN (n,).
     Returns an (1 + N_STATES, n) array: m, then d/dt of each state in JRC2_STATES order
-    (csweep.lumped holds a template's equations against these).
+    (csweep.models.jrc2_column holds a template's equations against these).
     """
     cdef Py_ssize_t n = params.shape[1], start, i, s, width
     cdef double b[B_SIZE]

@@ -7,7 +7,7 @@ from cython cimport floating
 from csweep._common cimport csweep_sigmoid
 
 cdef enum:
-    # numbered as csweep.network reads them (_network.EDGE_KINDS)
+    # numbered as csweep.models.network reads them (_network.EDGE_KINDS)
     EDGE_NONE = 0       # the source's current rate
     EDGE_DISCRETE = 1   # the source's rate edge_order steps ago (ring buffer)
     EDGE_GAMMA = 2      # the last of edge_order first-order stages of rate edge_rate

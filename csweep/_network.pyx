@@ -8,7 +8,7 @@ _network_tile.pxd.
 
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, EDGE_NONE
 
-#: the kernel's edge kinds, as csweep.network builds ``edge_kind``
+#: the kernel's edge kinds, as csweep.models.network builds ``edge_kind``
 EDGE_KINDS = {"none": EDGE_NONE, "discrete": EDGE_DISCRETE, "gamma": EDGE_GAMMA}
 
 
@@ -57,7 +57,7 @@ cdef void network_save_state(const Network* net, const Work* w, double* column,
 
 cdef class NetworkArrays:
     """A network's kernel arrays, laid out as ``struct Network`` describes and built by
-    csweep.network: every ``(rows, n_sets)`` array holds one value per set in each row; index
+    csweep.models.network: every ``(rows, n_sets)`` array holds one value per set in each row; index
     arrays with no entries (no input terms, no edges) hold one unused element, and n_terms /
     n_edges give the real counts. States per set: v, x of each synapse, then the gamma-delay
     stages."""

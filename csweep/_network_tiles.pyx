@@ -1,7 +1,7 @@
 """Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, connectomes):
 fixed-step integration of every parameter set, in tiles of TILE sets as the JRC2 kernel steps
 them (the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
-threads. Compiled per instruction set, as _integrate is (csweep._kernel picks the build); every
+threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build); every
 build computes each set's numbers bitwise as a single set's scalar steps would.
 
 Discrete delays read each source node's rate history (one per node, as long as its longest

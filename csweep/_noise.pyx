@@ -8,7 +8,7 @@ holds the step, or step pair (words 0, 1), and the set's stream (words 2, 3): di
 (stream, step) pairs are distinct counters, so streams never overlap.
 
 csweep.noise fills input series with it, block by block. Built with the baseline flags and again
-per instruction set (_noise_avx2, _noise_avx512, picked by csweep._kernel); every build gives
+per instruction set (_noise_avx2, _noise_avx512, picked by csweep.kernels.builds); every build gives
 the same bits: integer arithmetic, and an exact conversion to double.
 """
 

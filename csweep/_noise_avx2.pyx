@@ -1,4 +1,4 @@
 # The generator of _noise.pyx, compiled a second time for CPUs with AVX2 (see setup.py);
-# csweep._kernel picks this build at run time when the CPU has AVX2. Every build draws the
+# csweep.kernels.builds picks this build at run time when the CPU has AVX2. Every build draws the
 # same bits: the generator is integer arithmetic, its conversion to double exact.
 include "_noise.pyx"

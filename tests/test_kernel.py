@@ -87,7 +87,7 @@ def test_sweeping_an_input_constant_equals_a_constant_series():
 
 
 def test_kernel_derivatives_are_the_tests_equations(jrc2_equations):
-    """_integrate.jrc2_derivatives, the kernel's right-hand side that csweep.lumped holds
+    """_integrate.jrc2_derivatives, the kernel's right-hand side that csweep.models.jrc2_column holds
     templates against, computes conftest's JRC2 equations: to 1e-12 of each row's largest value
     (measured 1.4e-16; the kernel forms h_e*c/tau_e and the like first, and has its own
     exp)."""
