@@ -29,7 +29,8 @@ import time
 import numpy as np
 
 import csweep
-from csweep import CircuitTemplate, _kernel
+from csweep import CircuitTemplate
+from csweep.kernels import builds as _kernel
 
 STEP = 1e-4
 JRC = "model_templates.neural_mass_models.jansenrit.JRC"

@@ -6,7 +6,8 @@ import importlib
 import numpy as np
 import pytest
 
-from csweep import _integrate, _kernel, _noise, noise
+from csweep import _integrate, _noise, noise
+from csweep.kernels import builds as _kernel
 
 # Random123's known-answer vectors for philox4x32 with 10 rounds (its kat_vectors file):
 # counter (4 words), key (2 words) -> output (4 words)

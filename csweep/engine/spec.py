@@ -19,7 +19,7 @@ import pandas as pd
 from .. import _integrate
 from ..analysis.features import Feature, check_features
 from ..analysis.result import initial_state_array
-from ..models.base import CompiledModel, PreparedSweep
+from ..models.base import CompiledModel, PreparedSweep, Stepping
 from ..models.inputs import align_inputs
 from ..models.mapping import initial_values, map_parameters, with_initial_values
 from ..models.recognise import compiled_model
@@ -49,6 +49,13 @@ class BlockSettings:
     want_final: bool
     features: dict[str, Feature]
     adaptive: AdaptivePlan | None    # solver="scipy": the plan every set follows
+
+    @property
+    def stepping(self) -> Stepping:
+        """How the model steps each block (what :meth:`PreparedSweep.run` takes)."""
+        t = self.timeline
+        return Stepping(self.solver, self.dt, t.n_steps, t.every, t.first,
+                        self.compute_precision, self.adaptive)
 
 
 @dataclass(frozen=True, eq=False)

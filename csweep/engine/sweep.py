@@ -325,11 +325,9 @@ class _Run:
         state = final if final is not None else np.empty((len(self.prepared.state_names),
                                                           stop - start))
         self.prepared.run(
-            start, stop, channels, settings.record, out, every=t.every, first=t.first,
-            n_steps=t.n_steps, solver=settings.solver, dt=settings.dt, n_threads=threads,
-            compute_precision=settings.compute_precision,
+            start, stop, channels, settings.record, out, settings.stepping, threads,
             y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=state,
-            adaptive=settings.adaptive, stats=None if self.stats is None else self.stats[start:stop])
+            stats=None if self.stats is None else self.stats[start:stop])
         # a non-finite value never returns to finite, so the last state tells; the records are
         # checked too, for float32 records that overflow while the float64 state does not
         with np.errstate(all="ignore"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +55,22 @@ class CompiledModel:
         return list(self.nodes)
 
 
+@dataclass(frozen=True)
+class Stepping:
+    """How every block of a sweep is stepped: ``n_steps`` steps of ``dt`` with ``solver``,
+    recording every ``every``-th step from step ``first``, in ``compute_precision``; with
+    ``solver="scipy"``, ``adaptive`` (a :class:`csweep.engine.scipy_solver.AdaptivePlan`) holds
+    the adaptive solver's plan instead."""
+
+    solver: str
+    dt: float
+    n_steps: int
+    every: int
+    first: int
+    compute_precision: str = "float64"
+    adaptive: Any = None
+
+
 class PreparedSweep:
     """A sweep's parameters bound to the kernel: integrates any block of its sets.
 
@@ -63,7 +80,7 @@ class PreparedSweep:
     (each ``(1 or n_steps, 1 or stop-start)``), writes their records into ``out``
     ``(n_records, n_outputs, stop-start)`` (any strides), and, when ``y_final`` is given, their
     state after ``n_steps`` steps into it ``(n_state, stop-start)``. With ``solver="scipy"``,
-    ``adaptive`` (a :class:`csweep.engine.scipy_solver.AdaptivePlan`) replaces the fixed-step arguments and
+    ``stepping.adaptive`` (a :class:`csweep.engine.scipy_solver.AdaptivePlan`) replaces the fixed steps and
     ``stats`` ``(stop-start, 3)`` receives each set's step counts and status.
     """
 
@@ -72,9 +89,8 @@ class PreparedSweep:
     #: why these parameters cannot run with solver="scipy", or None
     adaptive_refusal: str | None = None
 
-    def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
-            n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
-            stats=None):
+    def run(self, start: int, stop: int, channels, record: np.ndarray, out: np.ndarray,
+            stepping: Stepping, n_threads: int, *, y_init=None, y_final=None, stats=None) -> None:
         raise NotImplementedError
 
     def subset(self, start: int, stop: int) -> PreparedSweep:

@@ -181,10 +181,10 @@ class _PreparedColumn(PreparedSweep):
     def subset(self, start: int, stop: int) -> _PreparedColumn:
         return _PreparedColumn(self.params[:, start:stop].copy(), self.state_names)
 
-    def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
-            n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
-            stats=None):
-        if solver == "scipy":
+    def run(self, start, stop, channels, record, out, stepping, n_threads, *, y_init=None,
+            y_final=None, stats=None):
+        adaptive = stepping.adaptive
+        if stepping.solver == "scipy":
             _dopri.integrate_jrc2_rk45(
                 adaptive_coefficients(self.params[:, start:stop], adaptive.parameter_precision),
                 channels[0], channels[1], record, out,
@@ -192,8 +192,9 @@ class _PreparedColumn(PreparedSweep):
                 adaptive.times, adaptive.t_end, adaptive.spacing, adaptive.rtol, adaptive.atol,
                 adaptive.first_step, stats, n_threads)
             return
-        single = compute_precision == "float32"
+        single = stepping.compute_precision == "float32"
         (single_kernel if single else kernel).integrate_jrc2(
             self.params[:, start:stop], channels[0], channels[1], record, out,
             NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
-            every, first, n_steps, _integrate.SOLVERS[solver], dt, n_threads, single)
+            stepping.every, stepping.first, stepping.n_steps, _integrate.SOLVERS[stepping.solver],
+            stepping.dt, n_threads, single)

@@ -460,9 +460,9 @@ class _PreparedNetwork(PreparedSweep):
                 "with an interpolated history). Use 'euler', 'heun' or 'rk4', or give the delays "
                 "a spread (gamma-distributed delays are part of the state)")
 
-    def run(self, start, stop, channels, record, out, *, every, first, n_steps, solver, dt,
-            n_threads, compute_precision="float64", y_init=None, y_final=None, adaptive=None,
-            stats=None):
+    def run(self, start, stop, channels, record, out, stepping, n_threads, *, y_init=None,
+            y_final=None, stats=None):
+        solver, adaptive = stepping.solver, stepping.adaptive
         if solver != "scipy" and solver not in _integrate.SOLVERS:
             raise ValueError(f"the network kernel has no solver {solver!r}")
         a = self._sets(start, stop)
@@ -495,8 +495,8 @@ class _PreparedNetwork(PreparedSweep):
                 adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads)
         else:
             _kernel.network_kernel.integrate_network(
-                network, record, out, *states, every, first, n_steps, _integrate.SOLVERS[solver],
-                dt, n_threads)
+                network, record, out, *states, stepping.every, stepping.first, stepping.n_steps,
+                _integrate.SOLVERS[solver], stepping.dt, n_threads)
 
 
 def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:
