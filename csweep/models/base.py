@@ -128,3 +128,10 @@ def evaluate_operator(op: OperatorTemplate, values: dict[str, np.ndarray]) -> di
         if eq.is_ode:
             result[f"d/dt {eq.target}"] = evaluate(eq.rhs, known)
     return result
+
+
+def refuse_first_bad_set(bad: np.ndarray, message: Callable[[int], str]) -> None:
+    """Raise ``ValueError(message(k))`` for the first parameter set ``k`` that ``bad`` flags:
+    the one way a model refuses parameter values, naming a set the user can look up."""
+    if np.any(bad):
+        raise ValueError(message(int(np.argmax(bad))))

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .base import CompiledModel
+from .base import CompiledModel, refuse_first_bad_set
 
 
 def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple[
@@ -38,11 +38,10 @@ def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple
                 swept.add(path)      # else a state: see initial_values
     for path, (strict, what) in model.limits.items():
         row = params[parameters.index(path)]
-        outside = row <= 0 if strict else row < 0
-        if np.any(outside):
-            k = int(np.argmax(outside))
-            raise ValueError(f"{path} must be {'> 0' if strict else '>= 0'} ({what}); parameter "
-                             f"set {grid.index[k]!r} gives {row[k]}")
+        refuse_first_bad_set(  # the message is made at once, inside this iteration
+            row <= 0 if strict else row < 0,
+            lambda k: f"{path} must be {'> 0' if strict else '>= 0'} ({what}); "  # noqa: B023
+                      f"parameter set {grid.index[k]!r} gives {row[k]}")  # noqa: B023
     return params, constants, swept
 
 

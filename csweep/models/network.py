@@ -28,7 +28,14 @@ from .. import _dopri, _integrate, _network
 from ..circuits.equations import EquationError
 from ..circuits.template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
 from ..kernels import builds as _kernel
-from .base import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
+from .base import (
+    NO_STATE,
+    CompiledModel,
+    PreparedSweep,
+    evaluate_operator,
+    operator_equations,
+    refuse_first_bad_set,
+)
 
 EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = (_network.EDGE_KINDS[kind]
                                        for kind in ("none", "discrete", "gamma"))
@@ -199,12 +206,12 @@ def synapse_coefficients(syn: Synapse, values: dict, where: str) -> dict[str, np
         unit[k] = 1.0
         coefficients[name] = np.asarray(rhs(unit)[1] - a_0, float) * np.ones(n)
     infinite = ~np.all([np.isfinite(c) for c in coefficients.values()], axis=0)
-    if np.any(infinite):      # a parameter's fault (a time constant of 0), not the equations'
-        k = int(np.argmax(infinite))
-        shown = ", ".join(f"{name}: {c[k]:.4g}" for name, c in coefficients.items())
-        raise ValueError(f"{where}: parameter set {k} makes the coefficients of d/dt {syn.x} "
-                         f"infinite or NaN ({shown}): a time constant of 0, or a value too large "
-                         "to compute with?")
+    # a parameter's fault (a time constant of 0), not the equations'
+    refuse_first_bad_set(
+        infinite,
+        lambda k: f"{where}: parameter set {k} makes the coefficients of d/dt {syn.x} infinite or "
+                  f"NaN ({', '.join(f'{name}: {c[k]:.4g}' for name, c in coefficients.items())}): "
+                  "a time constant of 0, or a value too large to compute with?")
     rng = np.random.default_rng(0)
     for _ in range(3):
         point = rng.uniform(-2.0, 2.0, len(names)) * np.array([1e-2, 1.0] + [1e2] * len(syn.inputs))
@@ -238,12 +245,10 @@ def sigmoid_parameters(rate: Rate, values: dict, where: str) -> tuple[np.ndarray
 
     far = 1e4
     high, low = f(np.full(n, far)), f(np.full(n, -far))
-    negative = np.minimum(high, low) < 0
-    if np.any(negative):
-        k = int(np.argmax(negative))
-        raise ValueError(f"{where}: parameter set {k} gives {rate.m} = "
-                         f"{min(high[k], low[k]):.4g}: a firing rate must be >= 0 (is its maximum "
-                         "rate negative?)")
+    refuse_first_bad_set(
+        np.minimum(high, low) < 0,
+        lambda k: f"{where}: parameter set {k} gives {rate.m} = {min(high[k], low[k]):.4g}: a "
+                  "firing rate must be >= 0 (is its maximum rate negative?)")
     amplitude = np.maximum(high, low)
     increasing = high >= low
     a, b = np.full(n, -far), np.full(n, far)
@@ -503,23 +508,21 @@ def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:
     """Refuse parameters under which a synapse's potential does not decay to rest (a time
     constant <= 0: ``d/dt x = -v/tau^2 - 2x/tau + ...`` needs both coefficients < 0)."""
     a_v, a_x = coefficients[syn.v], coefficients[syn.x]
-    bad = ~(np.isfinite(a_v) & np.isfinite(a_x) & (a_v < 0) & (a_x < 0))
-    if np.any(bad):
-        k = int(np.argmax(bad))
-        raise ValueError(f"{where}: parameter set {k} makes d/dt {syn.x} = {a_v[k]:.4g}*{syn.v} "
-                         f"{a_x[k]:+.4g}*{syn.x} + ...: a synapse whose potential does not decay "
-                         "(its time constant must be > 0 and finite)")
+    refuse_first_bad_set(
+        ~(np.isfinite(a_v) & np.isfinite(a_x) & (a_v < 0) & (a_x < 0)),
+        lambda k: f"{where}: parameter set {k} makes d/dt {syn.x} = {a_v[k]:.4g}*{syn.v} "
+                  f"{a_x[k]:+.4g}*{syn.x} + ...: a synapse whose potential does not decay (its "
+                  "time constant must be > 0 and finite)")
 
 
 def _check_rising(rate: Rate, abc: tuple, where: str) -> None:
     """Refuse parameters under which a firing rate falls as the potential rises."""
     amplitude, steepness, _ = abc
-    bad = steepness < 0
-    if np.any(bad):
-        k = int(np.argmax(bad))
-        raise ValueError(f"{where}: parameter set {k} makes {rate.m} = {amplitude[k]:.4g}/(1 + "
-                         f"exp({-steepness[k]:.4g}*({rate.v} - c))): a firing rate must rise with "
-                         "the potential (its slope must be >= 0)")
+    refuse_first_bad_set(
+        steepness < 0,
+        lambda k: f"{where}: parameter set {k} makes {rate.m} = {amplitude[k]:.4g}/(1 + "
+                  f"exp({-steepness[k]:.4g}*({rate.v} - c))): a firing rate must rise with the "
+                  "potential (its slope must be >= 0)")
 
 
 def _rows(rows, n_sets, dtype=np.float64) -> np.ndarray:
