@@ -75,11 +75,23 @@ cdef extern from *:
         x = x > 700.0 ? 700.0 : x;
         return 1.0 / (1.0 + csweep_exp(-x));
     }
+
+    /* The vector instruction set a module (a build of the tiles) was compiled for. */
+    #ifdef __AVX512F__
+    static const char *csweep_simd = "avx512";
+    #elif defined(__AVX2__)
+    static const char *csweep_simd = "avx2";
+    #elif defined(__SSE2__) || defined(_M_X64)
+    static const char *csweep_simd = "sse2";
+    #else
+    static const char *csweep_simd = "none";
+    #endif
     """
     double csweep_exp(double x) noexcept nogil
     double csweep_sigmoid(double x) noexcept nogil
     float csweep_expf(float x) noexcept nogil
     float csweep_sigmoidf(float x) noexcept nogil
+    const char* csweep_simd
 
 
 ctypedef fused real:

@@ -18,7 +18,7 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange
 
-from csweep._common cimport EULER, HEUN, RK4, csweep_exp, csweep_expf, real
+from csweep._common cimport EULER, HEUN, RK4, csweep_exp, csweep_expf, csweep_simd, real
 from csweep._fixed_step cimport Jrc2Tile, fixed_step
 from csweep._jrc2 cimport (B_DY, B_K, B_M, B_SIZE, B_U, B_Y, N_PARAMS, N_STATES, TILE,
                            jrc2_coefficients, jrc2_lane, jrc2_rate)
@@ -53,21 +53,10 @@ cdef extern from *:
         return 0;
     #endif
     }
-    #ifdef __AVX512F__
-    static const char *csweep_simd = "avx512";
-    #elif defined(__AVX2__)
-    static const char *csweep_simd = "avx2";
-    #elif defined(__SSE2__) || defined(_M_X64)
-    static const char *csweep_simd = "sse2";
-    #else
-    static const char *csweep_simd = "none";
-    #endif
-
     """
     int csweep_openmp_enabled() noexcept nogil
     int csweep_cpu_has_avx2() noexcept nogil
     int csweep_cpu_has_avx512() noexcept nogil
-    const char* csweep_simd
     int csweep_max_threads() noexcept nogil
 
 

@@ -1,6 +1,7 @@
 # Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, users' variants):
 # the kernel's view of a network (Network, built from NetworkArrays by bind_network), one set's
-# work space (Work) and the right-hand side, shared by _network (fixed steps) and _dopri.
+# work space (Work) and one set's right-hand side, used by _dopri (solver="scipy"); the
+# fixed-step tiles (_network_tiles) compute the same, lane by lane, in _network_tile.pxd.
 
 from cython cimport floating
 
@@ -38,8 +39,8 @@ cdef struct Network:
 
 
 cdef struct Work:
-    # One set's scratch space: the state y, its derivative dy and the fixed-step solvers' stages
-    # (N_BUFFERS state-sized buffers), then per-node, per-input and per-edge values.
+    # One set's scratch space: its state y (and buffers the caller may use), then per-node,
+    # per-input and per-edge values.
     double* y
     double* dy
     double* y0
@@ -54,9 +55,6 @@ cdef struct Work:
     double* chain_last  # (n_edges,) each gamma chain's output at the previous step (Euler)
     double* ring        # (n_ring,)
     int euler           # Euler reads gamma chains one step late, as PyRates 1.2.3 does
-
-cdef enum:
-    N_BUFFERS = 6       # y, dy, y0, k1, k2, k3
 
 
 cdef class NetworkArrays:

@@ -208,10 +208,11 @@ cdef struct NetworkTile:
 cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y) noexcept nogil:
     # t.v_in, t.m from state y (network_rates, lane by lane)
     cdef int node
-    cdef const Lists* l = t.lists
+    cdef const Lists* lists = t.lists
     for node in range(net.n_nodes):
-        csweep_row_potential(t.v_in + node * TILE, l.node_syn_start[node + 1]
-                             - l.node_syn_start[node], l.node_syn + l.node_syn_start[node], y)
+        csweep_row_potential(t.v_in + node * TILE,
+                             lists.node_syn_start[node + 1] - lists.node_syn_start[node],
+                             lists.node_syn + lists.node_syn_start[node], y)
         csweep_row_rate(t.m + node * TILE, t.rate_abc + 3 * node * TILE, t.v_in + node * TILE)
 
 
@@ -223,7 +224,7 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
     cdef const double* source
     cdef const double* held
     cdef const int* order
-    cdef const Lists* l = t.lists
+    cdef const Lists* lists = t.lists
     if t.rates_of_y and y == t.y:
         t.rates_of_y = 0        # computed by tile_inputs from this very state
     else:
@@ -244,12 +245,12 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
                 mixed[i] = held[i] if order[i] > 0 else source[i]
     for j in range(net.n_in):
         csweep_row_inputs(t.inp + j * TILE, t.ext + j * TILE,
-                          l.in_edge_start[j + 1] - l.in_edge_start[j],
-                          l.in_edge + l.in_edge_start[j], t.weight, t.source)
+                          lists.in_edge_start[j + 1] - lists.in_edge_start[j],
+                          lists.in_edge + lists.in_edge_start[j], t.weight, t.source)
     for s in range(net.n_syn):
         csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
-                                 l.syn_term_start[s + 1] - l.syn_term_start[s],
-                                 l.syn_term + l.syn_term_start[s], t.term_coef, net.term_in,
+                                 lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                 lists.syn_term + lists.syn_term_start[s], t.term_coef, net.term_in,
                                  t.inp)
     for e in range(net.n_edges):
         if net.edge_kind[e] != EDGE_GAMMA:
@@ -271,7 +272,6 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
     cdef const double* row
     cdef double* dest
     cdef double* ring
-    cdef const double* source
     cdef const int* order
     for j in range(net.n_in):
         dest = t.ext + j * TILE

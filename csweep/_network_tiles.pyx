@@ -15,7 +15,7 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
 
-from csweep._common cimport EULER
+from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
 from csweep._jrc2 cimport TILE
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
@@ -43,6 +43,11 @@ cdef extern from *:
     """
     void* csweep_aligned_malloc(size_t size) noexcept nogil
     void csweep_aligned_free(void* p) noexcept nogil
+
+
+def simd():
+    """The vector instruction set this build of the network tiles was compiled for."""
+    return csweep_simd.decode()
 
 
 cdef struct Histories:

@@ -33,7 +33,8 @@ SWEEPS = textwrap.dedent("""
                                   simulation_time=0.3, outputs={"v": "jrc2/pc/rpo_e_in/v"},
                                   solver=solver, float_precision="float64")
         arrays["network_" + solver] = r.to_numpy()
-    np.savez(sys.argv[1], kernel=csweep.kernel_info()["simd"], **arrays)
+    np.savez(sys.argv[1], kernel=csweep.kernel_info()["simd"],
+             network_kernel=csweep.kernel_info()["simd_network"], **arrays)
 """)
 
 
@@ -50,13 +51,14 @@ def test_widest_build_is_used_and_every_build_equals_the_baseline_bitwise(tmp_pa
     widest = "avx512" if _integrate.cpu_has_avx512() else "avx2"
     if os.environ.get("CSWEEP_ALLOW_NO_AVX2") != "1":
         assert csweep.kernel_info()["simd"] == widest, f"{widest} CPU but that kernel was not built"
+        assert csweep.kernel_info()["simd_network"] == widest, f"{widest} network tiles not built"
     baseline = run_with_kernel("baseline", tmp_path / "baseline.npz", tmp_path)
-    assert str(baseline["kernel"]) == "sse2"
+    assert str(baseline["kernel"]) == str(baseline["network_kernel"]) == "sse2"
     for choice in ("avx2", widest):
         other = run_with_kernel(choice, tmp_path / f"{choice}.npz", tmp_path)
-        assert str(other["kernel"]) == choice
+        assert str(other["kernel"]) == str(other["network_kernel"]) == choice
         for key in baseline.files:
-            if key != "kernel":
+            if key not in ("kernel", "network_kernel"):
                 np.testing.assert_array_equal(baseline[key], other[key], err_msg=f"{choice} {key}")
 
 

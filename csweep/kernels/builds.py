@@ -70,6 +70,7 @@ def kernel_info() -> dict:
     """The compiled kernel in use: its instruction set and whether it runs on several threads."""
     return {"simd": kernel.simd(), "simd_float32": single_kernel.simd(),
             "simd_noise": noise_kernel.simd(),
+            "simd_network": network_kernel.simd(),
             "openmp": kernel.openmp_enabled(),
             "max_threads": kernel.max_threads()}
 
