@@ -138,29 +138,10 @@ cdef void _record(const Network* net, NetworkTile* t, const int[::1] record,
             out[j, o, start + i] = <floating>row[i]
 
 
-cdef int _network_tile(const Network* net, const Histories* h, const Lists* lists,
-                       const int[::1] record,
-                       floating[:, :, :] out, const double[:, :] y_init, double[:, :] y_final,
-                       Py_ssize_t start, Py_ssize_t width, Py_ssize_t every, Py_ssize_t first,
-                       Py_ssize_t n_steps, int solver, double dt) noexcept nogil:
-    # Integrates sets start..start+width-1 from y_init (or rest) and writes their records and,
-    # when y_final has rows, their state after n_steps steps; returns -1 when out of memory.
-    cdef int n = net.n_state, n_edges = net.n_edges, e, i
-    cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
-                            + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
-                            + h.rows)
-    cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 3 * n_edges + net.n_nodes) * sizeof(int))
-    cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
-    cdef NetworkTile t
-    cdef Py_ssize_t j, step = 0, target
-    if block == NULL or ints == NULL or source == NULL:
-        csweep_aligned_free(block)
-        free(ints)
-        free(source)
-        return -1
-    for j in range(rows * TILE):
-        block[j] = 0.0
+cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, NetworkTile* t,
+                   double* block, int* ints, const double** source) noexcept nogil:
+    # The tile's rows one after another in ``block``, its per-edge integers in ``ints``.
+    cdef int n = net.n_state, n_edges = net.n_edges, i
     t.net = net
     t.lists = lists
     t.y = block
@@ -194,13 +175,12 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     t.rates_of_y = 0
     t.history_len = h.node_len
     t.history_offset = h.node_offset
-    t.euler = solver == EULER
-    _copy_rows(net.syn_coef, net.n_sets, 3 * net.n_syn, start, width, t.syn_coef)
-    _copy_rows(net.term_coef, net.n_sets, net.n_terms, start, width, t.term_coef)
-    _copy_rows(net.rate_abc, net.n_sets, 3 * net.n_nodes, start, width, t.rate_abc)
-    _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
-    _copy_rows(net.edge_weight, net.n_sets, n_edges, start, width, t.weight)
-    _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
+
+
+cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, Py_ssize_t start,
+                     Py_ssize_t width) noexcept nogil:
+    # Each edge's delay order per lane, whether its lanes share one, and the row it carries.
+    cdef int n_edges = net.n_edges, e, i
     for e in range(n_edges):
         t.order_max[e] = 0
         t.uniform[e] = 1
@@ -220,6 +200,40 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
             source[e] = t.mixed + e * TILE
             t.mixed_edges[t.n_mixed] = e
             t.n_mixed += 1
+
+
+cdef int _network_tile(const Network* net, const Histories* h, const Lists* lists,
+                       const int[::1] record,
+                       floating[:, :, :] out, const double[:, :] y_init, double[:, :] y_final,
+                       Py_ssize_t start, Py_ssize_t width, Py_ssize_t every, Py_ssize_t first,
+                       Py_ssize_t n_steps, int solver, double dt) noexcept nogil:
+    # Integrates sets start..start+width-1 from y_init (or rest) and writes their records and,
+    # when y_final has rows, their state after n_steps steps; returns -1 when out of memory.
+    cdef int n = net.n_state, n_edges = net.n_edges
+    cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
+                            + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
+                            + h.rows)
+    cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 3 * n_edges + net.n_nodes) * sizeof(int))
+    cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
+    cdef NetworkTile t
+    cdef Py_ssize_t j, step = 0, target
+    if block == NULL or ints == NULL or source == NULL:
+        csweep_aligned_free(block)
+        free(ints)
+        free(source)
+        return -1
+    for j in range(rows * TILE):
+        block[j] = 0.0
+    _lay_out(net, h, lists, &t, block, ints, source)
+    t.euler = solver == EULER
+    _copy_rows(net.syn_coef, net.n_sets, 3 * net.n_syn, start, width, t.syn_coef)
+    _copy_rows(net.term_coef, net.n_sets, net.n_terms, start, width, t.term_coef)
+    _copy_rows(net.rate_abc, net.n_sets, 3 * net.n_nodes, start, width, t.rate_abc)
+    _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
+    _copy_rows(net.edge_weight, net.n_sets, n_edges, start, width, t.weight)
+    _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
+    _edge_rows(net, &t, source, start, width)
     if y_init.shape[0] > 0:
         _load_tile(net, h, &t, y_init, start, width)
     # one pass per record, and one more to reach n_steps when the final state is wanted
