@@ -62,8 +62,9 @@ def test_the_public_modules_are_their_stage_modules_under_the_documented_names()
         for name in module.__all__:
             assert getattr(face, name) is getattr(module, name), f"{public}.{name}"
     # `from csweep import features as F` gives the public module, as `import csweep.features` does
+    # (from "/": in the checkout, `python -c` would import the uncompiled source tree first)
     shown = subprocess.run([sys.executable, "-c", "import csweep; print(csweep.features.__name__)"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+                           capture_output=True, text=True, check=True, cwd="/").stdout.strip()
     assert shown == "csweep.features"
     for name in csweep.__all__:
         assert getattr(csweep, name) is not None
