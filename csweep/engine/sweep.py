@@ -318,6 +318,13 @@ class _Run:
         """Integrate sets start..stop-1 into ``out`` (n_records, n_outputs, stop-start) and
         ``final`` (n_state, stop-start); return the block's features and which of its sets
         diverged (their state or records became NaN or infinite)."""
+        state = self.integrate(start, stop, out, final)
+        return self.finish(out, state)
+
+    def integrate(self, start: int, stop: int, out: np.ndarray,
+                  final: np.ndarray | None) -> np.ndarray:
+        """The kernel's part of :meth:`block`: sets start..stop-1 into ``out`` and ``final`` (or
+        a new state buffer); return the final state."""
         t, settings = self.settings.timeline, self.settings
         threads = fork_safe_threads(self.threads)
         channels = block_channels(self.channels, start, stop, t.n_steps, threads,
@@ -328,6 +335,12 @@ class _Run:
             start, stop, channels, settings.record, out, settings.stepping, threads,
             y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=state,
             stats=None if self.stats is None else self.stats[start:stop])
+        return state
+
+    def finish(self, out: np.ndarray, state: np.ndarray):
+        """The part of :meth:`block` after the kernel: the block's features and divergence flags
+        from its records ``out`` and final ``state`` (NumPy only: may run on another thread)."""
+        t, settings = self.settings.timeline, self.settings
         # a non-finite value never returns to finite, so the last state tells; the records are
         # checked too, for float32 records that overflow while the float64 state does not
         with np.errstate(all="ignore"):
@@ -361,12 +374,19 @@ class _Run:
         """Integrate sets start..stop-1 into new buffers; return the series of ``outputs`` (a
         subset of ``output_names``, each ``(n_records, stop-start)``), the features, the final
         state (or None) and the divergence flags: what a store receives for a block."""
-        out = np.empty((self.settings.timeline.n_records, len(self.settings.record), stop - start),
-                       dtype=dtype)
-        final = self.final_buffer(stop - start)
+        out, final = self.scratch(stop - start, dtype)
         features, diverged = self.block(start, stop, out, final)
-        series = {name: out[:, self.settings.output_names.index(name), :] for name in outputs}
-        return series, features, final, diverged
+        return self.series(out, outputs), features, final, diverged
+
+    def scratch(self, n_sets: int, dtype) -> tuple[np.ndarray, np.ndarray | None]:
+        """New records and final-state buffers for a block of ``n_sets`` sets."""
+        out = np.empty((self.settings.timeline.n_records, len(self.settings.record), n_sets),
+                       dtype=dtype)
+        return out, self.final_buffer(n_sets)
+
+    def series(self, out: np.ndarray, outputs) -> dict[str, np.ndarray]:
+        """Of a block's records ``out``, the series of ``outputs``, each ``(n_records, n_sets)``."""
+        return {name: out[:, self.settings.output_names.index(name), :] for name in outputs}
 
     def final_buffer(self, n_sets: int) -> np.ndarray | None:
         """Room for the final state of ``n_sets`` sets, when it is wanted."""

@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -90,14 +91,46 @@ def run_to_store(run, spec, *, block, progress, pool=None, slots=1):
 
 
 def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets) -> None:
-    for index in pending:
-        start, stop = bounds[index]
-        series, found, final, diverged = run.block_to_scratch(start, stop, dtype, output_names)
-        with _deferred_interrupt():
-            store.write_block(index, start, stop, series, found, final, diverged)
-        done_sets += stop - start
-        reporter.update(done_sets)
-        logger.debug("csweep: block %d (sets %d-%d) written", index, start, stop - 1)
+    """Every pending block in turn; block k's features, divergence check and store write run on
+    a worker thread while this thread integrates block k+1 (the kernel, NumPy and zarr release
+    the GIL), so the cores are not left idle after each block. Two scratch buffers alternate:
+    block k+1 is integrated into the one block k-1 used, which is free once its write is done.
+    Blocks are written and flagged in order, one at a time, each only after its values; an
+    error or Ctrl-C here lets the block being written finish before it is raised."""
+    scratch = [None, None]
+    writing = None                                  # (future, sets of the block) being written
+    with ThreadPoolExecutor(1, thread_name_prefix="csweep-store") as worker:
+        for turn, index in enumerate(pending):
+            start, stop = bounds[index]
+            buffers = scratch[turn % 2]
+            if buffers is None or buffers[0].shape[-1] != stop - start:   # first or last block
+                scratch[turn % 2] = buffers = None                       # never three alive
+                buffers = scratch[turn % 2] = run.scratch(stop - start, dtype)
+            out, final = buffers
+            state = run.integrate(start, stop, out, final)
+            done_sets = _written(writing, reporter, done_sets)
+            writing = (worker.submit(_finish_and_write, run, store, index, start, stop, out, state,
+                                     final, output_names), stop - start)
+        _written(writing, reporter, done_sets)
+
+
+def _finish_and_write(run, store, index, start, stop, out, state, final, output_names) -> None:
+    """A block's features and divergence flags, then its values, checksums and done flag."""
+    found, diverged = run.finish(out, state)
+    store.write_block(index, start, stop, run.series(out, output_names), found, final, diverged)
+    logger.debug("csweep: block %d (sets %d-%d) written", index, start, stop - 1)
+
+
+def _written(writing, reporter, done_sets: int) -> int:
+    """Wait for the block being written (raising its error, if any) and report it done."""
+    if writing is None:
+        return done_sets
+    future, n_sets = writing
+    with _deferred_interrupt():
+        future.result()
+    done_sets += n_sets
+    reporter.update(done_sets)
+    return done_sets
 
 
 def _check_names(parameters, outputs, features) -> None:

@@ -1,0 +1,77 @@
+"""A store sweep writes block k on a worker thread while block k+1 is integrated: its errors,
+the order of its done flags and progress reports, and its two alternating scratch buffers."""
+
+import weakref
+
+import numpy as np
+import pytest
+
+import csweep
+from csweep import features as F
+from csweep import noise
+from csweep.engine.sweep import _Run
+
+zarr = pytest.importorskip("zarr", reason="the store needs the optional extra: "
+                                          "pip install 'csweep[zarr]' (CI installs it)")
+
+N_SETS, BLOCK = 70, 16                      # blocks 0-3 of 16 sets, block 4 of 6
+
+
+class FeatureFailed(Exception):
+    pass
+
+
+def call(path, features, **kw):
+    return csweep.grid_search(
+        "JRC2", {"c": np.linspace(60, 1400, N_SETS)},
+        {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, step_size=1e-4, simulation_time=0.3,
+        sampling_step_size=1e-3, outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"},
+        inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)}, features=features,
+        block_size=BLOCK, store=path, **kw)
+
+
+def test_a_feature_failing_on_the_worker_raises_its_own_error_and_flags_only_earlier_blocks(
+        tmp_path):
+    calls = []
+
+    def fails_on_the_third_block(signals, times):
+        calls.append(signals.shape[1])
+        if len(calls) == 3 and failing:
+            raise FeatureFailed("the third block's feature fails")
+        return signals.max(axis=0)
+
+    failing = True
+    features = {"max": F.custom(fails_on_the_third_block, "V_e - V_i", version="1")}
+    path = tmp_path / "sweep.zarr"
+    with pytest.raises(FeatureFailed, match="third block"):
+        call(path, features)
+    done = zarr.open_group(path, mode="r")["_csweep/block_done"][:]
+    assert done.tolist() == [1, 1, 0, 0, 0]   # block 3 was integrated, never written
+    failing = False
+    resumed = call(path, features, resume=True)
+    whole = call(tmp_path / "whole.zarr", features)
+    np.testing.assert_array_equal(resumed.features["max"], whole.features["max"])
+
+
+def test_progress_is_reported_in_order_once_each_block_is_written(tmp_path):
+    reports = []
+    call(tmp_path / "sweep.zarr", {"ptp": F.peak_to_peak("V_e - V_i")},
+         progress=lambda done, total: reports.append(done))
+    assert reports == [0, 16, 32, 48, 64, 70]
+
+
+def test_two_scratch_buffers_alternate(tmp_path, monkeypatch):
+    allocated = []
+    most_alive = []
+    scratch = _Run.scratch
+
+    def counted(self, n_sets, dtype):
+        most_alive.append(sum(ref() is not None for ref in allocated))
+        buffers = scratch(self, n_sets, dtype)
+        allocated.append(weakref.ref(buffers[0]))
+        return buffers
+
+    monkeypatch.setattr(_Run, "scratch", counted)
+    call(tmp_path / "sweep.zarr", {"ptp": F.peak_to_peak("V_e - V_i")}, keep_timeseries=True)
+    assert len(allocated) == 3                # two of 16 sets, then one for the last block's 6
+    assert max(most_alive) <= 1               # the last one's replaces a free one: never three
