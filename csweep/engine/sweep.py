@@ -228,15 +228,16 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[_Run, int, int]
     if in_memory:
         check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
                    f"{n_records} samples x {n_outputs} outputs ({spec.values_dtype})")
-    noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set
-                                             for c in spec.channels)
+    noise_bytes = 0 if spec.prepared.draws_noise(spec.settings.stepping) else \
+        8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in spec.channels)
     threads, slots = spec.threads, 1
     if pool is not None:   # the kernel threads of each task, from the cluster's shape
         slots, pool_threads = pool.slots_and_threads()
         threads = pool_threads if n_threads is None else threads
     block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
         0 if in_memory else series_bytes + 8 * n_records * (n_outputs + 2)),
-        threads, block_size, n_slots=slots if pool is not None else None)
+        threads, block_size, n_slots=slots if pool is not None else None,
+        overlapped=spec.store is not None)
     run = _Run(spec.settings, spec.prepared, spec.channels, spec.y_init, spec.streams, threads)
     return run, block, slots
 
@@ -328,7 +329,8 @@ class _Run:
         t, settings = self.settings.timeline, self.settings
         threads = fork_safe_threads(self.threads)
         channels = block_channels(self.channels, start, stop, t.n_steps, threads,
-                                  self.streams, self.shared_noise)
+                                  self.streams, self.shared_noise,
+                                  self.prepared.draws_noise(settings.stepping))
         state = final if final is not None else np.empty((len(self.prepared.state_names),
                                                           stop - start))
         self.prepared.run(
