@@ -8,6 +8,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -397,23 +398,43 @@ class _Run:
         return np.zeros((len(self.prepared.state_names), n_sets))
 
     def in_memory(self, values, block, progress, dtype):
-        """Every block in turn; records into ``values`` (or a scratch block when None)."""
+        """Every block in turn; records into ``values`` (or a scratch block when None). Block
+        k's features and divergence flags are computed on a worker thread while block k+1 is
+        integrated (NumPy and the kernel release the GIL); without ``values``, two scratch
+        blocks take turns, as in a store sweep."""
         t = self.settings.timeline
         n_out = len(self.settings.record)
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
         final = self.final_buffer(self.n_sets)
         computed = {name: np.empty(self.n_sets) for name in self.features}
         diverged = np.zeros(self.n_sets, dtype=bool)
+        scratch: list = [None, None]
         reporter = make_progress(progress, self.n_sets)
-        try:
-            for start, stop in self.blocks(block):
-                out = (full[:, :, start:stop] if full is not None
-                       else np.empty((t.n_records, n_out, stop - start), dtype=dtype))
-                found, diverged[start:stop] = self.block(
-                    start, stop, out, None if final is None else final[:, start:stop])
+
+        def collect(finishing):       # wait for a block's features; keep them
+            if finishing is not None:
+                future, start, stop = finishing
+                found, diverged[start:stop] = future.result()
                 for name, column in found.items():
                     computed[name][start:stop] = column
                 reporter.update(stop)
+
+        finishing = None
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="csweep-features") as worker:
+                for turn, (start, stop) in enumerate(self.blocks(block)):
+                    if full is not None:
+                        out = full[:, :, start:stop]
+                    else:     # the turn's buffer, free once block turn-2's features are done
+                        if scratch[turn % 2] is None or scratch[turn % 2].shape[-1] != stop - start:
+                            scratch[turn % 2] = None
+                            scratch[turn % 2] = np.empty((t.n_records, n_out, stop - start), dtype)
+                        out = scratch[turn % 2]
+                    state = self.integrate(start, stop, out,
+                                           None if final is None else final[:, start:stop])
+                    collect(finishing)
+                    finishing = (worker.submit(self.finish, out, state), start, stop)
+                collect(finishing)
         finally:
             reporter.close()
         return computed, final, diverged
