@@ -134,7 +134,7 @@ def simd_flags(name):
 # vectors, built again per instruction set below. They share inline code through the .pxd files.
 KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_dopri", "_noise")
 PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_noise")
-SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd",
+SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd", "csweep/_philox.pxd",
           "csweep/_network_tile.pxd", "csweep/_fixed_step.pxd"]
 
 

@@ -17,11 +17,13 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange
+from libc.stdint cimport uint64_t
 
 from csweep._common cimport EULER, HEUN, RK4, csweep_exp, csweep_expf, csweep_simd, real
 from csweep._fixed_step cimport Jrc2Tile, fixed_step
 from csweep._jrc2 cimport (B_DY, B_K, B_M, B_SIZE, B_U, B_Y, N_PARAMS, N_STATES, TILE,
                            jrc2_coefficients, jrc2_lane, jrc2_rate)
+from csweep._philox cimport NO_NOISE, NoiseSpec, noise_rows
 
 cdef extern from *:
     """
@@ -70,6 +72,11 @@ JRC2_RECORDABLE = JRC2_STATES + ("m",)
 SOLVERS = {"euler": EULER, "heun": HEUN, "rk4": RK4}
 #: parameter sets per tile: blocks of a sweep hold whole tiles (csweep.engine.blocks)
 SETS_PER_TILE = TILE
+
+# steps of generated noise a tile draws at a time (per channel: DRAWN_ROWS x TILE doubles, 4 KiB,
+# which stay in the first-level cache while the tile steps through them)
+cdef enum:
+    DRAWN_ROWS = 64
 
 
 def openmp_enabled():
@@ -125,15 +132,33 @@ cdef inline void _load_input(const double[:, :] series, Py_ssize_t step, Py_ssiz
             dest[i] = <real>series[row, start + (i if i < n else 0)]
 
 
+cdef inline void _draw_input(const NoiseSpec* spec, const uint64_t* lanes, Py_ssize_t step,
+                             double* drawn, double* spare, real* dest) noexcept nogil:
+    # the tile's generated noise at this step, drawn DRAWN_ROWS steps at a time into ``drawn``
+    # (the values csweep.noise would fill a series with: noise_rows draws both)
+    cdef Py_ssize_t row = step % DRAWN_ROWS
+    cdef int i
+    if row == 0:
+        noise_rows(spec, lanes, TILE, step, DRAWN_ROWS, drawn, TILE, spare)
+    for i in range(TILE):
+        dest[i] = <real>drawn[row * TILE + i]
+
+
 cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, :] u,
-                     const double[:, :] m_in, const int[::1] record, floating[:, :, :] out,
+                     const double[:, :] m_in, const NoiseSpec* noise, const uint64_t* streams,
+                     const int[::1] record, floating[:, :, :] out,
                      const double[:, :] y_init, double[:, :] y_final, Py_ssize_t start,
                      Py_ssize_t n, Py_ssize_t every, Py_ssize_t first, Py_ssize_t n_steps,
                      int solver, double dt) noexcept nogil:
     # Integrates sets start .. start+n-1 from y_init (or rest) and writes their recorded samples
-    # and, when y_final has rows, their state after n_steps steps.
+    # and, when y_final has rows, their state after n_steps steps. noise[0], noise[1]: u and m_in
+    # drawn from the generator (set i's stream streams[i]) instead of read from u and m_in.
     # `precision` only selects the arithmetic (float or double) of this specialisation.
     cdef real b[B_SIZE]
+    cdef double drawn_u[DRAWN_ROWS * TILE]
+    cdef double drawn_m[DRAWN_ROWS * TILE]
+    cdef double spare[TILE]
+    cdef uint64_t lanes[TILE]
     cdef Jrc2Tile model
     cdef real y0[N_STATES * TILE]
     cdef real k1[N_STATES * TILE]
@@ -148,6 +173,9 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
             for i in range(TILE):
                 b[B_Y + j * TILE + i] = <real>y_init[j, start + (i if i < n else 0)]
     model.b = b
+    if streams != NULL:     # lanes past n repeat the tile's first set, as for series
+        for i in range(TILE):
+            lanes[i] = streams[start + (i if i < n else 0)]
     jrc2_coefficients(params, start, n, &b[B_K])
     _load_input(u, 0, start, n, &b[B_U])         # constant inputs are loaded once
     _load_input(m_in, 0, start, n, &b[B_M])
@@ -156,9 +184,13 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
     for j in range(out.shape[0] + (1 if y_final.shape[0] > 0 else 0)):
         target = (first + j) * every if j < out.shape[0] else n_steps
         while step < target:
-            if u.shape[0] > 1:
+            if noise[0].kind != NO_NOISE:
+                _draw_input(&noise[0], lanes, step, drawn_u, spare, &b[B_U])
+            elif u.shape[0] > 1:
                 _load_input(u, step, start, n, &b[B_U])
-            if m_in.shape[0] > 1:
+            if noise[1].kind != NO_NOISE:
+                _draw_input(&noise[1], lanes, step, drawn_m, spare, &b[B_M])
+            elif m_in.shape[0] > 1:
                 _load_input(m_in, step, start, n, &b[B_M])
             fixed_step(&model, solver, <real>dt, &b[B_Y], &b[B_DY], N_STATES * TILE, y0, k1, k2,
                        k3)
@@ -181,7 +213,8 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
 def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double[:, :] m_in,
                    const int[::1] record, floating[:, :, :] out, const double[:, :] y_init,
                    double[:, :] y_final, Py_ssize_t every, Py_ssize_t first, Py_ssize_t n_steps,
-                   int solver, double dt, int n_threads, bint single=False):
+                   int solver, double dt, int n_threads, bint single=False, noise=None,
+                   const uint64_t[::1] streams=None):
     """Integrate the lumped Jansen-Rit model (JRC2) for every parameter set.
 
     params   IN  (N_PARAMS, n_sets)   one row per name in JRC2_PARAMETERS
@@ -196,18 +229,35 @@ def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double
     every    steps between records; first: index of the first record kept
     solver   SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
     single   compute in float instead of double (inputs and parameters rounded to float)
+    noise    None, or for (u, m_in) each None (read the array) or (kind, a, b, seed): generated
+             noise the tiles draw as they step (csweep._noise.fill_noise's values, kind a
+             NOISE_KINDS value); the array is then not read
+    streams  IN  (n_sets,) uint64   each set's noise stream, when noise has an entry
     Every array may be a strided view (a block of a larger sweep's arrays).
     """
     cdef Py_ssize_t n_sets = params.shape[1]
     cdef Py_ssize_t n_tiles = (n_sets + TILE - 1) // TILE
     cdef Py_ssize_t t
+    cdef NoiseSpec drawn[2]
+    cdef const uint64_t* stream_of = NULL
+    drawn[0].kind = drawn[1].kind = NO_NOISE
+    for t, channel in enumerate(noise if noise is not None else ()):
+        if channel is not None:
+            if streams is None or streams.shape[0] != n_sets:
+                raise ValueError(f"integrate_jrc2: generated noise needs streams of shape "
+                                 f"({n_sets},); received "
+                                 f"{None if streams is None else streams.shape[0]}")
+            drawn[t].kind, drawn[t].a, drawn[t].b, drawn[t].seed = channel
+            stream_of = &streams[0]
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
         if single:
-            _jrc2_tile(<float>0, params, u, m_in, record, out, y_init, y_final, t * TILE,
-                       min(TILE, n_sets - t * TILE), every, first, n_steps, solver, dt)
+            _jrc2_tile(<float>0, params, u, m_in, drawn, stream_of, record, out, y_init,
+                       y_final, t * TILE, min(TILE, n_sets - t * TILE), every, first, n_steps,
+                       solver, dt)
         else:
-            _jrc2_tile(<double>0, params, u, m_in, record, out, y_init, y_final, t * TILE,
-                       min(TILE, n_sets - t * TILE), every, first, n_steps, solver, dt)
+            _jrc2_tile(<double>0, params, u, m_in, drawn, stream_of, record, out, y_init,
+                       y_final, t * TILE, min(TILE, n_sets - t * TILE), every, first, n_steps,
+                       solver, dt)
 
 
 def jrc2_derivatives(const double[:, :] params, const double[:, :] y, const double[:] u,

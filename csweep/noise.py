@@ -82,6 +82,10 @@ class Noise:
                 "seed": int(self.seed), "per_set": self.per_set,
                 "generator": GENERATOR, "stream_version": STREAM_VERSION}
 
+    def kernel_spec(self) -> tuple[int, float, float, int]:
+        """``(kind, a, b, seed)`` as the kernel's tiles take it to draw this noise themselves."""
+        return _noise.NOISE_KINDS[self.kind], float(self.a), float(self.b), int(self.seed)
+
     def block(self, n_steps: int, streams: np.ndarray, n_threads: int = 1,
               first_step: int = 0) -> np.ndarray:
         """The input rows of steps ``first_step ..`` for the sets of ``streams`` (see

@@ -4,7 +4,9 @@ A sweep runs in blocks of sets. A block is sized so that its scratch memory (rec
 before they reach a store or features, generated noise) stays within ``BLOCK_MEMORY`` and so that
 integrating it takes well under a second (``BLOCK_SET_STEPS`` set-steps per thread), which is
 how quickly Ctrl-C and progress respond. A block holds a whole number of the kernel's tiles per
-thread, except the last.
+thread, except the last. Where blocks overlap (a store sweep computes a block's features and
+writes it while the next block runs; a pool runs blocks side by side), a sweep is cut into at
+least a few blocks, so that the work left after the last block's integration is small.
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ TILE = _integrate.SETS_PER_TILE
 #: blocks per task slot aimed for when blocks run as tasks (client= / executor=), so that slots
 #: finishing early find work and a lost worker costs little
 BLOCKS_PER_SLOT = 4
+#: blocks aimed for when each block's features and store write overlap the next block's
+#: integration: what is left after the last block is then an eighth of the features and writes
+OVERLAPPED_BLOCKS = 8
 
 
 def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: int,
-                    block_size=None, n_slots=None) -> int:
+                    block_size=None, n_slots=None, overlapped=False) -> int:
     """The number of sets per block: ``block_size`` when given, else from the limits above
-    (and, for blocks that run as tasks on ``n_slots`` slots, at least ``BLOCKS_PER_SLOT`` blocks
-    per slot while blocks stay a tile per thread or more)."""
+    (and, while blocks stay a tile per thread or more, at least ``BLOCKS_PER_SLOT`` blocks per
+    slot for blocks that run as tasks on ``n_slots`` slots, or ``OVERLAPPED_BLOCKS`` blocks when
+    ``overlapped``)."""
     if block_size is not None:
         if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
                 or block_size < 1:
@@ -40,8 +46,10 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
     by_memory = BLOCK_MEMORY // max(bytes_per_set, 1)
     by_time = BLOCK_SET_STEPS * n_threads // max(n_steps, 1)
     limit = min(by_memory, by_time)
-    if n_slots is not None:
-        limit = min(limit, -(-n_sets // (BLOCKS_PER_SLOT * n_slots)) + unit - 1)
+    wanted_blocks = (BLOCKS_PER_SLOT * n_slots if n_slots is not None
+                     else OVERLAPPED_BLOCKS if overlapped else None)
+    if wanted_blocks is not None:
+        limit = min(limit, -(-n_sets // wanted_blocks) + unit - 1)
     size = max(unit, limit // unit * unit)
     return max(1, min(size, n_sets))
 

@@ -251,8 +251,9 @@ class SweepStore:
             array("final_state", (n_runs, len(names)), ["run", "state"], "float64",
                   (block, len(names)), coordinates=coords_attr,
                   long_name="state after the last step")
-        group.attrs.update({**attrs, "csweep_call": json.dumps(call),
-                            "csweep_n_blocks": layout["n_blocks"]})
+        # one write of the attributes (attrs.update would rewrite them once per key)
+        group.update_attributes({**attrs, "csweep_call": json.dumps(call),
+                                 "csweep_n_blocks": layout["n_blocks"]})
         progress = group.create_group(PROGRESS_GROUP)
         n_blocks = max(layout["n_blocks"], 1)
         progress.create_array("block_done", shape=(n_blocks,), chunks=(1,), dtype="uint8",

@@ -8,6 +8,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -228,15 +229,16 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[_Run, int, int]
     if in_memory:
         check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
                    f"{n_records} samples x {n_outputs} outputs ({spec.values_dtype})")
-    noise_bytes = 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set
-                                             for c in spec.channels)
+    noise_bytes = 0 if spec.prepared.draws_noise(spec.settings.stepping) else \
+        8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in spec.channels)
     threads, slots = spec.threads, 1
     if pool is not None:   # the kernel threads of each task, from the cluster's shape
         slots, pool_threads = pool.slots_and_threads()
         threads = pool_threads if n_threads is None else threads
     block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
         0 if in_memory else series_bytes + 8 * n_records * (n_outputs + 2)),
-        threads, block_size, n_slots=slots if pool is not None else None)
+        threads, block_size, n_slots=slots if pool is not None else None,
+        overlapped=spec.store is not None)
     run = _Run(spec.settings, spec.prepared, spec.channels, spec.y_init, spec.streams, threads)
     return run, block, slots
 
@@ -328,7 +330,8 @@ class _Run:
         t, settings = self.settings.timeline, self.settings
         threads = fork_safe_threads(self.threads)
         channels = block_channels(self.channels, start, stop, t.n_steps, threads,
-                                  self.streams, self.shared_noise)
+                                  self.streams, self.shared_noise,
+                                  self.prepared.draws_noise(settings.stepping))
         state = final if final is not None else np.empty((len(self.prepared.state_names),
                                                           stop - start))
         self.prepared.run(
@@ -395,23 +398,43 @@ class _Run:
         return np.zeros((len(self.prepared.state_names), n_sets))
 
     def in_memory(self, values, block, progress, dtype):
-        """Every block in turn; records into ``values`` (or a scratch block when None)."""
+        """Every block in turn; records into ``values`` (or a scratch block when None). Block
+        k's features and divergence flags are computed on a worker thread while block k+1 is
+        integrated (NumPy and the kernel release the GIL); without ``values``, two scratch
+        blocks take turns, as in a store sweep."""
         t = self.settings.timeline
         n_out = len(self.settings.record)
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
         final = self.final_buffer(self.n_sets)
         computed = {name: np.empty(self.n_sets) for name in self.features}
         diverged = np.zeros(self.n_sets, dtype=bool)
+        scratch: list = [None, None]
         reporter = make_progress(progress, self.n_sets)
-        try:
-            for start, stop in self.blocks(block):
-                out = (full[:, :, start:stop] if full is not None
-                       else np.empty((t.n_records, n_out, stop - start), dtype=dtype))
-                found, diverged[start:stop] = self.block(
-                    start, stop, out, None if final is None else final[:, start:stop])
+
+        def collect(finishing):       # wait for a block's features; keep them
+            if finishing is not None:
+                future, start, stop = finishing
+                found, diverged[start:stop] = future.result()
                 for name, column in found.items():
                     computed[name][start:stop] = column
                 reporter.update(stop)
+
+        finishing = None
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="csweep-features") as worker:
+                for turn, (start, stop) in enumerate(self.blocks(block)):
+                    if full is not None:
+                        out = full[:, :, start:stop]
+                    else:     # the turn's buffer, free once block turn-2's features are done
+                        if scratch[turn % 2] is None or scratch[turn % 2].shape[-1] != stop - start:
+                            scratch[turn % 2] = None
+                            scratch[turn % 2] = np.empty((t.n_records, n_out, stop - start), dtype)
+                        out = scratch[turn % 2]
+                    state = self.integrate(start, stop, out,
+                                           None if final is None else final[:, start:stop])
+                    collect(finishing)
+                    finishing = (worker.submit(self.finish, out, state), start, stop)
+                collect(finishing)
         finally:
             reporter.close()
         return computed, final, diverged

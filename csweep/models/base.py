@@ -93,6 +93,11 @@ class PreparedSweep:
             stepping: Stepping, n_threads: int, *, y_init=None, y_final=None, stats=None) -> None:
         raise NotImplementedError
 
+    def draws_noise(self, stepping: Stepping) -> bool:
+        """True when :meth:`run` takes per-set generated noise as
+        :class:`csweep.models.inputs.NoiseToDraw` and its kernel draws it while stepping."""
+        return False
+
     def subset(self, start: int, stop: int) -> PreparedSweep:
         """Sets ``start .. stop-1`` alone, as a sweep of their own with copies of their values
         (what a block task carries to another process); the state names stay the whole sweep's."""

@@ -9,6 +9,7 @@ template default, or the per-set values a ``param_map`` assigned to it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,15 +72,28 @@ def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+@dataclass(frozen=True)
+class NoiseToDraw:
+    """A block's per-set generated noise, left for the kernel to draw as it steps (no series of
+    ``n_steps x n_sets`` values is written to memory and read back): the noise, and the stream of
+    each of the block's sets."""
+
+    noise: Noise
+    streams: np.ndarray
+
+
 def block_channels(channels: list, start: int, stop: int, n_steps: int, n_threads: int,
-                   streams: np.ndarray, shared: dict) -> list[np.ndarray]:
+                   streams: np.ndarray, shared: dict, kernel_draws_noise: bool = False) -> list:
     """The channels of sets ``start .. stop-1``: views of per-set arrays, generated noise drawn
     for exactly these sets (``streams``: every set's noise stream; a shared noise series is
-    drawn once and kept in ``shared``)."""
-    block = []
+    drawn once and kept in ``shared``), or left to the kernel as :class:`NoiseToDraw` when
+    ``kernel_draws_noise``."""
+    block: list = []
     for channel in channels:
         if isinstance(channel, Noise):
-            if channel.per_set:
+            if channel.per_set and kernel_draws_noise:
+                block.append(NoiseToDraw(channel, streams[start:stop]))
+            elif channel.per_set:
                 block.append(channel.block(n_steps, streams[start:stop], n_threads))
             else:
                 if channel not in shared:

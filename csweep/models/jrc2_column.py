@@ -13,7 +13,8 @@ import numpy as np
 from .. import _dopri, _integrate
 from ..circuits.template_reader import CircuitTemplate, OperatorTemplate, TemplateError
 from ..kernels.builds import kernel, single_kernel
-from .base import NO_STATE, CompiledModel, PreparedSweep, evaluate_operator, operator_equations
+from .base import NO_STATE, CompiledModel, PreparedSweep, Stepping, evaluate_operator, operator_equations
+from .inputs import NoiseToDraw
 
 STATES = _integrate.JRC2_STATES
 PARAMETERS = _integrate.JRC2_PARAMETERS
@@ -170,6 +171,10 @@ def _probe_values(op: OperatorTemplate) -> dict[str, np.ndarray]:
     return values
 
 
+#: the series the kernel receives for a channel it draws itself (never read)
+_NOT_READ = np.zeros((1, 1))
+
+
 class _PreparedColumn(PreparedSweep):
     """A JRC2 sweep: the kernel reads a block's columns of the parameter rows in place."""
 
@@ -180,6 +185,9 @@ class _PreparedColumn(PreparedSweep):
 
     def subset(self, start: int, stop: int) -> _PreparedColumn:
         return _PreparedColumn(self.params[:, start:stop].copy(), self.state_names)
+
+    def draws_noise(self, stepping: Stepping) -> bool:
+        return stepping.solver != "scipy"     # the fixed-step tiles draw it (_integrate.pyx)
 
     def run(self, start, stop, channels, record, out, stepping, n_threads, *, y_init=None,
             y_final=None, stats=None):
@@ -193,8 +201,14 @@ class _PreparedColumn(PreparedSweep):
                 adaptive.first_step, stats, n_threads)
             return
         single = stepping.compute_precision == "float32"
+        drawn = [c for c in channels if isinstance(c, NoiseToDraw)]
         (single_kernel if single else kernel).integrate_jrc2(
-            self.params[:, start:stop], channels[0], channels[1], record, out,
+            self.params[:, start:stop], *(_NOT_READ if isinstance(c, NoiseToDraw) else c
+                                          for c in channels),
+            record, out,
             NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
             stepping.every, stepping.first, stepping.n_steps, _integrate.SOLVERS[stepping.solver],
-            stepping.dt, n_threads, single)
+            stepping.dt, n_threads, single,
+            noise=[c.noise.kernel_spec() if isinstance(c, NoiseToDraw) else None
+                   for c in channels] if drawn else None,
+            streams=drawn[0].streams if drawn else None)
