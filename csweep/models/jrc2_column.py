@@ -202,10 +202,9 @@ class _PreparedColumn(PreparedSweep):
             return
         single = stepping.compute_precision == "float32"
         drawn = [c for c in channels if isinstance(c, NoiseToDraw)]
+        u, m_in = (_NOT_READ if isinstance(c, NoiseToDraw) else c for c in channels)
         (single_kernel if single else kernel).integrate_jrc2(
-            self.params[:, start:stop], *(_NOT_READ if isinstance(c, NoiseToDraw) else c
-                                          for c in channels),
-            record, out,
+            self.params[:, start:stop], u, m_in, record, out,
             NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
             stepping.every, stepping.first, stepping.n_steps, _integrate.SOLVERS[stepping.solver],
             stepping.dt, n_threads, single,
