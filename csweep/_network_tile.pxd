@@ -5,7 +5,6 @@
 # on the tile it is in, nor on the build.
 
 from csweep._common cimport csweep_sigmoid
-from csweep._jrc2 cimport TILE
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, Network
 
 cdef extern from *:
@@ -14,7 +13,9 @@ cdef extern from *:
        compiler vectorises each across the tile without run-time overlap checks. Each sum adds
        its terms in the order network_rhs (_network.pxd) does. TILE is _jrc2.pxd's (asserted in
        _network_tiles.pyx). */
-    #define CSWEEP_NET_TILE 8
+    #ifndef CSWEEP_NET_TILE
+    #define CSWEEP_NET_TILE 16
+    #endif
     #if defined(_MSC_VER) && !defined(restrict)
     #define restrict __restrict
     #endif
@@ -142,7 +143,7 @@ cdef extern from *:
             d[i] = j < order[i] ? k[i] * (prev[i] - z[i]) : 0.0;
     }
     """
-    enum: CSWEEP_NET_TILE
+    enum: TILE "CSWEEP_NET_TILE"
     void csweep_row_copy(double* d, const double* a) noexcept nogil
     void csweep_row_inputs(double* out, const double* ext, int n, const int* edges,
                            const double* weight, const double* const* source) noexcept nogil

@@ -17,11 +17,8 @@ from libc.stdlib cimport free, malloc
 
 from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
-from csweep._jrc2 cimport TILE
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_tile cimport CSWEEP_NET_TILE, Lists, NetworkTile, tile_inputs, tile_rates
-
-assert CSWEEP_NET_TILE == TILE, "the network tile's C row operations assume _jrc2's TILE"
+from csweep._network_tile cimport TILE, Lists, NetworkTile, tile_inputs, tile_rates
 
 
 cdef extern from *:
@@ -75,47 +72,56 @@ cdef void _copy_rows(const double* rows, Py_ssize_t n_sets, int n_rows, Py_ssize
 cdef void _load_tile(const Network* net, const Histories* h, NetworkTile* t,
                      const double[:, :] y_init, Py_ssize_t start, Py_ssize_t width) noexcept nogil:
     # the tile's state from y_init's columns; an edge's ring entry k is its source's rate at step
-    # k - ring length (relative to the run's first step)
+    # k - ring length (relative to the run's first step). Lanes innermost: y_init's rows and the
+    # history's rows are read and written along (a connectome's state is tens of MB).
     cdef int r, e, i, k, node, length
-    cdef Py_ssize_t set_
-    for i in range(TILE):
-        set_ = _lane(start, width, i)
-        for r in range(net.n_state):
-            t.y[r * TILE + i] = y_init[r, set_]
-        for e in range(net.n_edges):
-            t.chain_last[e * TILE + i] = y_init[net.n_state + e, set_]
-        for e in range(net.n_edges):
-            if net.edge_kind[e] != EDGE_DISCRETE:
-                continue
-            node = net.edge_src[e]
-            length = h.edge_len[e]
-            for k in range(length):
-                t.history[(h.node_offset[node] + (k - length + h.node_len[node]) % h.node_len[node])
-                          * TILE + i] = y_init[net.n_state + net.n_edges + net.edge_offset[e] + k,
-                                               set_]
+    cdef Py_ssize_t row
+    cdef double* dest
+    for r in range(net.n_state):
+        for i in range(TILE):
+            t.y[r * TILE + i] = y_init[r, _lane(start, width, i)]
+    for e in range(net.n_edges):
+        for i in range(TILE):
+            t.chain_last[e * TILE + i] = y_init[net.n_state + e, _lane(start, width, i)]
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_DISCRETE:
+            continue
+        node = net.edge_src[e]
+        length = h.edge_len[e]
+        for k in range(length):
+            dest = t.history + (h.node_offset[node]
+                                + (k - length + h.node_len[node]) % h.node_len[node]) * TILE
+            row = net.n_state + net.n_edges + net.edge_offset[e] + k
+            for i in range(TILE):
+                dest[i] = y_init[row, _lane(start, width, i)]
 
 
 cdef void _save_tile(const Network* net, const Histories* h, const NetworkTile* t,
                      double[:, :] y_final, Py_ssize_t start, Py_ssize_t width,
                      Py_ssize_t steps) noexcept nogil:
     # y_final's columns of the tile's sets, after `steps` steps, in network_save_state's layout
+    # (lanes innermost, as in _load_tile)
     cdef int r, e, i, k, node, length
-    cdef Py_ssize_t slot
-    for i in range(width):
-        for r in range(net.n_state):
+    cdef Py_ssize_t slot, row
+    cdef const double* source
+    for r in range(net.n_state):
+        for i in range(width):
             y_final[r, start + i] = t.y[r * TILE + i]
-        for e in range(net.n_edges):
+    for e in range(net.n_edges):
+        for i in range(width):
             y_final[net.n_state + e, start + i] = t.chain_last[e * TILE + i]
-        for e in range(net.n_edges):
-            if net.edge_kind[e] != EDGE_DISCRETE:
-                continue
-            node = net.edge_src[e]
-            length = h.edge_len[e]
-            for k in range(length):
-                slot = (steps - length + k) % h.node_len[node]
-                slot = slot + h.node_len[node] if slot < 0 else slot
-                y_final[net.n_state + net.n_edges + net.edge_offset[e] + k, start + i] = \
-                    t.history[(h.node_offset[node] + slot) * TILE + i]
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_DISCRETE:
+            continue
+        node = net.edge_src[e]
+        length = h.edge_len[e]
+        for k in range(length):
+            slot = (steps - length + k) % h.node_len[node]
+            slot = slot + h.node_len[node] if slot < 0 else slot
+            source = t.history + (h.node_offset[node] + slot) * TILE
+            row = net.n_state + net.n_edges + net.edge_offset[e] + k
+            for i in range(width):
+                y_final[row, start + i] = source[i]
 
 
 cdef void _record(const Network* net, NetworkTile* t, const int[::1] record,
