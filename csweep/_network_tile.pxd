@@ -128,6 +128,15 @@ cdef extern from *:
         }
     }
     #endif
+    /* a history row into the cache ahead of its use (its lines are L3's: a connectome's
+       histories outgrow L2, and one step reads a row of every delayed edge) */
+    static inline void csweep_prefetch_row(const double* row) {
+    #if defined(__GNUC__)
+        for (int q = 0; q < CSWEEP_NET_TILE; q += 8) __builtin_prefetch(row + q, 0, 3);
+    #else
+        (void)row;
+    #endif
+    }
     /* m = A * sigmoid(B * (v - C)), abc: rows A, B, C */
     static inline void csweep_row_rate(double* restrict m, const double* restrict abc,
                                        const double* restrict v) {
@@ -151,6 +160,7 @@ cdef extern from *:
     void csweep_row_synapse_terms(double* d, const double* c, const double* z, int n,
                                   const int* terms, const double* term_coef, const int* term_in,
                                   const double* inp) noexcept nogil
+    void csweep_prefetch_row(const double* row) noexcept nogil
     void csweep_row_rate(double* m, const double* abc, const double* v) noexcept nogil
     void csweep_row_stage(double* d, const double* k, const double* prev, const double* z,
                           const int* order, int j) noexcept nogil
@@ -198,6 +208,9 @@ cdef struct NetworkTile:
     int* order          # (n_edges) delay steps or gamma stages of each lane
     int* order_max      # (n_edges,) the most stages of the tile's lanes
     int* uniform        # (n_edges,) 1 when every lane has the same order
+    int* discrete_edges  # (n_edges,) discrete edges with a delay: first the n_shared whose lanes
+    int n_shared         # share one (they read a history row in place), then the n_discrete -
+    int n_discrete       # n_shared whose lanes differ (gathered into t.delayed)
     int* slot           # (n_nodes,) the history row of this step
     const int* history_len     # (n_nodes,) steps of a node's rate history (0: none)
     const int* history_offset  # (n_nodes,) its first row
@@ -310,24 +323,25 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
         if t.history_len[node] > 0:
             csweep_row_copy(t.history + (t.history_offset[node] + t.slot[node]) * TILE,
                             t.m + node * TILE)
-    for e in range(net.n_edges):
-        if net.edge_kind[e] != EDGE_DISCRETE:
-            continue
+    for k in range(t.n_shared):     # every lane reads the same row (a delay not swept)
+        e = t.discrete_edges[k]
+        node = net.edge_src[e]
+        slot = t.slot[node] - t.order[e * TILE]
+        slot = slot + t.history_len[node] if slot < 0 else slot
+        row = t.history + (t.history_offset[node] + slot) * TILE
+        t.source[e] = row
+        csweep_prefetch_row(row)    # read by this step's right-hand side: fetch them all now
+    for k in range(t.n_shared, t.n_discrete):
+        e = t.discrete_edges[k]
         node = net.edge_src[e]
         length = t.history_len[node]
-        slot = t.slot[node]
         ring = t.history + t.history_offset[node] * TILE
         order = t.order + e * TILE
         dest = t.delayed + e * TILE
-        if t.uniform[e]:    # every lane reads the same row (a delay the sweep does not vary)
-            k = slot - order[0]
-            if order[0] > 0:
-                t.source[e] = ring + (k + length if k < 0 else k) * TILE
-        else:
-            for i in range(TILE):
-                k = slot - order[i]
-                k = k + length if k < 0 else k
-                dest[i] = ring[k * TILE + i]
+        for i in range(TILE):
+            slot = t.slot[node] - order[i]
+            slot = slot + length if slot < 0 else slot
+            dest[i] = ring[slot * TILE + i]
     for node in range(net.n_nodes):     # the next step's rows
         if t.history_len[node] > 0:
             t.slot[node] = t.slot[node] + 1 if t.slot[node] + 1 < t.history_len[node] else 0

@@ -174,7 +174,8 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.order_max = ints + n_edges * TILE
     t.uniform = t.order_max + n_edges
     t.mixed_edges = t.uniform + n_edges
-    t.slot = t.mixed_edges + n_edges
+    t.discrete_edges = t.mixed_edges + n_edges
+    t.slot = t.discrete_edges + n_edges
     t.source = source
     for i in range(net.n_nodes):
         t.slot[i] = 0
@@ -206,6 +207,17 @@ cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, 
             source[e] = t.mixed + e * TILE
             t.mixed_edges[t.n_mixed] = e
             t.n_mixed += 1
+    # the discrete edges with a delay, shared ones first (tile_inputs)
+    t.n_shared = 0
+    for e in range(n_edges):
+        if net.edge_kind[e] == EDGE_DISCRETE and t.uniform[e] and t.order[e * TILE] > 0:
+            t.discrete_edges[t.n_shared] = e
+            t.n_shared += 1
+    t.n_discrete = t.n_shared
+    for e in range(n_edges):
+        if net.edge_kind[e] == EDGE_DISCRETE and not t.uniform[e]:
+            t.discrete_edges[t.n_discrete] = e
+            t.n_discrete += 1
 
 
 cdef int _network_tile(const Network* net, const Histories* h, const Lists* lists,
@@ -220,7 +232,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
                             + h.rows)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 3 * n_edges + net.n_nodes) * sizeof(int))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 4 * n_edges + net.n_nodes) * sizeof(int))
     cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
