@@ -19,6 +19,15 @@ cdef extern from *:
     #if defined(_MSC_VER) && !defined(restrict)
     #define restrict __restrict
     #endif
+    /* a history row into the cache ahead of its use (its lines are L3's: a connectome's
+       histories outgrow L2, and one step reads a row of every delayed edge) */
+    static inline void csweep_prefetch_row(const double* row) {
+    #if defined(__GNUC__)
+        for (int q = 0; q < CSWEEP_NET_TILE; q += 8) __builtin_prefetch(row + q, 0, 3);
+    #else
+        (void)row;
+    #endif
+    }
     #if defined(__GNUC__)
     /* A row as CSWEEP_PARTS vectors of the build's width (GCC's vector extension), so that sums
        over a list of rows stay in registers; aligned(8): a row need not start on a vector
@@ -39,16 +48,16 @@ cdef extern from *:
     static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
         for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(d, q) = CSWEEP_CV(a, q);
     }
-    /* out = ext + the weighted rows each edge carries (edges[0..n-1]) */
+    /* out = ext + weight[k] * source[k] over the input's edges k = 0..n-1 (weight rows and
+       source pointers in the input lists' order: read along, without an index list) */
     static inline void csweep_row_inputs(double* restrict out, const double* restrict ext, int n,
-                                         const int* restrict edges,
                                          const double* restrict weight,
                                          const double* const* restrict source) {
         csweep_vec_t acc[CSWEEP_PARTS];
         for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = CSWEEP_CV(ext, q);
         for (int k = 0; k < n; k++) {
-            const double* w = weight + edges[k] * CSWEEP_NET_TILE;
-            const double* x = source[edges[k]];
+            const double* w = weight + k * CSWEEP_NET_TILE;
+            const double* x = source[k];
             for (int q = 0; q < CSWEEP_PARTS; q++)
                 acc[q] = acc[q] + CSWEEP_CV(w, q) * CSWEEP_CV(x, q);
         }
@@ -89,18 +98,43 @@ cdef extern from *:
         }
         for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(d + T, q) = acc[q];
     }
+    /* the same derivative, and an Euler step of the synapse in place: z = z + dt * d/dt z, the
+       arithmetic of the two-pass step (rows v, x of z are the synapse's alone: no later row
+       operation of the step reads them) */
+    static inline void csweep_row_synapse_euler(double* restrict z, const double* restrict c,
+                                                int n, const int* restrict terms,
+                                                const double* restrict term_coef,
+                                                const int* restrict term_in,
+                                                const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        csweep_vec_t acc[CSWEEP_PARTS], step;
+        for (int l = 0; l < CSWEEP_W; l++) step[l] = dt;
+        for (int q = 0; q < CSWEEP_PARTS; q++)
+            acc[q] = CSWEEP_CV(c, q) * CSWEEP_CV(z, q) + CSWEEP_CV(c + T, q) * CSWEEP_CV(z + T, q)
+                     + CSWEEP_CV(c + 2 * T, q);
+        for (int k = 0; k < n; k++) {
+            const double* tc = term_coef + terms[k] * T;
+            const double* u = inp + term_in[terms[k]] * T;
+            for (int q = 0; q < CSWEEP_PARTS; q++)
+                acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) {
+            csweep_vec_t x = CSWEEP_CV(z + T, q);
+            CSWEEP_V(z, q) = CSWEEP_CV(z, q) + step * x;
+            CSWEEP_V(z + T, q) = x + step * acc[q];
+        }
+    }
     #else
     static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) d[i] = a[i];
     }
     static inline void csweep_row_inputs(double* restrict out, const double* restrict ext, int n,
-                                         const int* restrict edges,
                                          const double* restrict weight,
                                          const double* const* restrict source) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) {
             double acc = ext[i];
             for (int k = 0; k < n; k++)
-                acc = acc + weight[edges[k] * CSWEEP_NET_TILE + i] * source[edges[k]][i];
+                acc = acc + weight[k * CSWEEP_NET_TILE + i] * source[k][i];
             out[i] = acc;
         }
     }
@@ -127,16 +161,21 @@ cdef extern from *:
             d[T + i] = acc;
         }
     }
-    #endif
-    /* a history row into the cache ahead of its use (its lines are L3's: a connectome's
-       histories outgrow L2, and one step reads a row of every delayed edge) */
-    static inline void csweep_prefetch_row(const double* row) {
-    #if defined(__GNUC__)
-        for (int q = 0; q < CSWEEP_NET_TILE; q += 8) __builtin_prefetch(row + q, 0, 3);
-    #else
-        (void)row;
-    #endif
+    static inline void csweep_row_synapse_euler(double* restrict z, const double* restrict c,
+                                                int n, const int* restrict terms,
+                                                const double* restrict term_coef,
+                                                const int* restrict term_in,
+                                                const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        for (int i = 0; i < T; i++) {
+            double acc = c[i] * z[i] + c[T + i] * z[T + i] + c[2 * T + i];
+            for (int k = 0; k < n; k++)
+                acc = acc + term_coef[terms[k] * T + i] * inp[term_in[terms[k]] * T + i];
+            z[i] = z[i] + dt * z[T + i];
+            z[T + i] = z[T + i] + dt * acc;
+        }
     }
+    #endif
     /* m = A * sigmoid(B * (v - C)), abc: rows A, B, C */
     static inline void csweep_row_rate(double* restrict m, const double* restrict abc,
                                        const double* restrict v) {
@@ -154,12 +193,15 @@ cdef extern from *:
     """
     enum: TILE "CSWEEP_NET_TILE"
     void csweep_row_copy(double* d, const double* a) noexcept nogil
-    void csweep_row_inputs(double* out, const double* ext, int n, const int* edges,
-                           const double* weight, const double* const* source) noexcept nogil
+    void csweep_row_inputs(double* out, const double* ext, int n, const double* weight,
+                           const double* const* source) noexcept nogil
     void csweep_row_potential(double* out, int n, const int* syn, const double* y) noexcept nogil
     void csweep_row_synapse_terms(double* d, const double* c, const double* z, int n,
                                   const int* terms, const double* term_coef, const int* term_in,
                                   const double* inp) noexcept nogil
+    void csweep_row_synapse_euler(double* z, const double* c, int n, const int* terms,
+                                  const double* term_coef, const int* term_in, const double* inp,
+                                  double dt) noexcept nogil
     void csweep_prefetch_row(const double* row) noexcept nogil
     void csweep_row_rate(double* m, const double* abc, const double* v) noexcept nogil
     void csweep_row_stage(double* d, const double* k, const double* prev, const double* z,
@@ -191,7 +233,7 @@ cdef struct NetworkTile:
     double* term_coef   # (n_terms)
     double* rate_abc    # (3*n_nodes)
     double* in_const    # (n_in)
-    double* weight      # (n_edges)
+    double* weight      # (n_edges) in the input lists' order (lists.in_edge)
     double* rate        # (n_edges) gamma stage rate
     double* v_in        # (n_nodes) summed synaptic potential
     double* m           # (n_nodes) rate
@@ -199,10 +241,14 @@ cdef struct NetworkTile:
     double* inp         # (n_in) inputs with edges
     double* delayed     # (n_edges) delayed rates held over the step
     double* mixed       # (n_edges) rates an edge carries, where its lanes differ in kind
-    const double** source  # (n_edges,) the row an edge carries: its source's rate, the
-    #                        history row of its delay (the same in every lane), or its mixed row
+    int* edge_pos       # (n_edges,) each edge's place in the input lists (lists.in_edge)
+    const double** source  # (n_edges,) in the input lists' order: the row an edge carries: its
+    #                        source's rate, the history row of its delay (the same in every
+    #                        lane), or its mixed row
     int* mixed_edges    # (n_mixed,) edges whose lanes differ (gamma, or unequal discrete delays)
     int n_mixed
+    int* gamma_edges    # (n_gamma,) the gamma edges
+    int n_gamma
     double* chain_last  # (n_edges) gamma chain outputs of the previous step (Euler)
     double* history     # (sum of history_len) each source node's rate of its last steps
     int* order          # (n_edges) delay steps or gamma stages of each lane
@@ -230,10 +276,10 @@ cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y)
         csweep_row_rate(t.m + node * TILE, t.rate_abc + 3 * node * TILE, t.v_in + node * TILE)
 
 
-cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
-                          double* dy) noexcept nogil:
-    # dy = f(y) for every lane (network_rhs), with this step's t.ext and t.delayed
-    cdef int s, e, k, i, j, n, base
+cdef inline void tile_drive(const Network* net, NetworkTile* t, const double* y) noexcept nogil:
+    # t.m, t.v_in and the inputs t.inp of state y, with this step's t.ext and t.delayed: what
+    # the synapses' derivatives read (network_rhs's first part)
+    cdef int e, k, i, j, n, base
     cdef double* mixed
     cdef const double* source
     cdef const double* held
@@ -260,15 +306,16 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
     for j in range(net.n_in):
         csweep_row_inputs(t.inp + j * TILE, t.ext + j * TILE,
                           lists.in_edge_start[j + 1] - lists.in_edge_start[j],
-                          lists.in_edge + lists.in_edge_start[j], t.weight, t.source)
-    for s in range(net.n_syn):
-        csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
-                                 lists.syn_term_start[s + 1] - lists.syn_term_start[s],
-                                 lists.syn_term + lists.syn_term_start[s], t.term_coef, net.term_in,
-                                 t.inp)
-    for e in range(net.n_edges):
-        if net.edge_kind[e] != EDGE_GAMMA:
-            continue
+                          t.weight + lists.in_edge_start[j] * TILE,
+                          t.source + lists.in_edge_start[j])
+
+
+cdef inline void tile_stages(const Network* net, NetworkTile* t, const double* y,
+                             double* dy) noexcept nogil:
+    # dy of the gamma chains' stages (network_rhs's last part)
+    cdef int e, k, j, base
+    for k in range(t.n_gamma):
+        e = t.gamma_edges[k]
         base = 2 * net.n_syn + net.edge_offset[e]
         for j in range(t.order_max[e]):
             # stage j follows stage j-1 (the source's rate for the first); lanes with fewer
@@ -276,6 +323,42 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
             csweep_row_stage(dy + (base + j) * TILE, t.rate + e * TILE,
                              t.m + net.edge_src[e] * TILE if j == 0 else y + (base + j - 1) * TILE,
                              y + (base + j) * TILE, t.order + e * TILE, j)
+
+
+cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
+                          double* dy) noexcept nogil:
+    # dy = f(y) for every lane (network_rhs), with this step's t.ext and t.delayed
+    cdef int s
+    cdef const Lists* lists = t.lists
+    tile_drive(net, t, y)
+    for s in range(net.n_syn):
+        csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
+                                 lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                 lists.syn_term + lists.syn_term_start[s], t.term_coef, net.term_in,
+                                 t.inp)
+    tile_stages(net, t, y, dy)
+
+
+cdef inline void tile_euler(const Network* net, NetworkTile* t, double dt) noexcept nogil:
+    # One Euler step of t.y: each synapse stepped in place as its derivative is known (no row
+    # of dy to write and read back); the gamma stages, which read the previous stage, in a
+    # second pass. Bitwise tile_rhs followed by y + dt * dy.
+    cdef int s
+    cdef Py_ssize_t j
+    cdef const Lists* lists = t.lists
+    cdef double* y = t.y
+    cdef double* dy = t.dy
+    tile_drive(net, t, y)
+    for s in range(net.n_syn):
+        csweep_row_synapse_euler(y + 2 * s * TILE, t.syn_coef + 3 * s * TILE,
+                                 lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                 lists.syn_term + lists.syn_term_start[s], t.term_coef, net.term_in,
+                                 t.inp, dt)
+    if net.n_chain == 0:
+        return
+    tile_stages(net, t, y, dy)
+    for j in range(2 * net.n_syn * TILE, net.n_state * TILE):
+        y[j] = y[j] + dt * dy[j]
 
 
 cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step,
@@ -303,9 +386,8 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
                     dest[i] = row[start + (i if i < width else 0)]
     if t.euler:
         # Euler: a gamma chain's output reaches its target one step later (PyRates' order)
-        for e in range(net.n_edges):
-            if net.edge_kind[e] != EDGE_GAMMA:
-                continue
+        for k in range(t.n_gamma):
+            e = t.gamma_edges[k]
             base = 2 * net.n_syn + net.edge_offset[e]
             order = t.order + e * TILE
             for i in range(TILE):
@@ -329,7 +411,7 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
         slot = t.slot[node] - t.order[e * TILE]
         slot = slot + t.history_len[node] if slot < 0 else slot
         row = t.history + (t.history_offset[node] + slot) * TILE
-        t.source[e] = row
+        t.source[t.edge_pos[e]] = row
         csweep_prefetch_row(row)    # read by this step's right-hand side: fetch them all now
     for k in range(t.n_shared, t.n_discrete):
         e = t.discrete_edges[k]

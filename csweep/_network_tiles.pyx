@@ -175,7 +175,9 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.uniform = t.order_max + n_edges
     t.mixed_edges = t.uniform + n_edges
     t.discrete_edges = t.mixed_edges + n_edges
-    t.slot = t.discrete_edges + n_edges
+    t.edge_pos = t.discrete_edges + n_edges
+    t.gamma_edges = t.edge_pos + n_edges
+    t.slot = t.gamma_edges + n_edges
     t.source = source
     for i in range(net.n_nodes):
         t.slot[i] = 0
@@ -200,13 +202,20 @@ cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, 
     # the row each edge carries: its source's rate; a discrete delay the same in every lane
     # points into the history each step (tile_inputs); other delayed edges their mixed row
     t.n_mixed = 0
+    for i in range(n_edges):
+        t.edge_pos[t.lists.in_edge[i]] = i
     for e in range(n_edges):
-        source[e] = t.m + net.edge_src[e] * TILE
+        source[t.edge_pos[e]] = t.m + net.edge_src[e] * TILE
         if net.edge_kind[e] == EDGE_GAMMA or (net.edge_kind[e] == EDGE_DISCRETE
                                               and not t.uniform[e]):
-            source[e] = t.mixed + e * TILE
+            source[t.edge_pos[e]] = t.mixed + e * TILE
             t.mixed_edges[t.n_mixed] = e
             t.n_mixed += 1
+    t.n_gamma = 0
+    for e in range(n_edges):
+        if net.edge_kind[e] == EDGE_GAMMA:
+            t.gamma_edges[t.n_gamma] = e
+            t.n_gamma += 1
     # the discrete edges with a delay, shared ones first (tile_inputs)
     t.n_shared = 0
     for e in range(n_edges):
@@ -232,7 +241,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
                             + h.rows)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 4 * n_edges + net.n_nodes) * sizeof(int))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + net.n_nodes) * sizeof(int))
     cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
@@ -249,7 +258,9 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     _copy_rows(net.term_coef, net.n_sets, net.n_terms, start, width, t.term_coef)
     _copy_rows(net.rate_abc, net.n_sets, 3 * net.n_nodes, start, width, t.rate_abc)
     _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
-    _copy_rows(net.edge_weight, net.n_sets, n_edges, start, width, t.weight)
+    for j in range(n_edges):    # in the input lists' order, as the right-hand side reads them
+        _copy_rows(net.edge_weight + lists.in_edge[j] * net.n_sets, net.n_sets, 1, start, width,
+                   t.weight + j * TILE)
     _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
     _edge_rows(net, &t, source, start, width)
     if y_init.shape[0] > 0:
