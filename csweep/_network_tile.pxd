@@ -63,6 +63,23 @@ cdef extern from *:
         }
         for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(out, q) = acc[q];
     }
+    /* the same sum where every edge's weight is one value in every lane, weight[k] (a row of
+       TILE equal values, broadcast: the same products; a connectome's weight rows would
+       otherwise be a third of the data a step reads) */
+    static inline void csweep_row_inputs_shared(double* restrict out,
+                                                const double* restrict ext, int n,
+                                                const double* restrict weight,
+                                                const double* const* restrict source) {
+        csweep_vec_t acc[CSWEEP_PARTS];
+        for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = CSWEEP_CV(ext, q);
+        for (int k = 0; k < n; k++) {
+            csweep_vec_t w;
+            for (int l = 0; l < CSWEEP_W; l++) w[l] = weight[k];
+            const double* x = source[k];
+            for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = acc[q] + w * CSWEEP_CV(x, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(out, q) = acc[q];
+    }
     /* out = 0 + the potentials v of synapses syn[0..n-1] */
     static inline void csweep_row_potential(double* restrict out, int n, const int* restrict syn,
                                             const double* restrict y) {
@@ -138,6 +155,16 @@ cdef extern from *:
             out[i] = acc;
         }
     }
+    static inline void csweep_row_inputs_shared(double* restrict out,
+                                                const double* restrict ext, int n,
+                                                const double* restrict weight,
+                                                const double* const* restrict source) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++) {
+            double acc = ext[i];
+            for (int k = 0; k < n; k++) acc = acc + weight[k] * source[k][i];
+            out[i] = acc;
+        }
+    }
     static inline void csweep_row_potential(double* restrict out, int n, const int* restrict syn,
                                             const double* restrict y) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) {
@@ -176,6 +203,12 @@ cdef extern from *:
         }
     }
     #endif
+    /* 1 when the row's lanes hold one value, bit for bit */
+    static inline int csweep_row_uniform(const double* row) {
+        for (int i = 1; i < CSWEEP_NET_TILE; i++)
+            if (memcmp(row + i, row, sizeof(double)) != 0) return 0;
+        return 1;
+    }
     /* m = A * sigmoid(B * (v - C)), abc: rows A, B, C */
     static inline void csweep_row_rate(double* restrict m, const double* restrict abc,
                                        const double* restrict v) {
@@ -195,6 +228,9 @@ cdef extern from *:
     void csweep_row_copy(double* d, const double* a) noexcept nogil
     void csweep_row_inputs(double* out, const double* ext, int n, const double* weight,
                            const double* const* source) noexcept nogil
+    void csweep_row_inputs_shared(double* out, const double* ext, int n, const double* weight,
+                                  const double* const* source) noexcept nogil
+    int csweep_row_uniform(const double* row) noexcept nogil
     void csweep_row_potential(double* out, int n, const int* syn, const double* y) noexcept nogil
     void csweep_row_synapse_terms(double* d, const double* c, const double* z, int n,
                                   const int* terms, const double* term_coef, const int* term_in,
@@ -234,6 +270,8 @@ cdef struct NetworkTile:
     double* rate_abc    # (3*n_nodes)
     double* in_const    # (n_in)
     double* weight      # (n_edges) in the input lists' order (lists.in_edge)
+    double* weight_shared  # (n_edges,) the same, one value each, where every edge's lanes share
+    int shared_weights  # their weight (then the right-hand side reads weight_shared)
     double* rate        # (n_edges) gamma stage rate
     double* v_in        # (n_nodes) summed synaptic potential
     double* m           # (n_nodes) rate
@@ -303,6 +341,13 @@ cdef inline void tile_drive(const Network* net, NetworkTile* t, const double* y)
             held = t.delayed + e * TILE
             for i in range(TILE):
                 mixed[i] = held[i] if order[i] > 0 else source[i]
+    if t.shared_weights:
+        for j in range(net.n_in):
+            csweep_row_inputs_shared(t.inp + j * TILE, t.ext + j * TILE,
+                                     lists.in_edge_start[j + 1] - lists.in_edge_start[j],
+                                     t.weight_shared + lists.in_edge_start[j],
+                                     t.source + lists.in_edge_start[j])
+        return
     for j in range(net.n_in):
         csweep_row_inputs(t.inp + j * TILE, t.ext + j * TILE,
                           lists.in_edge_start[j + 1] - lists.in_edge_start[j],

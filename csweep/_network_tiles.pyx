@@ -18,7 +18,8 @@ from libc.stdlib cimport free, malloc
 from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_tile cimport TILE, Lists, NetworkTile, tile_inputs, tile_rates
+from csweep._network_tile cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
+                                  tile_rates)
 
 
 cdef extern from *:
@@ -170,6 +171,7 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.chain_last = t.delayed + n_edges * TILE
     t.mixed = t.chain_last + n_edges * TILE
     t.history = t.mixed + n_edges * TILE
+    t.weight_shared = t.history + h.rows * TILE
     t.order = ints
     t.order_max = ints + n_edges * TILE
     t.uniform = t.order_max + n_edges
@@ -239,7 +241,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     cdef int n = net.n_state, n_edges = net.n_edges
     cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
-                            + h.rows)
+                            + h.rows + (n_edges + TILE - 1) // TILE)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
     cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + net.n_nodes) * sizeof(int))
     cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
@@ -258,9 +260,12 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     _copy_rows(net.term_coef, net.n_sets, net.n_terms, start, width, t.term_coef)
     _copy_rows(net.rate_abc, net.n_sets, 3 * net.n_nodes, start, width, t.rate_abc)
     _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
+    t.shared_weights = 1
     for j in range(n_edges):    # in the input lists' order, as the right-hand side reads them
         _copy_rows(net.edge_weight + lists.in_edge[j] * net.n_sets, net.n_sets, 1, start, width,
                    t.weight + j * TILE)
+        t.weight_shared[j] = t.weight[j * TILE]
+        t.shared_weights = t.shared_weights and csweep_row_uniform(t.weight + j * TILE)
     _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
     _edge_rows(net, &t, source, start, width)
     if y_init.shape[0] > 0:
