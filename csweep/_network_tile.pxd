@@ -275,7 +275,10 @@ cdef struct NetworkTile:
     double* rate        # (n_edges) gamma stage rate
     double* v_in        # (n_nodes) summed synaptic potential
     double* m           # (n_nodes) rate
-    double* ext         # (n_in) this step's inputs before edges
+    double* ext         # (n_in) this step's inputs before edges, of inputs a series drives
+    const double** ext_row  # (n_in,) each input's row before edges: its t.ext or t.in_const row
+    int* series_inputs  # (n_series,) the inputs a series drives
+    int n_series
     double* inp         # (n_in) inputs with edges
     double* delayed     # (n_edges) delayed rates held over the step
     double* mixed       # (n_edges) rates an edge carries, where its lanes differ in kind
@@ -343,13 +346,13 @@ cdef inline void tile_drive(const Network* net, NetworkTile* t, const double* y)
                 mixed[i] = held[i] if order[i] > 0 else source[i]
     if t.shared_weights:
         for j in range(net.n_in):
-            csweep_row_inputs_shared(t.inp + j * TILE, t.ext + j * TILE,
+            csweep_row_inputs_shared(t.inp + j * TILE, t.ext_row[j],
                                      lists.in_edge_start[j + 1] - lists.in_edge_start[j],
                                      t.weight_shared + lists.in_edge_start[j],
                                      t.source + lists.in_edge_start[j])
         return
     for j in range(net.n_in):
-        csweep_row_inputs(t.inp + j * TILE, t.ext + j * TILE,
+        csweep_row_inputs(t.inp + j * TILE, t.ext_row[j],
                           lists.in_edge_start[j + 1] - lists.in_edge_start[j],
                           t.weight + lists.in_edge_start[j] * TILE,
                           t.source + lists.in_edge_start[j])
@@ -415,20 +418,18 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
     cdef double* dest
     cdef double* ring
     cdef const int* order
-    for j in range(net.n_in):
+    for k in range(t.n_series):     # the others read their t.in_const row in place
+        j = t.series_inputs[k]
         dest = t.ext + j * TILE
-        if net.in_col[j] < 0:
-            csweep_row_copy(dest, t.in_const + j * TILE)
+        row = net.series + step * net.series_cols + net.in_col[j]
+        if net.in_width[j] <= 1:
+            for i in range(TILE):
+                dest[i] = row[0]
+        elif width == TILE:
+            csweep_row_copy(dest, row + start)
         else:
-            row = net.series + step * net.series_cols + net.in_col[j]
-            if net.in_width[j] <= 1:
-                for i in range(TILE):
-                    dest[i] = row[0]
-            elif width == TILE:
-                csweep_row_copy(dest, row + start)
-            else:
-                for i in range(TILE):
-                    dest[i] = row[start + (i if i < width else 0)]
+            for i in range(TILE):
+                dest[i] = row[start + (i if i < width else 0)]
     if t.euler:
         # Euler: a gamma chain's output reaches its target one step later (PyRates' order)
         for k in range(t.n_gamma):

@@ -181,6 +181,16 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.gamma_edges = t.edge_pos + n_edges
     t.slot = t.gamma_edges + n_edges
     t.source = source
+    t.ext_row = source + n_edges
+    t.series_inputs = t.slot + net.n_nodes
+    t.n_series = 0
+    for i in range(net.n_in):
+        if net.in_col[i] < 0:       # a constant: read in place each step
+            t.ext_row[i] = t.in_const + i * TILE
+        else:                       # a series: tile_inputs copies this step's values
+            t.ext_row[i] = t.ext + i * TILE
+            t.series_inputs[t.n_series] = i
+            t.n_series += 1
     for i in range(net.n_nodes):
         t.slot[i] = 0
     t.rates_of_y = 0
@@ -243,8 +253,10 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
                             + h.rows + (n_edges + TILE - 1) // TILE)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + net.n_nodes) * sizeof(int))
-    cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + net.n_nodes + net.n_in)
+                                  * sizeof(int))
+    cdef const double** source = <const double**>malloc((n_edges + net.n_in + 1)
+                                                            * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
     if block == NULL or ints == NULL or source == NULL:
