@@ -141,6 +141,35 @@ cdef extern from *:
             CSWEEP_V(z + T, q) = x + step * acc[q];
         }
     }
+    /* the same where every lane has one a_v, a_x, a_0: c = (a_v, a_x, a_0), broadcast */
+    static inline void csweep_row_synapse_euler_shared(double* restrict z,
+                                                       const double* restrict c, int n,
+                                                       const int* restrict terms,
+                                                       const double* restrict term_coef,
+                                                       const int* restrict term_in,
+                                                       const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        csweep_vec_t acc[CSWEEP_PARTS], step, a_v, a_x, a_0;
+        for (int l = 0; l < CSWEEP_W; l++) {
+            step[l] = dt;
+            a_v[l] = c[0];
+            a_x[l] = c[1];
+            a_0[l] = c[2];
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++)
+            acc[q] = a_v * CSWEEP_CV(z, q) + a_x * CSWEEP_CV(z + T, q) + a_0;
+        for (int k = 0; k < n; k++) {
+            const double* tc = term_coef + terms[k] * T;
+            const double* u = inp + term_in[terms[k]] * T;
+            for (int q = 0; q < CSWEEP_PARTS; q++)
+                acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) {
+            csweep_vec_t x = CSWEEP_CV(z + T, q);
+            CSWEEP_V(z, q) = CSWEEP_CV(z, q) + step * x;
+            CSWEEP_V(z + T, q) = x + step * acc[q];
+        }
+    }
     #else
     static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) d[i] = a[i];
@@ -202,6 +231,21 @@ cdef extern from *:
             z[T + i] = z[T + i] + dt * acc;
         }
     }
+    static inline void csweep_row_synapse_euler_shared(double* restrict z,
+                                                       const double* restrict c, int n,
+                                                       const int* restrict terms,
+                                                       const double* restrict term_coef,
+                                                       const int* restrict term_in,
+                                                       const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        for (int i = 0; i < T; i++) {
+            double acc = c[0] * z[i] + c[1] * z[T + i] + c[2];
+            for (int k = 0; k < n; k++)
+                acc = acc + term_coef[terms[k] * T + i] * inp[term_in[terms[k]] * T + i];
+            z[i] = z[i] + dt * z[T + i];
+            z[T + i] = z[T + i] + dt * acc;
+        }
+    }
     #endif
     /* 1 when the row's lanes hold one value, bit for bit */
     static inline int csweep_row_uniform(const double* row) {
@@ -215,6 +259,12 @@ cdef extern from *:
         for (int i = 0; i < CSWEEP_NET_TILE; i++)
             m[i] = abc[i] * csweep_sigmoid(abc[CSWEEP_NET_TILE + i]
                                            * (v[i] - abc[2 * CSWEEP_NET_TILE + i]));
+    }
+    /* the same where every lane has one A, B, C: abc = (A, B, C), broadcast */
+    static inline void csweep_row_rate_shared(double* restrict m, const double* restrict abc,
+                                              const double* restrict v) {
+        const double a = abc[0], b = abc[1], c = abc[2];
+        for (int i = 0; i < CSWEEP_NET_TILE; i++) m[i] = a * csweep_sigmoid(b * (v[i] - c));
     }
     /* gamma stage j: d = k * (prev - z) in lanes with more than j stages, else 0 */
     static inline void csweep_row_stage(double* restrict d, const double* restrict k,
@@ -240,6 +290,10 @@ cdef extern from *:
                                   double dt) noexcept nogil
     void csweep_prefetch_row(const double* row) noexcept nogil
     void csweep_row_rate(double* m, const double* abc, const double* v) noexcept nogil
+    void csweep_row_rate_shared(double* m, const double* abc, const double* v) noexcept nogil
+    void csweep_row_synapse_euler_shared(double* z, const double* c, int n, const int* terms,
+                                         const double* term_coef, const int* term_in,
+                                         const double* inp, double dt) noexcept nogil
     void csweep_row_stage(double* d, const double* k, const double* prev, const double* z,
                           const int* order, int j) noexcept nogil
 
@@ -268,6 +322,9 @@ cdef struct NetworkTile:
     double* syn_coef    # (3*n_syn) a_v, a_x, a_0 of each synapse
     double* term_coef   # (n_terms)
     double* rate_abc    # (3*n_nodes)
+    double* coef_shared  # (3*n_syn + 3*n_nodes,) a synapse's a_v, a_x, a_0 (Euler) or a node's
+    int* syn_shared      # A, B, C as one value each, where every lane has the same (the flags:
+    int* node_shared     # (n_syn,), (n_nodes,)): broadcast instead of read as rows
     double* in_const    # (n_in)
     double* weight      # (n_edges) in the input lists' order (lists.in_edge)
     double* weight_shared  # (n_edges,) the same, one value each, where every edge's lanes share
@@ -314,7 +371,11 @@ cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y)
         csweep_row_potential(t.v_in + node * TILE,
                              lists.node_syn_start[node + 1] - lists.node_syn_start[node],
                              lists.node_syn + lists.node_syn_start[node], y)
-        csweep_row_rate(t.m + node * TILE, t.rate_abc + 3 * node * TILE, t.v_in + node * TILE)
+        if t.node_shared[node]:
+            csweep_row_rate_shared(t.m + node * TILE, t.coef_shared + 3 * (net.n_syn + node),
+                                   t.v_in + node * TILE)
+        else:
+            csweep_row_rate(t.m + node * TILE, t.rate_abc + 3 * node * TILE, t.v_in + node * TILE)
 
 
 cdef inline void tile_drive(const Network* net, NetworkTile* t, const double* y) noexcept nogil:
@@ -398,10 +459,16 @@ cdef inline void tile_euler(const Network* net, NetworkTile* t, double dt) noexc
     cdef double* dy = t.dy
     tile_drive(net, t, y)
     for s in range(net.n_syn):
-        csweep_row_synapse_euler(y + 2 * s * TILE, t.syn_coef + 3 * s * TILE,
-                                 lists.syn_term_start[s + 1] - lists.syn_term_start[s],
-                                 lists.syn_term + lists.syn_term_start[s], t.term_coef, net.term_in,
-                                 t.inp, dt)
+        if t.syn_shared[s]:
+            csweep_row_synapse_euler_shared(y + 2 * s * TILE, t.coef_shared + 3 * s,
+                                            lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                            lists.syn_term + lists.syn_term_start[s], t.term_coef,
+                                            net.term_in, t.inp, dt)
+        else:
+            csweep_row_synapse_euler(y + 2 * s * TILE, t.syn_coef + 3 * s * TILE,
+                                     lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                     lists.syn_term + lists.syn_term_start[s], t.term_coef,
+                                     net.term_in, t.inp, dt)
     if net.n_chain == 0:
         return
     tile_stages(net, t, y, dy)

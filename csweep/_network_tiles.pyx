@@ -70,6 +70,17 @@ cdef void _copy_rows(const double* rows, Py_ssize_t n_sets, int n_rows, Py_ssize
             dest[r * TILE + i] = rows[r * n_sets + _lane(start, width, i)]
 
 
+cdef void _shared_rows(const double* rows, int n, double* values, int* shared) noexcept nogil:
+    # shared[k]: whether item k's three rows (rows 3k..3k+2) hold one value in every lane, bit
+    # for bit; values[3k..3k+2]: those values
+    cdef int k, r
+    for k in range(n):
+        shared[k] = 1
+        for r in range(3 * k, 3 * k + 3):
+            values[r] = rows[r * TILE]
+            shared[k] = shared[k] and csweep_row_uniform(rows + r * TILE)
+
+
 cdef void _load_tile(const Network* net, const Histories* h, NetworkTile* t,
                      const double[:, :] y_init, Py_ssize_t start, Py_ssize_t width) noexcept nogil:
     # the tile's state from y_init's columns; an edge's ring entry k is its source's rate at step
@@ -172,6 +183,7 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.mixed = t.chain_last + n_edges * TILE
     t.history = t.mixed + n_edges * TILE
     t.weight_shared = t.history + h.rows * TILE
+    t.coef_shared = t.weight_shared + n_edges
     t.order = ints
     t.order_max = ints + n_edges * TILE
     t.uniform = t.order_max + n_edges
@@ -183,6 +195,8 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.source = source
     t.ext_row = source + n_edges
     t.series_inputs = t.slot + net.n_nodes
+    t.syn_shared = t.series_inputs + net.n_in
+    t.node_shared = t.syn_shared + net.n_syn
     t.n_series = 0
     for i in range(net.n_in):
         if net.in_col[i] < 0:       # a constant: read in place each step
@@ -251,10 +265,11 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     cdef int n = net.n_state, n_edges = net.n_edges
     cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
-                            + h.rows + (n_edges + TILE - 1) // TILE)
+                            + h.rows
+                            + (n_edges + 3 * net.n_syn + 3 * net.n_nodes + TILE - 1) // TILE)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + net.n_nodes + net.n_in)
-                                  * sizeof(int))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + 2 * net.n_nodes + net.n_in
+                                   + net.n_syn) * sizeof(int))
     cdef const double** source = <const double**>malloc((n_edges + net.n_in + 1)
                                                             * sizeof(double*))
     cdef NetworkTile t
@@ -271,6 +286,8 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     _copy_rows(net.syn_coef, net.n_sets, 3 * net.n_syn, start, width, t.syn_coef)
     _copy_rows(net.term_coef, net.n_sets, net.n_terms, start, width, t.term_coef)
     _copy_rows(net.rate_abc, net.n_sets, 3 * net.n_nodes, start, width, t.rate_abc)
+    _shared_rows(t.syn_coef, net.n_syn, t.coef_shared, t.syn_shared)
+    _shared_rows(t.rate_abc, net.n_nodes, t.coef_shared + 3 * net.n_syn, t.node_shared)
     _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
     t.shared_weights = 1
     for j in range(n_edges):    # in the input lists' order, as the right-hand side reads them
