@@ -19,7 +19,7 @@ from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
 from csweep._network_tile cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
-                                  tile_rates)
+                                   tile_rates)
 
 
 cdef extern from *:
@@ -46,6 +46,11 @@ cdef extern from *:
 def simd():
     """The vector instruction set this build of the network tiles was compiled for."""
     return csweep_simd.decode()
+
+
+def tile_width():
+    """Parameter sets one tile steps together (each thread steps whole tiles)."""
+    return TILE
 
 
 cdef struct Histories:
@@ -271,7 +276,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + 2 * net.n_nodes + net.n_in
                                    + net.n_syn) * sizeof(int))
     cdef const double** source = <const double**>malloc((n_edges + net.n_in + 1)
-                                                            * sizeof(double*))
+                                                         * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
     if block == NULL or ints == NULL or source == NULL:
