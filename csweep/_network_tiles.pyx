@@ -275,8 +275,8 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
     cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + 2 * net.n_nodes + net.n_in
                                    + net.n_syn) * sizeof(int))
-    cdef const double** source = <const double**>malloc((n_edges + net.n_in + 1)
-                                                         * sizeof(double*))
+    cdef const double** source = <const double**>malloc(
+        (n_edges + net.n_in + 1) * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
     if block == NULL or ints == NULL or source == NULL:
