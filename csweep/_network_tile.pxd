@@ -96,7 +96,7 @@ cdef extern from *:
     static inline void csweep_row_synapse_terms(double* restrict d, const double* restrict c,
                                                 const double* restrict z, int n,
                                                 const int* restrict terms,
-                                                const double* restrict term_coef,
+                                                const double* const* restrict term_row,
                                                 const int* restrict term_in,
                                                 const double* restrict inp) {
         const int T = CSWEEP_NET_TILE;
@@ -108,7 +108,7 @@ cdef extern from *:
             CSWEEP_V(d, q) = x;
         }
         for (int k = 0; k < n; k++) {
-            const double* tc = term_coef + terms[k] * T;
+            const double* tc = term_row[terms[k]];
             const double* u = inp + term_in[terms[k]] * T;
             for (int q = 0; q < CSWEEP_PARTS; q++)
                 acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
@@ -120,7 +120,7 @@ cdef extern from *:
        operation of the step reads them) */
     static inline void csweep_row_synapse_euler(double* restrict z, const double* restrict c,
                                                 int n, const int* restrict terms,
-                                                const double* restrict term_coef,
+                                                const double* const* restrict term_row,
                                                 const int* restrict term_in,
                                                 const double* restrict inp, double dt) {
         const int T = CSWEEP_NET_TILE;
@@ -130,7 +130,7 @@ cdef extern from *:
             acc[q] = CSWEEP_CV(c, q) * CSWEEP_CV(z, q) + CSWEEP_CV(c + T, q) * CSWEEP_CV(z + T, q)
                      + CSWEEP_CV(c + 2 * T, q);
         for (int k = 0; k < n; k++) {
-            const double* tc = term_coef + terms[k] * T;
+            const double* tc = term_row[terms[k]];
             const double* u = inp + term_in[terms[k]] * T;
             for (int q = 0; q < CSWEEP_PARTS; q++)
                 acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
@@ -145,7 +145,7 @@ cdef extern from *:
     static inline void csweep_row_synapse_euler_shared(double* restrict z,
                                                        const double* restrict c, int n,
                                                        const int* restrict terms,
-                                                       const double* restrict term_coef,
+                                                       const double* const* restrict term_row,
                                                        const int* restrict term_in,
                                                        const double* restrict inp, double dt) {
         const int T = CSWEEP_NET_TILE;
@@ -159,7 +159,7 @@ cdef extern from *:
         for (int q = 0; q < CSWEEP_PARTS; q++)
             acc[q] = a_v * CSWEEP_CV(z, q) + a_x * CSWEEP_CV(z + T, q) + a_0;
         for (int k = 0; k < n; k++) {
-            const double* tc = term_coef + terms[k] * T;
+            const double* tc = term_row[terms[k]];
             const double* u = inp + term_in[terms[k]] * T;
             for (int q = 0; q < CSWEEP_PARTS; q++)
                 acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
@@ -205,7 +205,7 @@ cdef extern from *:
     static inline void csweep_row_synapse_terms(double* restrict d, const double* restrict c,
                                                 const double* restrict z, int n,
                                                 const int* restrict terms,
-                                                const double* restrict term_coef,
+                                                const double* const* restrict term_row,
                                                 const int* restrict term_in,
                                                 const double* restrict inp) {
         const int T = CSWEEP_NET_TILE;
@@ -213,20 +213,20 @@ cdef extern from *:
             double acc = c[i] * z[i] + c[T + i] * z[T + i] + c[2 * T + i];
             d[i] = z[T + i];
             for (int k = 0; k < n; k++)
-                acc = acc + term_coef[terms[k] * T + i] * inp[term_in[terms[k]] * T + i];
+                acc = acc + term_row[terms[k]][i] * inp[term_in[terms[k]] * T + i];
             d[T + i] = acc;
         }
     }
     static inline void csweep_row_synapse_euler(double* restrict z, const double* restrict c,
                                                 int n, const int* restrict terms,
-                                                const double* restrict term_coef,
+                                                const double* const* restrict term_row,
                                                 const int* restrict term_in,
                                                 const double* restrict inp, double dt) {
         const int T = CSWEEP_NET_TILE;
         for (int i = 0; i < T; i++) {
             double acc = c[i] * z[i] + c[T + i] * z[T + i] + c[2 * T + i];
             for (int k = 0; k < n; k++)
-                acc = acc + term_coef[terms[k] * T + i] * inp[term_in[terms[k]] * T + i];
+                acc = acc + term_row[terms[k]][i] * inp[term_in[terms[k]] * T + i];
             z[i] = z[i] + dt * z[T + i];
             z[T + i] = z[T + i] + dt * acc;
         }
@@ -234,14 +234,14 @@ cdef extern from *:
     static inline void csweep_row_synapse_euler_shared(double* restrict z,
                                                        const double* restrict c, int n,
                                                        const int* restrict terms,
-                                                       const double* restrict term_coef,
+                                                       const double* const* restrict term_row,
                                                        const int* restrict term_in,
                                                        const double* restrict inp, double dt) {
         const int T = CSWEEP_NET_TILE;
         for (int i = 0; i < T; i++) {
             double acc = c[0] * z[i] + c[1] * z[T + i] + c[2];
             for (int k = 0; k < n; k++)
-                acc = acc + term_coef[terms[k] * T + i] * inp[term_in[terms[k]] * T + i];
+                acc = acc + term_row[terms[k]][i] * inp[term_in[terms[k]] * T + i];
             z[i] = z[i] + dt * z[T + i];
             z[T + i] = z[T + i] + dt * acc;
         }
@@ -283,16 +283,18 @@ cdef extern from *:
     int csweep_row_uniform(const double* row) noexcept nogil
     void csweep_row_potential(double* out, int n, const int* syn, const double* y) noexcept nogil
     void csweep_row_synapse_terms(double* d, const double* c, const double* z, int n,
-                                  const int* terms, const double* term_coef, const int* term_in,
+                                  const int* terms, const double* const* term_row,
+                                  const int* term_in,
                                   const double* inp) noexcept nogil
     void csweep_row_synapse_euler(double* z, const double* c, int n, const int* terms,
-                                  const double* term_coef, const int* term_in, const double* inp,
+                                  const double* const* term_row, const int* term_in,
+                                  const double* inp,
                                   double dt) noexcept nogil
     void csweep_prefetch_row(const double* row) noexcept nogil
     void csweep_row_rate(double* m, const double* abc, const double* v) noexcept nogil
     void csweep_row_rate_shared(double* m, const double* abc, const double* v) noexcept nogil
     void csweep_row_synapse_euler_shared(double* z, const double* c, int n, const int* terms,
-                                         const double* term_coef, const int* term_in,
+                                         const double* const* term_row, const int* term_in,
                                          const double* inp, double dt) noexcept nogil
     void csweep_row_stage(double* d, const double* k, const double* prev, const double* z,
                           const int* order, int j) noexcept nogil
@@ -321,6 +323,7 @@ cdef struct NetworkTile:
     double* k3
     double* syn_coef    # (3*n_syn) a_v, a_x, a_0 of each synapse
     double* term_coef   # (n_terms)
+    const double** term_row  # (n_terms,) each term's coefficient row: its own, or an equal one
     double* rate_abc    # (3*n_nodes)
     double* coef_shared  # (3*n_syn + 3*n_nodes,) a synapse's a_v, a_x, a_0 (Euler) or a node's
     int* syn_shared      # A, B, C as one value each, where every lane has the same (the flags:
@@ -443,7 +446,7 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
     for s in range(net.n_syn):
         csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
                                  lists.syn_term_start[s + 1] - lists.syn_term_start[s],
-                                 lists.syn_term + lists.syn_term_start[s], t.term_coef, net.term_in,
+                                 lists.syn_term + lists.syn_term_start[s], t.term_row, net.term_in,
                                  t.inp)
     tile_stages(net, t, y, dy)
 
@@ -462,12 +465,12 @@ cdef inline void tile_euler(const Network* net, NetworkTile* t, double dt) noexc
         if t.syn_shared[s]:
             csweep_row_synapse_euler_shared(y + 2 * s * TILE, t.coef_shared + 3 * s,
                                             lists.syn_term_start[s + 1] - lists.syn_term_start[s],
-                                            lists.syn_term + lists.syn_term_start[s], t.term_coef,
+                                            lists.syn_term + lists.syn_term_start[s], t.term_row,
                                             net.term_in, t.inp, dt)
         else:
             csweep_row_synapse_euler(y + 2 * s * TILE, t.syn_coef + 3 * s * TILE,
                                      lists.syn_term_start[s + 1] - lists.syn_term_start[s],
-                                     lists.syn_term + lists.syn_term_start[s], t.term_coef,
+                                     lists.syn_term + lists.syn_term_start[s], t.term_row,
                                      net.term_in, t.inp, dt)
     if net.n_chain == 0:
         return

@@ -14,6 +14,7 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
+from libc.string cimport memcmp
 
 from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
@@ -84,6 +85,26 @@ cdef void _shared_rows(const double* rows, int n, double* values, int* shared) n
         for r in range(3 * k, 3 * k + 3):
             values[r] = rows[r * TILE]
             shared[k] = shared[k] and csweep_row_uniform(rows + r * TILE)
+
+
+cdef void _share_equal_rows(const double** rows, int n, const int* series_col) noexcept nogil:
+    # rows[k] = an earlier rows[j] holding bitwise the same values, where there is one (rows a
+    # series fills each step, series_col[k] >= 0, are left alone): a connectome's columns repeat
+    # a few rows, which a step then brings into the cache once. Compared with up to 64 distinct
+    # rows, so that setting up a large network stays linear.
+    cdef const double* distinct[64]
+    cdef int n_distinct = 0, k, d
+    for k in range(n):
+        if series_col != NULL and series_col[k] >= 0:
+            continue
+        for d in range(n_distinct):
+            if memcmp(distinct[d], rows[k], TILE * sizeof(double)) == 0:
+                rows[k] = distinct[d]
+                break
+        else:
+            if n_distinct < 64:
+                distinct[n_distinct] = rows[k]
+                n_distinct += 1
 
 
 cdef void _load_tile(const Network* net, const Histories* h, NetworkTile* t,
@@ -199,6 +220,9 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.slot = t.gamma_edges + n_edges
     t.source = source
     t.ext_row = source + n_edges
+    t.term_row = t.ext_row + net.n_in
+    for i in range(net.n_terms):
+        t.term_row[i] = t.term_coef + i * TILE
     t.series_inputs = t.slot + net.n_nodes
     t.syn_shared = t.series_inputs + net.n_in
     t.node_shared = t.syn_shared + net.n_syn
@@ -276,7 +300,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + 2 * net.n_nodes + net.n_in
                                    + net.n_syn) * sizeof(int))
     cdef const double** source = <const double**>malloc(
-        (n_edges + net.n_in + 1) * sizeof(double*))
+        (n_edges + net.n_in + net.n_terms + 1) * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
     if block == NULL or ints == NULL or source == NULL:
@@ -294,6 +318,8 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     _shared_rows(t.syn_coef, net.n_syn, t.coef_shared, t.syn_shared)
     _shared_rows(t.rate_abc, net.n_nodes, t.coef_shared + 3 * net.n_syn, t.node_shared)
     _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
+    _share_equal_rows(t.ext_row, net.n_in, net.in_col)
+    _share_equal_rows(t.term_row, net.n_terms, NULL)
     t.shared_weights = 1
     for j in range(n_edges):    # in the input lists' order, as the right-hand side reads them
         _copy_rows(net.edge_weight + lists.in_edge[j] * net.n_sets, net.n_sets, 1, start, width,
