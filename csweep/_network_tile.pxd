@@ -358,6 +358,9 @@ cdef struct NetworkTile:
     int* discrete_edges  # (n_edges,) discrete edges with a delay: first the n_shared whose lanes
     int n_shared         # share one (they read a history row in place), then the n_discrete -
     int n_discrete       # n_shared whose lanes differ (gathered into t.delayed)
+    int* shared_start   # (n_nodes+1,) the n_shared edges grouped by source node: node n's are
+    int* shared_pos     # [shared_start[n], shared_start[n+1]) of shared_pos (each one's place
+    int* shared_back    # in the input lists) and shared_back (its delay in history doubles)
     int* slot           # (n_nodes,) the history row of this step
     const int* history_len     # (n_nodes,) steps of a node's rate history (0: none)
     const int* history_offset  # (n_nodes,) its first row
@@ -487,6 +490,7 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
     cdef const double* row
     cdef double* dest
     cdef double* ring
+    cdef double* current
     cdef const int* order
     for k in range(t.n_series):     # the others read their t.in_const row in place
         j = t.series_inputs[k]
@@ -521,14 +525,19 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
         if t.history_len[node] > 0:
             csweep_row_copy(t.history + (t.history_offset[node] + t.slot[node]) * TILE,
                             t.m + node * TILE)
-    for k in range(t.n_shared):     # every lane reads the same row (a delay not swept)
-        e = t.discrete_edges[k]
-        node = net.edge_src[e]
-        slot = t.slot[node] - t.order[e * TILE]
-        slot = slot + t.history_len[node] if slot < 0 else slot
-        row = t.history + (t.history_offset[node] + slot) * TILE
-        t.source[t.edge_pos[e]] = row
-        csweep_prefetch_row(row)    # read by this step's right-hand side: fetch them all now
+    for node in range(net.n_nodes):
+        # the edges whose lanes share a delay (one not swept), node by node: each reads the row
+        # its delay back from the node's current one, in the node's ring
+        if t.shared_start[node] == t.shared_start[node + 1]:
+            continue
+        ring = t.history + t.history_offset[node] * TILE
+        current = ring + t.slot[node] * TILE
+        length = t.history_len[node] * TILE
+        for k in range(t.shared_start[node], t.shared_start[node + 1]):
+            row = current - t.shared_back[k]
+            row = row + length if row < ring else row
+            t.source[t.shared_pos[k]] = row
+            csweep_prefetch_row(row)    # read by this step's right-hand side: fetch them all now
     for k in range(t.n_shared, t.n_discrete):
         e = t.discrete_edges[k]
         node = net.edge_src[e]

@@ -215,7 +215,10 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.uniform = t.order_max + n_edges
     t.mixed_edges = t.uniform + n_edges
     t.discrete_edges = t.mixed_edges + n_edges
-    t.edge_pos = t.discrete_edges + n_edges
+    t.shared_start = t.discrete_edges + n_edges
+    t.shared_pos = t.shared_start + net.n_nodes + 1
+    t.shared_back = t.shared_pos + n_edges
+    t.edge_pos = t.shared_back + n_edges
     t.gamma_edges = t.edge_pos + n_edges
     t.slot = t.gamma_edges + n_edges
     t.source = source
@@ -244,7 +247,7 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
 cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, Py_ssize_t start,
                      Py_ssize_t width) noexcept nogil:
     # Each edge's delay order per lane, whether its lanes share one, and the row it carries.
-    cdef int n_edges = net.n_edges, e, i
+    cdef int n_edges = net.n_edges, e, i, k, node
     for e in range(n_edges):
         t.order_max[e] = 0
         t.uniform[e] = 1
@@ -277,6 +280,22 @@ cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, 
         if net.edge_kind[e] == EDGE_DISCRETE and t.uniform[e] and t.order[e * TILE] > 0:
             t.discrete_edges[t.n_shared] = e
             t.n_shared += 1
+    # ... and grouped by source node, with where each one's row is read and how far back
+    for node in range(net.n_nodes + 1):
+        t.shared_start[node] = 0
+    for k in range(t.n_shared):
+        t.shared_start[net.edge_src[t.discrete_edges[k]] + 1] += 1
+    for node in range(net.n_nodes):
+        t.shared_start[node + 1] += t.shared_start[node]
+    for k in range(t.n_shared):
+        e = t.discrete_edges[k]
+        node = net.edge_src[e]
+        t.shared_pos[t.shared_start[node]] = t.edge_pos[e]
+        t.shared_back[t.shared_start[node]] = t.order[e * TILE] * TILE
+        t.shared_start[node] += 1
+    for node in range(net.n_nodes, 0, -1):     # back to each group's first
+        t.shared_start[node] = t.shared_start[node - 1]
+    t.shared_start[0] = 0
     t.n_discrete = t.n_shared
     for e in range(n_edges):
         if net.edge_kind[e] == EDGE_DISCRETE and not t.uniform[e]:
@@ -297,7 +316,7 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
                             + h.rows
                             + (n_edges + 3 * net.n_syn + 3 * net.n_nodes + TILE - 1) // TILE)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 6 * n_edges + 2 * net.n_nodes + net.n_in
+    cdef int* ints = <int*>malloc((n_edges * TILE + 8 * n_edges + 3 * net.n_nodes + 1 + net.n_in
                                    + net.n_syn) * sizeof(int))
     cdef const double** source = <const double**>malloc(
         (n_edges + net.n_in + net.n_terms + 1) * sizeof(double*))
