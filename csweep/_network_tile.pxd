@@ -2,7 +2,9 @@
 # every per-set value is a row of TILE lanes (structure of arrays, set minor), so each step's
 # loops run across the tile's lanes and the compiler vectorises them. Each lane performs one
 # set's operations in the order of network_rhs (_network.pxd), so a set's numbers do not depend
-# on the tile it is in, nor on the build.
+# on the tile it is in, nor on its width, nor on the build. A value every lane of a tile shares
+# (a weight, a rate's or an Euler synapse's coefficients) is broadcast instead of read as a row:
+# the same operations on the same numbers, less data per step.
 
 from csweep._common cimport csweep_sigmoid
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, Network
@@ -11,8 +13,10 @@ cdef extern from *:
     """
     /* A tile's row operations, one lane per set: the rows are distinct (restrict), so the
        compiler vectorises each across the tile without run-time overlap checks. Each sum adds
-       its terms in the order network_rhs (_network.pxd) does. TILE is _jrc2.pxd's (asserted in
-       _network_tiles.pyx). */
+       its terms in the order network_rhs (_network.pxd) does. TILE (CSWEEP_NET_TILE) is 16
+       lanes, or what the build defines (setup.py builds _network_tiles8 with 8), independent of
+       _jrc2.pxd's TILE: a wider row pays each row operation's index loads, loop control and
+       pointer arithmetic for more sets. */
     #ifndef CSWEEP_NET_TILE
     #define CSWEEP_NET_TILE 16
     #endif

@@ -1,8 +1,9 @@
 """Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, connectomes):
-fixed-step integration of every parameter set, in tiles of TILE sets as the JRC2 kernel steps
-them (the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
-threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build); every
-build computes each set's numbers bitwise as a single set's scalar steps would.
+fixed-step integration of every parameter set, in tiles of TILE sets (16; 8 in the
+_network_tiles8 build, for sweeps of few sets) stepped together as the JRC2 kernel steps its tiles
+(the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
+threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build and
+the width); every build computes each set's numbers bitwise as a single set's scalar steps would.
 
 Discrete delays read each source node's rate history (one per node, as long as its longest
 delay): the state that initial_state / return_final_state exchange keeps one history per edge
