@@ -76,3 +76,28 @@ def test_a_connectome_set_alone_equals_the_set_among_swept_couplings():
         alone, _ = csweep.grid_search(net, {"g": g[k:k + 1]}, g_map, n_threads=1, **run)
         np.testing.assert_array_equal(alone.to_numpy()[:, 0], grid.to_numpy()[:, k])
     assert np.ptp(grid.to_numpy()[-1]) > 1e-6
+
+
+@pytest.mark.parametrize("width", [NARROW, WIDE])
+def test_a_run_continued_from_its_final_state_is_the_run_in_one_piece(width):
+    """The tiles' state (synapses, and each node's rate history, which the exchanged state keeps
+    per edge) goes out and back in, in tiles of either width."""
+    n = 4
+    rng = np.random.default_rng(3)
+    weight = (rng.uniform(size=(n, n)) < 0.7) * rng.uniform(0.5, 2.0, (n, n))
+    np.fill_diagonal(weight, 0.0)
+    column = CircuitTemplate.from_yaml(JRC)
+    regions = [f"r{i}" for i in range(n)]
+    net = CircuitTemplate("net", circuits={r: column for r in regions})
+    net.add_edges_from_matrix("pc/pro/m", "pc/rpo_e_in/m_in", regions, weight=weight,
+                              edge_attr={"delay": rng.uniform(1e-3, 4e-3, (n, n))})
+    n_sets = SIZES[width]
+    grid = {"h": list(np.linspace(3.0e-3, 3.6e-3, n_sets))}
+    h_map = {"h": {"vars": ["rpo_e_in/h"], "nodes": [f"{r}/pc" for r in regions]}}
+    run = dict(COMMON, sampling_step_size=1e-4, outputs={"v": "r0/pc/rpo_e_in/v"}, n_threads=2)
+    whole = csweep.grid_search(net, grid, h_map, simulation_time=0.04, **run)[0].to_numpy()
+    first = csweep.grid_search(net, grid, h_map, simulation_time=0.02, return_final_state=True,
+                               **run)
+    second = csweep.grid_search(net, grid, h_map, simulation_time=0.02,
+                                initial_state=first.final_state, **run)[0].to_numpy()
+    np.testing.assert_array_equal(second[1:], whole[201:400])
