@@ -12,7 +12,8 @@ Environment switches:
                       compiler cannot build an OpenMP program
   CSWEEP_NO_AVX2=1    build only the baseline kernel; by default x86-64 builds also compile the
                       JRC2 and network tiles and the noise generator for AVX2
-                      (csweep._integrate_avx2, csweep._network_tiles_avx2, csweep._noise_avx2)
+                      (csweep._integrate_avx2, csweep._network_tiles_avx2,
+                      csweep._network_tiles8_avx2, csweep._noise_avx2)
                       and AVX-512 (..._avx512), and csweep uses the best one the CPU has
                       (the network arrays and solver="scipy" modules are built once)
 Release builds (neither switch above) carry no debug information: -g0, and on Linux the linker
@@ -132,8 +133,11 @@ def simd_flags(name):
 # The kernel's modules, each built once with the baseline flags, except the tiles (_integrate:
 # JRC2, _network_tiles: networks) and the noise generator (_noise), the code that gains from wider
 # vectors, built again per instruction set below. They share inline code through the .pxd files.
-KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_dopri", "_noise")
-PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_noise")
+KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_network_tiles8", "_dopri", "_noise")
+PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_network_tiles8", "_noise")
+# _network_tiles8 is _network_tiles in tiles of 8 sets instead of 16 (for sweeps of few sets)
+MACROS = {"_network_tiles8": [("CSWEEP_NET_TILE", "8")]}
+INCLUDES = {"_network_tiles8": ["csweep/_network_tiles.pyx"]}
 SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd", "csweep/_philox.pxd",
           "csweep/_network_tile.pxd", "csweep/_fixed_step.pxd"]
 
@@ -141,7 +145,9 @@ SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd", "cswe
 def kernel_extension(name, source, extra_flags=(), depends=()):
     return Extension(f"csweep.{name}", [source],
                      extra_compile_args=compile_args + compile_openmp + list(extra_flags),
-                     extra_link_args=link_openmp + link_args, depends=SHARED + list(depends))
+                     extra_link_args=link_openmp + link_args,
+                     depends=SHARED + list(depends) + INCLUDES.get(name.rsplit("_avx", 1)[0], []),
+                     define_macros=MACROS.get(name.rsplit("_avx", 1)[0], []))
 
 
 extensions = [kernel_extension(name, f"csweep/{name}.pyx") for name in KERNEL_MODULES]

@@ -35,24 +35,31 @@ from csweep.kernels import builds as _kernel
 STEP = 1e-4
 JRC = "model_templates.neural_mass_models.jansenrit.JRC"
 N_COLUMNS = 68
+NETWORK_TILES = [_kernel.network_kernel, _kernel.narrow_network_kernel]
 
 
-def captured_call(module, name, sweep):
-    """The arguments ``sweep()`` passes to ``module.name`` (its one kernel call)."""
-    original = getattr(module, name)
+def captured_call(modules, name, sweep):
+    """The arguments ``sweep()`` passes to ``name`` of one of ``modules`` (its one kernel call;
+    a network sweep of few sets calls the narrow tiles' build)."""
+    originals = {module: getattr(module, name) for module in modules}
     calls = []
 
-    def record(*args):
-        calls.append(args)
-        return original(*args)
+    def recorder(original):
+        def record(*args):
+            calls.append((original, args))
+            return original(*args)
+        return record
 
-    setattr(module, name, record)
+    for module, original in originals.items():
+        setattr(module, name, recorder(original))
     try:
         sweep()
     finally:
-        setattr(module, name, original)
+        for module, original in originals.items():
+            setattr(module, name, original)
     assert len(calls) == 1, f"expected one kernel call, got {len(calls)} (raise block_size?)"
-    return lambda: original(*calls[0])
+    original, args = calls[0]
+    return lambda: original(*args)
 
 
 def connectome(n: int, density: float, seed: int = 0) -> CircuitTemplate:
@@ -76,17 +83,17 @@ def workloads(n_sets: int, seconds: float, threads: int):
     common = dict(step_size=STEP, simulation_time=seconds, sampling_step_size=1e-2,
                   progress=False, float_precision="float64", n_threads=threads,
                   block_size=n_sets)
-    jrc2 = captured_call(_kernel.kernel, "integrate_jrc2", lambda: csweep.grid_search(
+    jrc2 = captured_call([_kernel.kernel], "integrate_jrc2", lambda: csweep.grid_search(
         "JRC2", {"h": h}, {"h": {"vars": ["jrc_op/h_e"], "nodes": ["jrc"]}},
         outputs={"v": "jrc/jrc_op/V_e"}, inputs={"jrc/jrc_op/u": u}, **common))
-    jrc = captured_call(_kernel.network_kernel, "integrate_network", lambda: csweep.grid_search(
+    jrc = captured_call(NETWORK_TILES, "integrate_network", lambda: csweep.grid_search(
         JRC, {"h": h}, {"h": {"vars": ["rpo_e_in/h"], "nodes": ["pc"]}},
         outputs={"v": "pc/rpo_e_in/v"}, inputs={"pc/rpo_e_in/u": u}, **common))
     net = connectome(N_COLUMNS, 0.3)
     few = max(n_sets // 8, 1)
     short = dict(common, simulation_time=seconds / 4, block_size=few)
     regions = [f"r{i}/pc" for i in range(N_COLUMNS)]
-    conn = captured_call(_kernel.network_kernel, "integrate_network", lambda: csweep.grid_search(
+    conn = captured_call(NETWORK_TILES, "integrate_network", lambda: csweep.grid_search(
         net, {"h": h[:few]}, {"h": {"vars": ["rpo_e_in/h"], "nodes": regions}},
         outputs={"v": "r0/pc/rpo_e_in/v"}, **short))
     return {"JRC2": (jrc2, n_sets * steps, "ns per set-step"),

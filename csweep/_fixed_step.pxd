@@ -4,7 +4,7 @@
 
 from csweep._common cimport EULER, HEUN, real
 from csweep._jrc2 cimport jrc2_euler, jrc2_rhs
-from csweep._network_tile cimport NetworkTile, tile_rhs
+from csweep._network_tile cimport NetworkTile, tile_euler, tile_rhs
 
 
 cdef struct Jrc2Tile:
@@ -35,6 +35,10 @@ cdef inline void fixed_step(Model* m, int solver, real dt, real* y, real* dy, Py
         if solver == EULER and real is double:   # JRC2's Euler in one pass (measured 1.15x
             jrc2_euler(<double*>m.b, dt)           # faster in double; in float only the
             return                                 # two-pass form vectorises)
+    else:
+        if solver == EULER:     # a network's synapses stepped as their derivatives are known
+            tile_euler(m.net, m, dt)
+            return
     model_rhs(m, y, dy)
     if solver == EULER:
         for j in range(n):

@@ -2,22 +2,36 @@
 # every per-set value is a row of TILE lanes (structure of arrays, set minor), so each step's
 # loops run across the tile's lanes and the compiler vectorises them. Each lane performs one
 # set's operations in the order of network_rhs (_network.pxd), so a set's numbers do not depend
-# on the tile it is in, nor on the build.
+# on the tile it is in, nor on its width, nor on the build. A value every lane of a tile shares
+# (a weight, a rate's or an Euler synapse's coefficients) is broadcast instead of read as a row:
+# the same operations on the same numbers, less data per step.
 
 from csweep._common cimport csweep_sigmoid
-from csweep._jrc2 cimport TILE
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, Network
 
 cdef extern from *:
     """
     /* A tile's row operations, one lane per set: the rows are distinct (restrict), so the
        compiler vectorises each across the tile without run-time overlap checks. Each sum adds
-       its terms in the order network_rhs (_network.pxd) does. TILE is _jrc2.pxd's (asserted in
-       _network_tiles.pyx). */
-    #define CSWEEP_NET_TILE 8
+       its terms in the order network_rhs (_network.pxd) does. TILE (CSWEEP_NET_TILE) is 16
+       lanes, or what the build defines (setup.py builds _network_tiles8 with 8), independent of
+       _jrc2.pxd's TILE: a wider row pays each row operation's index loads, loop control and
+       pointer arithmetic for more sets. */
+    #ifndef CSWEEP_NET_TILE
+    #define CSWEEP_NET_TILE 16
+    #endif
     #if defined(_MSC_VER) && !defined(restrict)
     #define restrict __restrict
     #endif
+    /* a history row into the cache ahead of its use (its lines are L3's: a connectome's
+       histories outgrow L2, and one step reads a row of every delayed edge) */
+    static inline void csweep_prefetch_row(const double* row) {
+    #if defined(__GNUC__)
+        for (int q = 0; q < CSWEEP_NET_TILE; q += 8) __builtin_prefetch(row + q, 0, 3);
+    #else
+        (void)row;
+    #endif
+    }
     #if defined(__GNUC__)
     /* A row as CSWEEP_PARTS vectors of the build's width (GCC's vector extension), so that sums
        over a list of rows stay in registers; aligned(8): a row need not start on a vector
@@ -38,18 +52,35 @@ cdef extern from *:
     static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
         for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(d, q) = CSWEEP_CV(a, q);
     }
-    /* out = ext + the weighted rows each edge carries (edges[0..n-1]) */
+    /* out = ext + weight[k] * source[k] over the input's edges k = 0..n-1 (weight rows and
+       source pointers in the input lists' order: read along, without an index list) */
     static inline void csweep_row_inputs(double* restrict out, const double* restrict ext, int n,
-                                         const int* restrict edges,
                                          const double* restrict weight,
                                          const double* const* restrict source) {
         csweep_vec_t acc[CSWEEP_PARTS];
         for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = CSWEEP_CV(ext, q);
         for (int k = 0; k < n; k++) {
-            const double* w = weight + edges[k] * CSWEEP_NET_TILE;
-            const double* x = source[edges[k]];
+            const double* w = weight + k * CSWEEP_NET_TILE;
+            const double* x = source[k];
             for (int q = 0; q < CSWEEP_PARTS; q++)
                 acc[q] = acc[q] + CSWEEP_CV(w, q) * CSWEEP_CV(x, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(out, q) = acc[q];
+    }
+    /* the same sum where every edge's weight is one value in every lane, weight[k] (a row of
+       TILE equal values, broadcast: the same products; a connectome's weight rows would
+       otherwise be a third of the data a step reads) */
+    static inline void csweep_row_inputs_shared(double* restrict out,
+                                                const double* restrict ext, int n,
+                                                const double* restrict weight,
+                                                const double* const* restrict source) {
+        csweep_vec_t acc[CSWEEP_PARTS];
+        for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = CSWEEP_CV(ext, q);
+        for (int k = 0; k < n; k++) {
+            csweep_vec_t w;
+            for (int l = 0; l < CSWEEP_W; l++) w[l] = weight[k];
+            const double* x = source[k];
+            for (int q = 0; q < CSWEEP_PARTS; q++) acc[q] = acc[q] + w * CSWEEP_CV(x, q);
         }
         for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(out, q) = acc[q];
     }
@@ -69,7 +100,7 @@ cdef extern from *:
     static inline void csweep_row_synapse_terms(double* restrict d, const double* restrict c,
                                                 const double* restrict z, int n,
                                                 const int* restrict terms,
-                                                const double* restrict term_coef,
+                                                const double* const* restrict term_row,
                                                 const int* restrict term_in,
                                                 const double* restrict inp) {
         const int T = CSWEEP_NET_TILE;
@@ -81,25 +112,89 @@ cdef extern from *:
             CSWEEP_V(d, q) = x;
         }
         for (int k = 0; k < n; k++) {
-            const double* tc = term_coef + terms[k] * T;
+            const double* tc = term_row[terms[k]];
             const double* u = inp + term_in[terms[k]] * T;
             for (int q = 0; q < CSWEEP_PARTS; q++)
                 acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
         }
         for (int q = 0; q < CSWEEP_PARTS; q++) CSWEEP_V(d + T, q) = acc[q];
     }
+    /* the same derivative, and an Euler step of the synapse in place: z = z + dt * d/dt z, the
+       arithmetic of the two-pass step (rows v, x of z are the synapse's alone: no later row
+       operation of the step reads them) */
+    static inline void csweep_row_synapse_euler(double* restrict z, const double* restrict c,
+                                                int n, const int* restrict terms,
+                                                const double* const* restrict term_row,
+                                                const int* restrict term_in,
+                                                const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        csweep_vec_t acc[CSWEEP_PARTS], step;
+        for (int l = 0; l < CSWEEP_W; l++) step[l] = dt;
+        for (int q = 0; q < CSWEEP_PARTS; q++)
+            acc[q] = CSWEEP_CV(c, q) * CSWEEP_CV(z, q) + CSWEEP_CV(c + T, q) * CSWEEP_CV(z + T, q)
+                     + CSWEEP_CV(c + 2 * T, q);
+        for (int k = 0; k < n; k++) {
+            const double* tc = term_row[terms[k]];
+            const double* u = inp + term_in[terms[k]] * T;
+            for (int q = 0; q < CSWEEP_PARTS; q++)
+                acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) {
+            csweep_vec_t x = CSWEEP_CV(z + T, q);
+            CSWEEP_V(z, q) = CSWEEP_CV(z, q) + step * x;
+            CSWEEP_V(z + T, q) = x + step * acc[q];
+        }
+    }
+    /* the same where every lane has one a_v, a_x, a_0: c = (a_v, a_x, a_0), broadcast */
+    static inline void csweep_row_synapse_euler_shared(double* restrict z,
+                                                       const double* restrict c, int n,
+                                                       const int* restrict terms,
+                                                       const double* const* restrict term_row,
+                                                       const int* restrict term_in,
+                                                       const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        csweep_vec_t acc[CSWEEP_PARTS], step, a_v, a_x, a_0;
+        for (int l = 0; l < CSWEEP_W; l++) {
+            step[l] = dt;
+            a_v[l] = c[0];
+            a_x[l] = c[1];
+            a_0[l] = c[2];
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++)
+            acc[q] = a_v * CSWEEP_CV(z, q) + a_x * CSWEEP_CV(z + T, q) + a_0;
+        for (int k = 0; k < n; k++) {
+            const double* tc = term_row[terms[k]];
+            const double* u = inp + term_in[terms[k]] * T;
+            for (int q = 0; q < CSWEEP_PARTS; q++)
+                acc[q] = acc[q] + CSWEEP_CV(tc, q) * CSWEEP_CV(u, q);
+        }
+        for (int q = 0; q < CSWEEP_PARTS; q++) {
+            csweep_vec_t x = CSWEEP_CV(z + T, q);
+            CSWEEP_V(z, q) = CSWEEP_CV(z, q) + step * x;
+            CSWEEP_V(z + T, q) = x + step * acc[q];
+        }
+    }
     #else
     static inline void csweep_row_copy(double* restrict d, const double* restrict a) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) d[i] = a[i];
     }
     static inline void csweep_row_inputs(double* restrict out, const double* restrict ext, int n,
-                                         const int* restrict edges,
                                          const double* restrict weight,
                                          const double* const* restrict source) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++) {
             double acc = ext[i];
             for (int k = 0; k < n; k++)
-                acc = acc + weight[edges[k] * CSWEEP_NET_TILE + i] * source[edges[k]][i];
+                acc = acc + weight[k * CSWEEP_NET_TILE + i] * source[k][i];
+            out[i] = acc;
+        }
+    }
+    static inline void csweep_row_inputs_shared(double* restrict out,
+                                                const double* restrict ext, int n,
+                                                const double* restrict weight,
+                                                const double* const* restrict source) {
+        for (int i = 0; i < CSWEEP_NET_TILE; i++) {
+            double acc = ext[i];
+            for (int k = 0; k < n; k++) acc = acc + weight[k] * source[k][i];
             out[i] = acc;
         }
     }
@@ -114,7 +209,7 @@ cdef extern from *:
     static inline void csweep_row_synapse_terms(double* restrict d, const double* restrict c,
                                                 const double* restrict z, int n,
                                                 const int* restrict terms,
-                                                const double* restrict term_coef,
+                                                const double* const* restrict term_row,
                                                 const int* restrict term_in,
                                                 const double* restrict inp) {
         const int T = CSWEEP_NET_TILE;
@@ -122,17 +217,58 @@ cdef extern from *:
             double acc = c[i] * z[i] + c[T + i] * z[T + i] + c[2 * T + i];
             d[i] = z[T + i];
             for (int k = 0; k < n; k++)
-                acc = acc + term_coef[terms[k] * T + i] * inp[term_in[terms[k]] * T + i];
+                acc = acc + term_row[terms[k]][i] * inp[term_in[terms[k]] * T + i];
             d[T + i] = acc;
         }
     }
+    static inline void csweep_row_synapse_euler(double* restrict z, const double* restrict c,
+                                                int n, const int* restrict terms,
+                                                const double* const* restrict term_row,
+                                                const int* restrict term_in,
+                                                const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        for (int i = 0; i < T; i++) {
+            double acc = c[i] * z[i] + c[T + i] * z[T + i] + c[2 * T + i];
+            for (int k = 0; k < n; k++)
+                acc = acc + term_row[terms[k]][i] * inp[term_in[terms[k]] * T + i];
+            z[i] = z[i] + dt * z[T + i];
+            z[T + i] = z[T + i] + dt * acc;
+        }
+    }
+    static inline void csweep_row_synapse_euler_shared(double* restrict z,
+                                                       const double* restrict c, int n,
+                                                       const int* restrict terms,
+                                                       const double* const* restrict term_row,
+                                                       const int* restrict term_in,
+                                                       const double* restrict inp, double dt) {
+        const int T = CSWEEP_NET_TILE;
+        for (int i = 0; i < T; i++) {
+            double acc = c[0] * z[i] + c[1] * z[T + i] + c[2];
+            for (int k = 0; k < n; k++)
+                acc = acc + term_row[terms[k]][i] * inp[term_in[terms[k]] * T + i];
+            z[i] = z[i] + dt * z[T + i];
+            z[T + i] = z[T + i] + dt * acc;
+        }
+    }
     #endif
+    /* 1 when the row's lanes hold one value, bit for bit */
+    static inline int csweep_row_uniform(const double* row) {
+        for (int i = 1; i < CSWEEP_NET_TILE; i++)
+            if (memcmp(row + i, row, sizeof(double)) != 0) return 0;
+        return 1;
+    }
     /* m = A * sigmoid(B * (v - C)), abc: rows A, B, C */
     static inline void csweep_row_rate(double* restrict m, const double* restrict abc,
                                        const double* restrict v) {
         for (int i = 0; i < CSWEEP_NET_TILE; i++)
             m[i] = abc[i] * csweep_sigmoid(abc[CSWEEP_NET_TILE + i]
                                            * (v[i] - abc[2 * CSWEEP_NET_TILE + i]));
+    }
+    /* the same where every lane has one A, B, C: abc = (A, B, C), broadcast */
+    static inline void csweep_row_rate_shared(double* restrict m, const double* restrict abc,
+                                              const double* restrict v) {
+        const double a = abc[0], b = abc[1], c = abc[2];
+        for (int i = 0; i < CSWEEP_NET_TILE; i++) m[i] = a * csweep_sigmoid(b * (v[i] - c));
     }
     /* gamma stage j: d = k * (prev - z) in lanes with more than j stages, else 0 */
     static inline void csweep_row_stage(double* restrict d, const double* restrict k,
@@ -142,15 +278,28 @@ cdef extern from *:
             d[i] = j < order[i] ? k[i] * (prev[i] - z[i]) : 0.0;
     }
     """
-    enum: CSWEEP_NET_TILE
+    enum: TILE "CSWEEP_NET_TILE"
     void csweep_row_copy(double* d, const double* a) noexcept nogil
-    void csweep_row_inputs(double* out, const double* ext, int n, const int* edges,
-                           const double* weight, const double* const* source) noexcept nogil
+    void csweep_row_inputs(double* out, const double* ext, int n, const double* weight,
+                           const double* const* source) noexcept nogil
+    void csweep_row_inputs_shared(double* out, const double* ext, int n, const double* weight,
+                                  const double* const* source) noexcept nogil
+    int csweep_row_uniform(const double* row) noexcept nogil
     void csweep_row_potential(double* out, int n, const int* syn, const double* y) noexcept nogil
     void csweep_row_synapse_terms(double* d, const double* c, const double* z, int n,
-                                  const int* terms, const double* term_coef, const int* term_in,
+                                  const int* terms, const double* const* term_row,
+                                  const int* term_in,
                                   const double* inp) noexcept nogil
+    void csweep_row_synapse_euler(double* z, const double* c, int n, const int* terms,
+                                  const double* const* term_row, const int* term_in,
+                                  const double* inp,
+                                  double dt) noexcept nogil
+    void csweep_prefetch_row(const double* row) noexcept nogil
     void csweep_row_rate(double* m, const double* abc, const double* v) noexcept nogil
+    void csweep_row_rate_shared(double* m, const double* abc, const double* v) noexcept nogil
+    void csweep_row_synapse_euler_shared(double* z, const double* c, int n, const int* terms,
+                                         const double* const* term_row, const int* term_in,
+                                         const double* inp, double dt) noexcept nogil
     void csweep_row_stage(double* d, const double* k, const double* prev, const double* z,
                           const int* order, int j) noexcept nogil
 
@@ -178,25 +327,44 @@ cdef struct NetworkTile:
     double* k3
     double* syn_coef    # (3*n_syn) a_v, a_x, a_0 of each synapse
     double* term_coef   # (n_terms)
+    const double** term_row  # (n_terms,) each term's coefficient row: its own, or an equal one
     double* rate_abc    # (3*n_nodes)
+    double* coef_shared  # (3*n_syn + 3*n_nodes,) a synapse's a_v, a_x, a_0 (Euler) or a node's
+    int* syn_shared      # A, B, C as one value each, where every lane has the same (the flags:
+    int* node_shared     # (n_syn,), (n_nodes,)): broadcast instead of read as rows
     double* in_const    # (n_in)
-    double* weight      # (n_edges)
+    double* weight      # (n_edges) in the input lists' order (lists.in_edge)
+    double* weight_shared  # (n_edges,) the same, one value each, where every edge's lanes share
+    int shared_weights  # their weight (then the right-hand side reads weight_shared)
     double* rate        # (n_edges) gamma stage rate
     double* v_in        # (n_nodes) summed synaptic potential
     double* m           # (n_nodes) rate
-    double* ext         # (n_in) this step's inputs before edges
+    double* ext         # (n_in) this step's inputs before edges, of inputs a series drives
+    const double** ext_row  # (n_in,) each input's row before edges: its t.ext or t.in_const row
+    int* series_inputs  # (n_series,) the inputs a series drives
+    int n_series
     double* inp         # (n_in) inputs with edges
     double* delayed     # (n_edges) delayed rates held over the step
     double* mixed       # (n_edges) rates an edge carries, where its lanes differ in kind
-    const double** source  # (n_edges,) the row an edge carries: its source's rate, the
-    #                        history row of its delay (the same in every lane), or its mixed row
+    int* edge_pos       # (n_edges,) each edge's place in the input lists (lists.in_edge)
+    const double** source  # (n_edges,) in the input lists' order: the row an edge carries: its
+    #                        source's rate, the history row of its delay (the same in every
+    #                        lane), or its mixed row
     int* mixed_edges    # (n_mixed,) edges whose lanes differ (gamma, or unequal discrete delays)
     int n_mixed
+    int* gamma_edges    # (n_gamma,) the gamma edges
+    int n_gamma
     double* chain_last  # (n_edges) gamma chain outputs of the previous step (Euler)
     double* history     # (sum of history_len) each source node's rate of its last steps
     int* order          # (n_edges) delay steps or gamma stages of each lane
     int* order_max      # (n_edges,) the most stages of the tile's lanes
     int* uniform        # (n_edges,) 1 when every lane has the same order
+    int* discrete_edges  # (n_edges,) discrete edges with a delay: first the n_shared whose lanes
+    int n_shared         # share one (they read a history row in place), then the n_discrete -
+    int n_discrete       # n_shared whose lanes differ (gathered into t.delayed)
+    int* shared_start   # (n_nodes+1,) the n_shared edges grouped by source node: node n's are
+    int* shared_pos     # [shared_start[n], shared_start[n+1]) of shared_pos (each one's place
+    int* shared_back    # in the input lists) and shared_back (its delay in history doubles)
     int* slot           # (n_nodes,) the history row of this step
     const int* history_len     # (n_nodes,) steps of a node's rate history (0: none)
     const int* history_offset  # (n_nodes,) its first row
@@ -213,13 +381,17 @@ cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y)
         csweep_row_potential(t.v_in + node * TILE,
                              lists.node_syn_start[node + 1] - lists.node_syn_start[node],
                              lists.node_syn + lists.node_syn_start[node], y)
-        csweep_row_rate(t.m + node * TILE, t.rate_abc + 3 * node * TILE, t.v_in + node * TILE)
+        if t.node_shared[node]:
+            csweep_row_rate_shared(t.m + node * TILE, t.coef_shared + 3 * (net.n_syn + node),
+                                   t.v_in + node * TILE)
+        else:
+            csweep_row_rate(t.m + node * TILE, t.rate_abc + 3 * node * TILE, t.v_in + node * TILE)
 
 
-cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
-                          double* dy) noexcept nogil:
-    # dy = f(y) for every lane (network_rhs), with this step's t.ext and t.delayed
-    cdef int s, e, k, i, j, n, base
+cdef inline void tile_drive(const Network* net, NetworkTile* t, const double* y) noexcept nogil:
+    # t.m, t.v_in and the inputs t.inp of state y, with this step's t.ext and t.delayed: what
+    # the synapses' derivatives read (network_rhs's first part)
+    cdef int e, k, i, j, n, base
     cdef double* mixed
     cdef const double* source
     cdef const double* held
@@ -243,18 +415,26 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
             held = t.delayed + e * TILE
             for i in range(TILE):
                 mixed[i] = held[i] if order[i] > 0 else source[i]
+    if t.shared_weights:
+        for j in range(net.n_in):
+            csweep_row_inputs_shared(t.inp + j * TILE, t.ext_row[j],
+                                     lists.in_edge_start[j + 1] - lists.in_edge_start[j],
+                                     t.weight_shared + lists.in_edge_start[j],
+                                     t.source + lists.in_edge_start[j])
+        return
     for j in range(net.n_in):
-        csweep_row_inputs(t.inp + j * TILE, t.ext + j * TILE,
+        csweep_row_inputs(t.inp + j * TILE, t.ext_row[j],
                           lists.in_edge_start[j + 1] - lists.in_edge_start[j],
-                          lists.in_edge + lists.in_edge_start[j], t.weight, t.source)
-    for s in range(net.n_syn):
-        csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
-                                 lists.syn_term_start[s + 1] - lists.syn_term_start[s],
-                                 lists.syn_term + lists.syn_term_start[s], t.term_coef, net.term_in,
-                                 t.inp)
-    for e in range(net.n_edges):
-        if net.edge_kind[e] != EDGE_GAMMA:
-            continue
+                          t.weight + lists.in_edge_start[j] * TILE,
+                          t.source + lists.in_edge_start[j])
+
+
+cdef inline void tile_stages(const Network* net, NetworkTile* t, const double* y,
+                             double* dy) noexcept nogil:
+    # dy of the gamma chains' stages (network_rhs's last part)
+    cdef int e, k, j, base
+    for k in range(t.n_gamma):
+        e = t.gamma_edges[k]
         base = 2 * net.n_syn + net.edge_offset[e]
         for j in range(t.order_max[e]):
             # stage j follows stage j-1 (the source's rate for the first); lanes with fewer
@@ -262,6 +442,48 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
             csweep_row_stage(dy + (base + j) * TILE, t.rate + e * TILE,
                              t.m + net.edge_src[e] * TILE if j == 0 else y + (base + j - 1) * TILE,
                              y + (base + j) * TILE, t.order + e * TILE, j)
+
+
+cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
+                          double* dy) noexcept nogil:
+    # dy = f(y) for every lane (network_rhs), with this step's t.ext and t.delayed
+    cdef int s
+    cdef const Lists* lists = t.lists
+    tile_drive(net, t, y)
+    for s in range(net.n_syn):
+        csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
+                                 lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                 lists.syn_term + lists.syn_term_start[s], t.term_row, net.term_in,
+                                 t.inp)
+    tile_stages(net, t, y, dy)
+
+
+cdef inline void tile_euler(const Network* net, NetworkTile* t, double dt) noexcept nogil:
+    # One Euler step of t.y: each synapse stepped in place as its derivative is known (no row
+    # of dy to write and read back); the gamma stages, which read the previous stage, in a
+    # second pass. Bitwise tile_rhs followed by y + dt * dy.
+    cdef int s
+    cdef Py_ssize_t j
+    cdef const Lists* lists = t.lists
+    cdef double* y = t.y
+    cdef double* dy = t.dy
+    tile_drive(net, t, y)
+    for s in range(net.n_syn):
+        if t.syn_shared[s]:
+            csweep_row_synapse_euler_shared(y + 2 * s * TILE, t.coef_shared + 3 * s,
+                                            lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                            lists.syn_term + lists.syn_term_start[s], t.term_row,
+                                            net.term_in, t.inp, dt)
+        else:
+            csweep_row_synapse_euler(y + 2 * s * TILE, t.syn_coef + 3 * s * TILE,
+                                     lists.syn_term_start[s + 1] - lists.syn_term_start[s],
+                                     lists.syn_term + lists.syn_term_start[s], t.term_row,
+                                     net.term_in, t.inp, dt)
+    if net.n_chain == 0:
+        return
+    tile_stages(net, t, y, dy)
+    for j in range(2 * net.n_syn * TILE, net.n_state * TILE):
+        y[j] = y[j] + dt * dy[j]
 
 
 cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step,
@@ -272,26 +494,24 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
     cdef const double* row
     cdef double* dest
     cdef double* ring
+    cdef double* current
     cdef const int* order
-    for j in range(net.n_in):
+    for k in range(t.n_series):     # the others read their t.in_const row in place
+        j = t.series_inputs[k]
         dest = t.ext + j * TILE
-        if net.in_col[j] < 0:
-            csweep_row_copy(dest, t.in_const + j * TILE)
+        row = net.series + step * net.series_cols + net.in_col[j]
+        if net.in_width[j] <= 1:
+            for i in range(TILE):
+                dest[i] = row[0]
+        elif width == TILE:
+            csweep_row_copy(dest, row + start)
         else:
-            row = net.series + step * net.series_cols + net.in_col[j]
-            if net.in_width[j] <= 1:
-                for i in range(TILE):
-                    dest[i] = row[0]
-            elif width == TILE:
-                csweep_row_copy(dest, row + start)
-            else:
-                for i in range(TILE):
-                    dest[i] = row[start + (i if i < width else 0)]
+            for i in range(TILE):
+                dest[i] = row[start + (i if i < width else 0)]
     if t.euler:
         # Euler: a gamma chain's output reaches its target one step later (PyRates' order)
-        for e in range(net.n_edges):
-            if net.edge_kind[e] != EDGE_GAMMA:
-                continue
+        for k in range(t.n_gamma):
+            e = t.gamma_edges[k]
             base = 2 * net.n_syn + net.edge_offset[e]
             order = t.order + e * TILE
             for i in range(TILE):
@@ -309,24 +529,30 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
         if t.history_len[node] > 0:
             csweep_row_copy(t.history + (t.history_offset[node] + t.slot[node]) * TILE,
                             t.m + node * TILE)
-    for e in range(net.n_edges):
-        if net.edge_kind[e] != EDGE_DISCRETE:
+    for node in range(net.n_nodes):
+        # the edges whose lanes share a delay (one not swept), node by node: each reads the row
+        # its delay back from the node's current one, in the node's ring
+        if t.shared_start[node] == t.shared_start[node + 1]:
             continue
+        ring = t.history + t.history_offset[node] * TILE
+        current = ring + t.slot[node] * TILE
+        length = t.history_len[node] * TILE
+        for k in range(t.shared_start[node], t.shared_start[node + 1]):
+            row = current - t.shared_back[k]
+            row = row + length if row < ring else row
+            t.source[t.shared_pos[k]] = row
+            csweep_prefetch_row(row)    # read by this step's right-hand side: fetch them all now
+    for k in range(t.n_shared, t.n_discrete):
+        e = t.discrete_edges[k]
         node = net.edge_src[e]
         length = t.history_len[node]
-        slot = t.slot[node]
         ring = t.history + t.history_offset[node] * TILE
         order = t.order + e * TILE
         dest = t.delayed + e * TILE
-        if t.uniform[e]:    # every lane reads the same row (a delay the sweep does not vary)
-            k = slot - order[0]
-            if order[0] > 0:
-                t.source[e] = ring + (k + length if k < 0 else k) * TILE
-        else:
-            for i in range(TILE):
-                k = slot - order[i]
-                k = k + length if k < 0 else k
-                dest[i] = ring[k * TILE + i]
+        for i in range(TILE):
+            slot = t.slot[node] - order[i]
+            slot = slot + length if slot < 0 else slot
+            dest[i] = ring[slot * TILE + i]
     for node in range(net.n_nodes):     # the next step's rows
         if t.history_len[node] > 0:
             t.slot[node] = t.slot[node] + 1 if t.slot[node] + 1 < t.history_len[node] else 0

@@ -1,8 +1,9 @@
 """Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, connectomes):
-fixed-step integration of every parameter set, in tiles of TILE sets as the JRC2 kernel steps
-them (the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
-threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build); every
-build computes each set's numbers bitwise as a single set's scalar steps would.
+fixed-step integration of every parameter set, in tiles of TILE sets (16; 8 in the
+_network_tiles8 build, for sweeps of few sets) stepped together as the JRC2 kernel steps its tiles
+(the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
+threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build and
+the width); every build computes each set's numbers bitwise as a single set's scalar steps would.
 
 Discrete delays read each source node's rate history (one per node, as long as its longest
 delay): the state that initial_state / return_final_state exchange keeps one history per edge
@@ -14,14 +15,13 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
+from libc.string cimport memcmp
 
 from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
-from csweep._jrc2 cimport TILE
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_tile cimport CSWEEP_NET_TILE, Lists, NetworkTile, tile_inputs, tile_rates
-
-assert CSWEEP_NET_TILE == TILE, "the network tile's C row operations assume _jrc2's TILE"
+from csweep._network_tile cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
+                                   tile_rates)
 
 
 cdef extern from *:
@@ -50,6 +50,11 @@ def simd():
     return csweep_simd.decode()
 
 
+def tile_width():
+    """Parameter sets one tile steps together (each thread steps whole tiles)."""
+    return TILE
+
+
 cdef struct Histories:
     # the rate histories' layout, shared by every tile
     const int* node_len      # (n_nodes,) steps kept of each node's rate (0: no discrete edge)
@@ -72,50 +77,90 @@ cdef void _copy_rows(const double* rows, Py_ssize_t n_sets, int n_rows, Py_ssize
             dest[r * TILE + i] = rows[r * n_sets + _lane(start, width, i)]
 
 
+cdef void _shared_rows(const double* rows, int n, double* values, int* shared) noexcept nogil:
+    # shared[k]: whether item k's three rows (rows 3k..3k+2) hold one value in every lane, bit
+    # for bit; values[3k..3k+2]: those values
+    cdef int k, r
+    for k in range(n):
+        shared[k] = 1
+        for r in range(3 * k, 3 * k + 3):
+            values[r] = rows[r * TILE]
+            shared[k] = shared[k] and csweep_row_uniform(rows + r * TILE)
+
+
+cdef void _share_equal_rows(const double** rows, int n, const int* series_col) noexcept nogil:
+    # rows[k] = an earlier rows[j] holding bitwise the same values, where there is one (rows a
+    # series fills each step, series_col[k] >= 0, are left alone): a connectome's columns repeat
+    # a few rows, which a step then brings into the cache once. Compared with up to 64 distinct
+    # rows, so that setting up a large network stays linear.
+    cdef const double* distinct[64]
+    cdef int n_distinct = 0, k, d
+    for k in range(n):
+        if series_col != NULL and series_col[k] >= 0:
+            continue
+        for d in range(n_distinct):
+            if memcmp(distinct[d], rows[k], TILE * sizeof(double)) == 0:
+                rows[k] = distinct[d]
+                break
+        else:
+            if n_distinct < 64:
+                distinct[n_distinct] = rows[k]
+                n_distinct += 1
+
+
 cdef void _load_tile(const Network* net, const Histories* h, NetworkTile* t,
                      const double[:, :] y_init, Py_ssize_t start, Py_ssize_t width) noexcept nogil:
     # the tile's state from y_init's columns; an edge's ring entry k is its source's rate at step
-    # k - ring length (relative to the run's first step)
+    # k - ring length (relative to the run's first step). Lanes innermost: y_init's rows and the
+    # history's rows are read and written along (a connectome's state is tens of MB).
     cdef int r, e, i, k, node, length
-    cdef Py_ssize_t set_
-    for i in range(TILE):
-        set_ = _lane(start, width, i)
-        for r in range(net.n_state):
-            t.y[r * TILE + i] = y_init[r, set_]
-        for e in range(net.n_edges):
-            t.chain_last[e * TILE + i] = y_init[net.n_state + e, set_]
-        for e in range(net.n_edges):
-            if net.edge_kind[e] != EDGE_DISCRETE:
-                continue
-            node = net.edge_src[e]
-            length = h.edge_len[e]
-            for k in range(length):
-                t.history[(h.node_offset[node] + (k - length + h.node_len[node]) % h.node_len[node])
-                          * TILE + i] = y_init[net.n_state + net.n_edges + net.edge_offset[e] + k,
-                                               set_]
+    cdef Py_ssize_t row
+    cdef double* dest
+    for r in range(net.n_state):
+        for i in range(TILE):
+            t.y[r * TILE + i] = y_init[r, _lane(start, width, i)]
+    for e in range(net.n_edges):
+        for i in range(TILE):
+            t.chain_last[e * TILE + i] = y_init[net.n_state + e, _lane(start, width, i)]
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_DISCRETE:
+            continue
+        node = net.edge_src[e]
+        length = h.edge_len[e]
+        for k in range(length):
+            dest = t.history + (h.node_offset[node]
+                                + (k - length + h.node_len[node]) % h.node_len[node]) * TILE
+            row = net.n_state + net.n_edges + net.edge_offset[e] + k
+            for i in range(TILE):
+                dest[i] = y_init[row, _lane(start, width, i)]
 
 
 cdef void _save_tile(const Network* net, const Histories* h, const NetworkTile* t,
                      double[:, :] y_final, Py_ssize_t start, Py_ssize_t width,
                      Py_ssize_t steps) noexcept nogil:
     # y_final's columns of the tile's sets, after `steps` steps, in network_save_state's layout
+    # (lanes innermost, as in _load_tile)
     cdef int r, e, i, k, node, length
-    cdef Py_ssize_t slot
-    for i in range(width):
-        for r in range(net.n_state):
+    cdef Py_ssize_t slot, row
+    cdef const double* source
+    for r in range(net.n_state):
+        for i in range(width):
             y_final[r, start + i] = t.y[r * TILE + i]
-        for e in range(net.n_edges):
+    for e in range(net.n_edges):
+        for i in range(width):
             y_final[net.n_state + e, start + i] = t.chain_last[e * TILE + i]
-        for e in range(net.n_edges):
-            if net.edge_kind[e] != EDGE_DISCRETE:
-                continue
-            node = net.edge_src[e]
-            length = h.edge_len[e]
-            for k in range(length):
-                slot = (steps - length + k) % h.node_len[node]
-                slot = slot + h.node_len[node] if slot < 0 else slot
-                y_final[net.n_state + net.n_edges + net.edge_offset[e] + k, start + i] = \
-                    t.history[(h.node_offset[node] + slot) * TILE + i]
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_DISCRETE:
+            continue
+        node = net.edge_src[e]
+        length = h.edge_len[e]
+        for k in range(length):
+            slot = (steps - length + k) % h.node_len[node]
+            slot = slot + h.node_len[node] if slot < 0 else slot
+            source = t.history + (h.node_offset[node] + slot) * TILE
+            row = net.n_state + net.n_edges + net.edge_offset[e] + k
+            for i in range(width):
+                y_final[row, start + i] = source[i]
 
 
 cdef void _record(const Network* net, NetworkTile* t, const int[::1] record,
@@ -164,12 +209,35 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     t.chain_last = t.delayed + n_edges * TILE
     t.mixed = t.chain_last + n_edges * TILE
     t.history = t.mixed + n_edges * TILE
+    t.weight_shared = t.history + h.rows * TILE
+    t.coef_shared = t.weight_shared + n_edges
     t.order = ints
     t.order_max = ints + n_edges * TILE
     t.uniform = t.order_max + n_edges
     t.mixed_edges = t.uniform + n_edges
-    t.slot = t.mixed_edges + n_edges
+    t.discrete_edges = t.mixed_edges + n_edges
+    t.shared_start = t.discrete_edges + n_edges
+    t.shared_pos = t.shared_start + net.n_nodes + 1
+    t.shared_back = t.shared_pos + n_edges
+    t.edge_pos = t.shared_back + n_edges
+    t.gamma_edges = t.edge_pos + n_edges
+    t.slot = t.gamma_edges + n_edges
     t.source = source
+    t.ext_row = source + n_edges
+    t.term_row = t.ext_row + net.n_in
+    for i in range(net.n_terms):
+        t.term_row[i] = t.term_coef + i * TILE
+    t.series_inputs = t.slot + net.n_nodes
+    t.syn_shared = t.series_inputs + net.n_in
+    t.node_shared = t.syn_shared + net.n_syn
+    t.n_series = 0
+    for i in range(net.n_in):
+        if net.in_col[i] < 0:       # a constant: read in place each step
+            t.ext_row[i] = t.in_const + i * TILE
+        else:                       # a series: tile_inputs copies this step's values
+            t.ext_row[i] = t.ext + i * TILE
+            t.series_inputs[t.n_series] = i
+            t.n_series += 1
     for i in range(net.n_nodes):
         t.slot[i] = 0
     t.rates_of_y = 0
@@ -180,7 +248,7 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
 cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, Py_ssize_t start,
                      Py_ssize_t width) noexcept nogil:
     # Each edge's delay order per lane, whether its lanes share one, and the row it carries.
-    cdef int n_edges = net.n_edges, e, i
+    cdef int n_edges = net.n_edges, e, i, k, node
     for e in range(n_edges):
         t.order_max[e] = 0
         t.uniform[e] = 1
@@ -193,13 +261,47 @@ cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, 
     # the row each edge carries: its source's rate; a discrete delay the same in every lane
     # points into the history each step (tile_inputs); other delayed edges their mixed row
     t.n_mixed = 0
+    for i in range(n_edges):
+        t.edge_pos[t.lists.in_edge[i]] = i
     for e in range(n_edges):
-        source[e] = t.m + net.edge_src[e] * TILE
+        source[t.edge_pos[e]] = t.m + net.edge_src[e] * TILE
         if net.edge_kind[e] == EDGE_GAMMA or (net.edge_kind[e] == EDGE_DISCRETE
                                               and not t.uniform[e]):
-            source[e] = t.mixed + e * TILE
+            source[t.edge_pos[e]] = t.mixed + e * TILE
             t.mixed_edges[t.n_mixed] = e
             t.n_mixed += 1
+    t.n_gamma = 0
+    for e in range(n_edges):
+        if net.edge_kind[e] == EDGE_GAMMA:
+            t.gamma_edges[t.n_gamma] = e
+            t.n_gamma += 1
+    # the discrete edges with a delay, shared ones first (tile_inputs)
+    t.n_shared = 0
+    for e in range(n_edges):
+        if net.edge_kind[e] == EDGE_DISCRETE and t.uniform[e] and t.order[e * TILE] > 0:
+            t.discrete_edges[t.n_shared] = e
+            t.n_shared += 1
+    # ... and grouped by source node, with where each one's row is read and how far back
+    for node in range(net.n_nodes + 1):
+        t.shared_start[node] = 0
+    for k in range(t.n_shared):
+        t.shared_start[net.edge_src[t.discrete_edges[k]] + 1] += 1
+    for node in range(net.n_nodes):
+        t.shared_start[node + 1] += t.shared_start[node]
+    for k in range(t.n_shared):
+        e = t.discrete_edges[k]
+        node = net.edge_src[e]
+        t.shared_pos[t.shared_start[node]] = t.edge_pos[e]
+        t.shared_back[t.shared_start[node]] = t.order[e * TILE] * TILE
+        t.shared_start[node] += 1
+    for node in range(net.n_nodes, 0, -1):     # back to each group's first
+        t.shared_start[node] = t.shared_start[node - 1]
+    t.shared_start[0] = 0
+    t.n_discrete = t.n_shared
+    for e in range(n_edges):
+        if net.edge_kind[e] == EDGE_DISCRETE and not t.uniform[e]:
+            t.discrete_edges[t.n_discrete] = e
+            t.n_discrete += 1
 
 
 cdef int _network_tile(const Network* net, const Histories* h, const Lists* lists,
@@ -212,10 +314,13 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     cdef int n = net.n_state, n_edges = net.n_edges
     cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
                             + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
-                            + h.rows)
+                            + h.rows
+                            + (n_edges + 3 * net.n_syn + 3 * net.n_nodes + TILE - 1) // TILE)
     cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 3 * n_edges + net.n_nodes) * sizeof(int))
-    cdef const double** source = <const double**>malloc(max(n_edges, 1) * sizeof(double*))
+    cdef int* ints = <int*>malloc((n_edges * TILE + 8 * n_edges + 3 * net.n_nodes + 1 + net.n_in
+                                   + net.n_syn) * sizeof(int))
+    cdef const double** source = <const double**>malloc(
+        (n_edges + net.n_in + net.n_terms + 1) * sizeof(double*))
     cdef NetworkTile t
     cdef Py_ssize_t j, step = 0, target
     if block == NULL or ints == NULL or source == NULL:
@@ -230,8 +335,17 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     _copy_rows(net.syn_coef, net.n_sets, 3 * net.n_syn, start, width, t.syn_coef)
     _copy_rows(net.term_coef, net.n_sets, net.n_terms, start, width, t.term_coef)
     _copy_rows(net.rate_abc, net.n_sets, 3 * net.n_nodes, start, width, t.rate_abc)
+    _shared_rows(t.syn_coef, net.n_syn, t.coef_shared, t.syn_shared)
+    _shared_rows(t.rate_abc, net.n_nodes, t.coef_shared + 3 * net.n_syn, t.node_shared)
     _copy_rows(net.in_const, net.n_sets, net.n_in, start, width, t.in_const)
-    _copy_rows(net.edge_weight, net.n_sets, n_edges, start, width, t.weight)
+    _share_equal_rows(t.ext_row, net.n_in, net.in_col)
+    _share_equal_rows(t.term_row, net.n_terms, NULL)
+    t.shared_weights = 1
+    for j in range(n_edges):    # in the input lists' order, as the right-hand side reads them
+        _copy_rows(net.edge_weight + lists.in_edge[j] * net.n_sets, net.n_sets, 1, start, width,
+                   t.weight + j * TILE)
+        t.weight_shared[j] = t.weight[j * TILE]
+        t.shared_weights = t.shared_weights and csweep_row_uniform(t.weight + j * TILE)
     _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
     _edge_rows(net, &t, source, start, width)
     if y_init.shape[0] > 0:

@@ -63,6 +63,24 @@ def select_kernel(choice: str | None = None, precision: str = "float64",
 kernel = select_kernel()
 single_kernel = select_kernel(precision="float32")
 network_kernel = select_kernel(module="_network_tiles")
+narrow_network_kernel = select_kernel(module="_network_tiles8")
+
+# Time of a tile of 8 sets against one of 16, each on one thread (JRC and a 68-column connectome,
+# benchmarks/README.md): the narrow tile does half the lanes' work for more than half the time.
+NARROW_TILE_COST = 0.65
+
+
+def network_tiles_for(n_sets: int, n_threads: int):
+    """The network tiles for a kernel call of ``n_sets`` sets on ``n_threads`` threads: tiles of
+    16 sets, or of 8 where the wide tiles would leave a thread idle or lanes empty for longer
+    than narrow ones take (a sweep of few sets). Both give bitwise the same numbers."""
+    def rounds(width):      # tiles one thread steps, one after another
+        tiles = (n_sets + width - 1) // width
+        return (tiles + max(n_threads, 1) - 1) // max(n_threads, 1)
+    wide, narrow = network_kernel.tile_width(), narrow_network_kernel.tile_width()
+    if rounds(narrow) * NARROW_TILE_COST < rounds(wide):
+        return narrow_network_kernel
+    return network_kernel
 noise_kernel = select_kernel(module="_noise")
 
 

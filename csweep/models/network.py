@@ -499,7 +499,7 @@ class _PreparedNetwork(PreparedSweep):
                 network, record, out, *states, adaptive.times, adaptive.t_end, adaptive.spacing,
                 adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads)
         else:
-            _kernel.network_kernel.integrate_network(
+            _kernel.network_tiles_for(n_sets, n_threads).integrate_network(
                 network, record, out, *states, stepping.every, stepping.first, stepping.n_steps,
                 _integrate.SOLVERS[solver], stepping.dt, n_threads)
 

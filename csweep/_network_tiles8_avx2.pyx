@@ -1,0 +1,2 @@
+# The narrow network tiles (_network_tiles8.pyx), compiled again for CPUs with AVX2 (see setup.py).
+include "_network_tiles.pyx"
