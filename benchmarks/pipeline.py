@@ -12,6 +12,9 @@ Contenders (JRC2, c = linspace(60, 1400, N), dt = 1e-4, V_e and V_i every 1 ms a
   generated noise  the same in memory, with the per-set generated noise instead of the shared
                    array: (this - in memory) / (N x steps) is what generated noise costs per
                    set-step
+  same features    the pipeline's sweep in memory (no store) with the shared input array: the
+                   two features, keep_timeseries=False; pipeline / this is what generated noise
+                   and the store add to the same work
 
 Every contender once, then every contender again, ...; medians and bests (minimum) of the
 repeats, and their ratios to the in-memory run's. The store needs
@@ -82,6 +85,8 @@ def main():
                                    n_threads=args.threads),
         "generated noise": lambda: sweep(c, args.simulation_time, generated,
                                          float_precision="float32", n_threads=args.threads),
+        "same features": lambda: sweep(c, args.simulation_time, shared, features=FEATURES,
+                                       keep_timeseries=False, n_threads=args.threads),
     }
     sweep(c[:16], 0.01 + 1.0, generated)                       # untimed warm-up
     print(f"csweep {csweep.__version__}, {csweep.kernel_info()}, noise "
@@ -109,7 +114,8 @@ def main():
     for how, pick in (("medians", statistics.median), ("bests", min)):
         extra = pick(times["generated noise"]) - pick(times["in memory"])
         print(f"generated noise costs {extra / set_steps * 1e9:.2f} ns per set-step over the "
-              f"shared array ({how})")
+              f"shared array ({how}); pipeline x same features "
+              f"{pick(times['pipeline']) / pick(times['same features']):.2f}")
 
 
 if __name__ == "__main__":

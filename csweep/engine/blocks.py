@@ -4,9 +4,9 @@ A sweep runs in blocks of sets. A block is sized so that its scratch memory (rec
 before they reach a store or features, generated noise) stays within ``BLOCK_MEMORY`` and so that
 integrating it takes well under a second (``BLOCK_SET_STEPS`` set-steps per thread), which is
 how quickly Ctrl-C and progress respond. A block holds a whole number of the kernel's tiles per
-thread, except the last. Where blocks overlap (a store sweep computes a block's features and
-writes it while the next block runs; a pool runs blocks side by side), a sweep is cut into at
-least a few blocks, so that the work left after the last block's integration is small.
+thread, except the last. Where blocks overlap (a sweep computes a block's features, and a store
+sweep writes it, while the next block runs; a pool runs blocks side by side), a sweep is cut into
+at least a few blocks, so that the work left after the last block's integration is small.
 """
 
 from __future__ import annotations

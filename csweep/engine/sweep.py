@@ -238,7 +238,7 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[_Run, int, int]
     block = plan_block_size(n_sets, timeline.n_steps, noise_bytes + (
         0 if in_memory else series_bytes + 8 * n_records * (n_outputs + 2)),
         threads, block_size, n_slots=slots if pool is not None else None,
-        overlapped=spec.store is not None)
+        overlapped=spec.store is not None or bool(spec.settings.features))
     run = _Run(spec.settings, spec.prepared, spec.channels, spec.y_init, spec.streams, threads)
     return run, block, slots
 
