@@ -45,9 +45,9 @@ def captured_call(modules, name, sweep):
     calls = []
 
     def recorder(original):
-        def record(*args):
-            calls.append((original, args))
-            return original(*args)
+        def record(*args, **kwargs):
+            calls.append((original, args, kwargs))
+            return original(*args, **kwargs)
         return record
 
     for module, original in originals.items():
@@ -58,8 +58,8 @@ def captured_call(modules, name, sweep):
         for module, original in originals.items():
             setattr(module, name, original)
     assert len(calls) == 1, f"expected one kernel call, got {len(calls)} (raise block_size?)"
-    original, args = calls[0]
-    return lambda: original(*args)
+    original, args, kwargs = calls[0]
+    return lambda: original(*args, **kwargs)
 
 
 def connectome(n: int, density: float, seed: int = 0) -> CircuitTemplate:
