@@ -282,9 +282,13 @@ def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
         hop = length // 2 or 1
         starts = range(0, n - length + 1, hop)
         segments = np.stack([x[s:s + length] for s in starts])
-        segments = segments - segments.mean(axis=1, keepdims=True)
-    spectrum = np.fft.rfft(segments * window[:, np.newaxis], axis=1)
-    psd = (np.abs(spectrum) ** 2).mean(axis=0) / (fs * (window ** 2).sum())
+        segments -= segments.mean(axis=1, keepdims=True)
+    # in place where the arithmetic allows: a block's segments are tens of MB, and each new
+    # array of that size is fresh pages (the same operations, so the same numbers)
+    segments *= window[:, np.newaxis]
+    power = np.abs(np.fft.rfft(segments, axis=1))
+    np.square(power, out=power)
+    psd = power.mean(axis=0) / (fs * (window ** 2).sum())
     if length % 2:
         psd[1:] *= 2
     else:
