@@ -383,9 +383,25 @@ class _Run:
 
     def scratch(self, n_sets: int, dtype) -> tuple[np.ndarray, np.ndarray | None]:
         """New records and final-state buffers for a block of ``n_sets`` sets."""
-        out = np.empty((self.settings.timeline.n_records, len(self.settings.record), n_sets),
-                       dtype=dtype)
-        return out, self.final_buffer(n_sets)
+        return self.records_buffer(n_sets, dtype), self.final_buffer(n_sets)
+
+    def records_buffer(self, n_sets: int, dtype) -> np.ndarray:
+        """Room for a block's records, ``(n_records, n_outputs, n_sets)``."""
+        return np.empty((self.settings.timeline.n_records, len(self.settings.record), n_sets),
+                        dtype=dtype)
+
+    def scratch_turn(self, pair: list, turn: int, n_sets: int, dtype,
+                     with_final: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Block ``turn``'s records and final-state buffers from ``pair``, two scratch blocks
+        that take turns (block k+1 is integrated into one while block k's features and writes
+        read the other): the slot's own, or new ones when it is empty or sized for another block
+        (the last). At most two are alive."""
+        held = pair[turn % 2]
+        if held is None or held[0].shape[-1] != n_sets:
+            held = pair[turn % 2] = None    # freed before its successor is allocated
+            pair[turn % 2] = held = (self.scratch(n_sets, dtype) if with_final
+                                     else (self.records_buffer(n_sets, dtype), None))
+        return held
 
     def series(self, out: np.ndarray, outputs) -> dict[str, np.ndarray]:
         """Of a block's records ``out``, the series of ``outputs``, each ``(n_records, n_sets)``."""
@@ -408,7 +424,7 @@ class _Run:
         final = self.final_buffer(self.n_sets)
         computed = {name: np.empty(self.n_sets) for name in self.features}
         diverged = np.zeros(self.n_sets, dtype=bool)
-        scratch: list = [None, None]
+        scratch: list = [None, None]      # without values: the two blocks that take turns
         reporter = make_progress(progress, self.n_sets)
 
         def collect(finishing):       # wait for a block's features; keep them
@@ -423,13 +439,8 @@ class _Run:
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="csweep-features") as worker:
                 for turn, (start, stop) in enumerate(self.blocks(block)):
-                    if full is not None:
-                        out = full[:, :, start:stop]
-                    else:     # the turn's buffer, free once block turn-2's features are done
-                        if scratch[turn % 2] is None or scratch[turn % 2].shape[-1] != stop - start:
-                            scratch[turn % 2] = None
-                            scratch[turn % 2] = np.empty((t.n_records, n_out, stop - start), dtype)
-                        out = scratch[turn % 2]
+                    out = (full[:, :, start:stop] if full is not None
+                           else self.scratch_turn(scratch, turn, stop - start, dtype, False)[0])
                     state = self.integrate(start, stop, out,
                                            None if final is None else final[:, start:stop])
                     collect(finishing)

@@ -102,11 +102,7 @@ def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_s
     with ThreadPoolExecutor(1, thread_name_prefix="csweep-store") as worker:
         for turn, index in enumerate(pending):
             start, stop = bounds[index]
-            buffers = scratch[turn % 2]
-            if buffers is None or buffers[0].shape[-1] != stop - start:   # first or last block
-                scratch[turn % 2] = buffers = None                       # never three alive
-                buffers = scratch[turn % 2] = run.scratch(stop - start, dtype)
-            out, final = buffers
+            out, final = run.scratch_turn(scratch, turn, stop - start, dtype)
             state = run.integrate(start, stop, out, final)
             done_sets = _written(writing, reporter, done_sets)
             writing = (worker.submit(_finish_and_write, run, store, index, start, stop, out, state,
