@@ -237,17 +237,17 @@ def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double
     """
     cdef Py_ssize_t n_sets = params.shape[1]
     cdef Py_ssize_t n_tiles = (n_sets + TILE - 1) // TILE
-    cdef Py_ssize_t t
+    cdef Py_ssize_t t, c
     cdef NoiseSpec drawn[2]
     cdef const uint64_t* stream_of = NULL
     drawn[0].kind = drawn[1].kind = NO_NOISE
-    for t, channel in enumerate(noise if noise is not None else ()):
+    for c, channel in enumerate(noise if noise is not None else ()):
         if channel is not None:
             if streams is None or streams.shape[0] != n_sets:
                 raise ValueError(f"integrate_jrc2: generated noise needs streams of shape "
                                  f"({n_sets},); received "
                                  f"{None if streams is None else streams.shape[0]}")
-            drawn[t].kind, drawn[t].a, drawn[t].b, drawn[t].seed = channel
+            drawn[c].kind, drawn[c].a, drawn[c].b, drawn[c].seed = channel
             stream_of = &streams[0]
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
         if single:
