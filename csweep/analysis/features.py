@@ -41,10 +41,14 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .. import _spectra  # type: ignore[attr-defined]  # compiled; no stub (pyproject: mypy)
+
 __all__ = ["Feature", "compute", "custom", "dominant_frequency", "dominant_power", "from_frames",
            "maximum", "mean", "minimum", "peak_to_peak", "std"]
 
 SPECTRUM_METHODS = ("welch", "fft")
+#: the size of the segments cut at a time for the FFT (a few sets' worth)
+SPECTRUM_CHUNK_BYTES = 2 << 20
 
 
 @dataclass(frozen=True)
@@ -269,30 +273,28 @@ _STATISTICS = {
 
 def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
     """One-sided power spectral density of each column: (frequencies, (n_freq, n_sets))."""
-    n = x.shape[0]
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n, n_sets = x.shape
     if n < 2 or not np.isfinite(step):
-        return np.zeros(1), np.full((1, x.shape[1]), np.nan)
+        return np.zeros(1), np.full((1, n_sets), np.nan)
     fs = 1.0 / step
     if method == "fft":
-        length, window = n, np.ones(n)
-        segments = (x - x.mean(axis=0))[np.newaxis]
+        length, window, hop = n, np.ones(n), n
     else:
         length = min(n, max(2, round(segment * fs)))
         window = np.hanning(length + 1)[:-1]       # periodic Hann, as scipy's get_window
-        hop = length // 2 or 1
-        starts = range(0, n - length + 1, hop)
-        segments = np.stack([x[s:s + length] for s in starts])
-        segments -= segments.mean(axis=1, keepdims=True)
-    # in place where the arithmetic allows: a block's segments are tens of MB, and each new
-    # array of that size is fresh pages (the same operations, so the same numbers)
-    segments *= window[:, np.newaxis]
-    power = np.abs(np.fft.rfft(segments, axis=1))
-    np.square(power, out=power)
-    psd = power.mean(axis=0) / (fs * (window ** 2).sum())
-    if length % 2:
-        psd[1:] *= 2
-    else:
-        psd[1:-1] *= 2
+        hop = length - length // 2                 # scipy's noverlap = length // 2
+    n_segments = (n - length) // hop + 1
+    psd = np.empty((length // 2 + 1, n_sets))
+    denominator = fs * (window ** 2).sum()
+    # a few sets at a time, their segments contiguous for the FFT and small enough to stay in
+    # cache (_spectra.pyx); a set's spectrum is the same in any chunk
+    chunk = max(1, min(n_sets, SPECTRUM_CHUNK_BYTES // (n_segments * length * 8)))
+    segments = np.empty((chunk, n_segments, length))
+    for first in range(0, n_sets, chunk):
+        cut = segments[:min(chunk, n_sets - first)]
+        _spectra.windowed_segments(x, first, hop, window, cut)
+        _spectra.mean_power(np.fft.rfft(cut, axis=-1), denominator, length % 2 == 0, psd, first)
     return np.fft.rfftfreq(length, step), psd
 
 

@@ -1,0 +1,101 @@
+"""Welch's power spectral density: the passes around the FFT, for csweep.analysis.features.
+
+dominant_frequency and dominant_power take each set's spectrum from its recorded signal: the
+signal cut into segments, each with its mean removed and a window applied, then NumPy's FFT of
+every segment, then the mean of |X|^2 over segments, scaled to a one-sided density. Done in
+NumPy on a whole block at once, these were passes over arrays of tens of MB, with the FFT along
+a strided axis. Here the segments of a few sets at a time are laid out contiguous for the FFT
+(windowed_segments), and each set's power is summed as its spectra come out (mean_power).
+
+Sums run in time (or segment) order, as a NumPy reduction over a leading axis does, so a set's
+spectrum depends on nothing but its own samples: not on the block, the chunk or its place in
+them. Built once, with the baseline flags (the FFT, which is NumPy's, is most of the time).
+"""
+
+import numpy as np
+
+
+def windowed_segments(const double[:, ::1] x, Py_ssize_t first, Py_ssize_t hop,
+                      const double[::1] window, double[:, :, ::1] out):
+    """Cut columns first, first + 1, ... of x into segments, without their means, windowed.
+
+    x       IN  (n_samples, n_columns) the signals, one per column
+    first   the first column to cut; out.shape[0] columns are cut
+    hop     samples from one segment's start to the next's
+    window  IN  (length,)
+    out     OUT (n_cut, n_segments, length):
+            out[j, g, i] = (x[g*hop + i, first + j] - m) * window[i], m the mean of
+            x[g*hop : g*hop + length, first + j] (summed in time order, then divided by length)
+    """
+    cdef Py_ssize_t n_cut = out.shape[0], n_segments = out.shape[1], length = out.shape[2]
+    if window.shape[0] != length:
+        raise ValueError(f"window has {window.shape[0]} values; expected {length}, a segment's "
+                         "length")
+    if first < 0 or first + n_cut > x.shape[1]:
+        raise ValueError(f"columns {first} to {first + n_cut - 1} asked of a signal of "
+                         f"{x.shape[1]} columns")
+    if length < 1 or hop < 1 or (n_segments - 1) * hop + length > x.shape[0]:
+        raise ValueError(f"{n_segments} segments of {length} samples, {hop} apart, do not fit "
+                         f"in {x.shape[0]} samples")
+    cdef double[::1] means = np.empty(n_cut)
+    cdef Py_ssize_t g, i, j, start
+    cdef double w
+    with nogil:
+        for g in range(n_segments):
+            start = g * hop
+            # rows of x are read whole (n_cut values side by side), as NumPy's reduction reads
+            # them, so each column's sum adds its samples one after another, in time order
+            for j in range(n_cut):
+                means[j] = x[start, first + j]
+            for i in range(1, length):
+                for j in range(n_cut):
+                    means[j] += x[start + i, first + j]
+            for j in range(n_cut):
+                means[j] = means[j] / length
+            for i in range(length):
+                w = window[i]
+                for j in range(n_cut):
+                    out[j, g, i] = (x[start + i, first + j] - means[j]) * w
+
+
+def mean_power(const double complex[:, :, ::1] spectra, double denominator, bint even_length,
+               double[:, :] psd, Py_ssize_t first):
+    """The one-sided power spectral density of each cut column, from its segments' spectra.
+
+    spectra      IN  (n_cut, n_segments, n_freq) the rfft of each segment of windowed_segments
+    denominator  sampling frequency x sum of the window's squares
+    even_length  whether the segments' length is even (then the last frequency is Nyquist's,
+                 which, like frequency 0, has no negative twin and is not doubled)
+    psd          OUT (n_freq, n_columns): column first + j is
+                 psd[f, first + j] = (sum over g of |spectra[j, g, f]|^2) / n_segments
+                                     / denominator, times 2 for the frequencies doubled
+                 (|X|^2 as re*re + im*im, and the segments summed in order)
+    """
+    cdef Py_ssize_t n_cut = spectra.shape[0], n_segments = spectra.shape[1]
+    cdef Py_ssize_t n_freq = spectra.shape[2]
+    if psd.shape[0] != n_freq or first < 0 or first + n_cut > psd.shape[1]:
+        raise ValueError(f"psd of shape ({psd.shape[0]}, {psd.shape[1]}) cannot take {n_freq} frequencies "
+                         f"of columns {first} to {first + n_cut - 1}")
+    if n_segments < 1:
+        raise ValueError("spectra has no segments")
+    # frequencies 1 .. last_doubled - 1 are doubled: every one but 0 and (even length) Nyquist
+    cdef Py_ssize_t last_doubled = n_freq - 1 if even_length else n_freq
+    cdef double[::1] total = np.empty(n_freq)
+    cdef Py_ssize_t f, g, j
+    cdef double re, im
+    with nogil:
+        for j in range(n_cut):
+            # segment after segment, each one's spectrum read in order
+            for f in range(n_freq):
+                re = spectra[j, 0, f].real
+                im = spectra[j, 0, f].imag
+                total[f] = re * re + im * im
+            for g in range(1, n_segments):
+                for f in range(n_freq):
+                    re = spectra[j, g, f].real
+                    im = spectra[j, g, f].imag
+                    total[f] = total[f] + (re * re + im * im)
+            for f in range(n_freq):
+                psd[f, first + j] = total[f] / n_segments / denominator
+            for f in range(1, last_doubled):
+                psd[f, first + j] = psd[f, first + j] * 2

@@ -1,0 +1,79 @@
+"""The features' power spectra (csweep/_spectra.pyx around NumPy's FFT): a set's spectrum is
+Welch's (scipy.signal.welch's numbers), whatever the sets beside it and however many sets are cut
+into segments at a time."""
+
+import numpy as np
+import pytest
+
+from csweep import _spectra
+from csweep.analysis import features
+from csweep.analysis.features import _spectrum
+
+
+def signals(n_samples, n_sets, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples) * 1e-3
+    tones = np.sin(2 * np.pi * rng.uniform(2, 40, n_sets) * t[:, None])
+    return 3.0 + rng.uniform(0.5, 4, n_sets) * tones + rng.standard_normal((n_samples, n_sets))
+
+
+@pytest.mark.parametrize("method, segment", [("welch", 0.5), ("welch", 0.501), ("fft", 0.5)])
+def test_a_sets_spectrum_is_the_same_alone_and_in_any_chunk(monkeypatch, method, segment):
+    x = signals(2001, 23)
+    whole = _spectrum(x, 1e-3, method, segment)[1]
+    length = x.shape[0] if method == "fft" else round(segment * 1e3)
+    hop = length - length // 2
+    set_bytes = ((x.shape[0] - length) // hop + 1) * length * 8
+    cuts = []
+    monkeypatch.setattr(_spectra, "windowed_segments",
+                        lambda *args, cut=_spectra.windowed_segments: (
+                            cuts.append(args[-1].shape[0]), cut(*args))[1])
+    # one set at a time, then 3 at a time (the last chunk of 2)
+    for chunk_bytes, chunks in ((1, [1] * 23), (3 * set_bytes + 7, [3] * 7 + [2])):
+        monkeypatch.setattr(features, "SPECTRUM_CHUNK_BYTES", chunk_bytes)
+        cuts.clear()
+        np.testing.assert_array_equal(_spectrum(x, 1e-3, method, segment)[1], whole)
+        assert cuts == chunks
+    for j in (0, 7, 22):
+        np.testing.assert_array_equal(_spectrum(x[:, [j]], 1e-3, method, segment)[1][:, 0],
+                                      whole[:, j])
+    # a strided view of the same samples gives the same numbers
+    wide = np.repeat(x, 2, axis=1)
+    np.testing.assert_array_equal(_spectrum(wide[:, ::2], 1e-3, method, segment)[1], whole)
+
+
+@pytest.mark.parametrize("n_samples, nperseg", [(3000, 500), (3001, 501), (999, 2), (50, 50)])
+def test_welch_of_even_and_odd_segments_matches_scipy(n_samples, nperseg):
+    signal = pytest.importorskip("scipy.signal")
+    x = signals(n_samples, 5, seed=1)
+    freqs, psd = _spectrum(x, 1e-3, "welch", nperseg * 1e-3)
+    ref_f, ref = signal.welch(x, fs=1000.0, nperseg=nperseg, axis=0)
+    np.testing.assert_allclose(freqs, ref_f)
+    # a few ulps apart: the same sums, in a different order than scipy's
+    np.testing.assert_allclose(psd, ref, rtol=1e-10)
+
+
+def test_periodogram_of_an_odd_record_matches_scipy():
+    signal = pytest.importorskip("scipy.signal")
+    x = signals(1001, 4, seed=2)
+    freqs, psd = _spectrum(x, 1e-3, "fft", 2.0)
+    ref_f, ref = signal.periodogram(x, fs=1000.0, axis=0)
+    np.testing.assert_allclose(freqs, ref_f)
+    np.testing.assert_allclose(psd[1:], ref[1:], rtol=1e-10)
+    assert psd[0].max() < 1e-20          # the mean is removed
+
+
+def test_the_passes_refuse_arrays_that_do_not_fit():
+    x = np.zeros((100, 4))
+    out = np.empty((2, 3, 40))
+    with pytest.raises(ValueError, match="window has 39 values; expected 40"):
+        _spectra.windowed_segments(x, 0, 20, np.ones(39), out)
+    with pytest.raises(ValueError, match="columns 3 to 4 asked of a signal of 4 columns"):
+        _spectra.windowed_segments(x, 3, 20, np.ones(40), out)
+    with pytest.raises(ValueError, match="3 segments of 40 samples, 40 apart, do not fit in 100"):
+        _spectra.windowed_segments(x, 0, 40, np.ones(40), out)
+    spectra = np.zeros((2, 3, 21), dtype=complex)
+    with pytest.raises(ValueError, match=r"psd of shape \(20, 4\) cannot take 21 frequencies"):
+        _spectra.mean_power(spectra, 1.0, True, np.empty((20, 4)), 0)
+    with pytest.raises(ValueError, match="columns 3 to 4"):
+        _spectra.mean_power(spectra, 1.0, True, np.empty((21, 4)), 3)
