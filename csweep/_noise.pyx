@@ -4,8 +4,9 @@ The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random nu
 as 1, 2, 3", SC11, 2011): ten rounds of two 32x32->64-bit multiplies and xors, which vector
 units do several at once (SSE2 pmuludq, AVX2/AVX-512 vpmuludq), so one row of a block (a step
 of every set) is drawn several sets per instruction. Its key is the seed; its 128-bit counter
-holds the step, or step pair (words 0, 1), and the set's stream (words 2, 3): distinct
-(stream, step) pairs are distinct counters, so streams never overlap.
+holds the step quad (uniform) or pair (normal) (words 0, 1), and the set's stream (words 2, 3):
+distinct (stream, step) pairs are distinct counters, so streams never overlap. One call gives 4
+uniform values (32 bits each) or 2 normal values (a Box-Muller pair).
 
 csweep.noise fills input series with it, block by block, where a kernel reads its inputs from
 memory; the JRC2 kernel's tiles draw it themselves as they step (the generator is in _philox.pxd,
@@ -25,9 +26,10 @@ NOISE_KINDS = {"uniform": NOISE_UNIFORM, "normal": NOISE_NORMAL}
 #: the stream of a noise series shared by every set (per-set streams are the set indices)
 SHARED_STREAM = 0xFFFFFFFFFFFFFFFF
 #: the generator and the version of csweep's noise streams built on it, recorded with a store
-#: (version 1 was SplitMix64's output function on a counter, csweep 0.1 before issue 18)
+#: (version 1 was SplitMix64's output function on a counter, csweep 0.1 before issue 18;
+#: version 2 took 53 bits per uniform value and one Philox call per normal value)
 GENERATOR = "philox4x32-10"
-STREAM_VERSION = 2
+STREAM_VERSION = 3
 
 # rows a thread draws at a time (fill_noise)
 cdef enum:
@@ -56,11 +58,12 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
     streams  IN  (n_streams,) each column's stream (a set's, or SHARED_STREAM)
     seed     the generator's key
     kind     NOISE_KINDS value:
-             uniform on [a, b): steps 2j and 2j + 1 take the top 53 bits of output words 0, 1
-             and 2, 3 of the Philox call at counter (j, stream);
-             normal with mean a and standard deviation b: step j takes the Box-Muller transform
-             of the uniforms u1 = 1 - (words 0, 1) in (0, 1] and u2 = (words 2, 3) in [0, 1)
-             of the call at counter (j, stream)
+             uniform on [a, b): steps 4j .. 4j + 3 take output words 0 .. 3 of the Philox
+             call at counter (j, stream), 32 bits each: a + (b - a) * (word / 2^32);
+             normal with mean a and standard deviation b: steps 2j and 2j + 1 take the
+             Box-Muller pair of the call at counter (j, stream): with u1 = 1 - (words 0, 1) in
+             (0, 1] and u2 = (words 2, 3) in [0, 1) (their top 53 bits) and
+             r = b * sqrt(-2 log u1), step 2j is a + r cos(2 pi u2), step 2j + 1 a + r sin(...)
     """
     cdef Py_ssize_t task, first, n = out.shape[1], n_steps = out.shape[0]
     cdef Py_ssize_t n_tasks = (n_steps + ROWS_PER_TASK - 1) // ROWS_PER_TASK

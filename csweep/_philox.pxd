@@ -3,7 +3,7 @@
 # tile's noise as it steps, a few rows at a time, instead of reading a series from memory). Both
 # call noise_rows, so a (seed, stream, step) gives the same value wherever it is drawn.
 
-from libc.math cimport cos, log, sqrt
+from libc.math cimport cos, log, sin, sqrt
 from libc.stdint cimport uint32_t, uint64_t
 
 cdef extern from *:
@@ -44,6 +44,11 @@ cdef extern from *:
         memcpy(&h, &high, 8);
         memcpy(&l, &low, 8);
         return (h - 1.0) + l;
+    }
+
+    /* w * 2^-32, a double in [0, 1) from the 32 bits of w, exactly */
+    static inline double csweep_unit32(uint32_t w) {
+        return (double)w * 2.3283064365386962890625e-10;
     }
 
     /* The x86-64 builds draw 2 (SSE2), 4 (AVX2) or 8 (AVX-512) sets at once with the same
@@ -126,6 +131,37 @@ cdef extern from *:
                                   CSWEEP_AS_DOUBLE(low));
         return CSWEEP_ADDD(CSWEEP_SET1D(offset), CSWEEP_MULD(CSWEEP_SET1D(scale), u));
     }
+
+    /* csweep_unit32 of every lane's low 32 bits, then offset + scale * u, as the scalar code
+       computes it: those bits as the top of the mantissa of a number in [1, 2), minus 1 */
+    static inline csweep_vd csweep_unit32_lanes(csweep_vi v, double offset, double scale) {
+        csweep_vi high = CSWEEP_OR(CSWEEP_SRL(CSWEEP_SLL(v, 32), 12),
+                                   CSWEEP_SET1(0x3FF0000000000000ull));
+        csweep_vd u = CSWEEP_SUBD(CSWEEP_AS_DOUBLE(high), CSWEEP_SET1D(1.0));
+        return CSWEEP_ADDD(CSWEEP_SET1D(offset), CSWEEP_MULD(CSWEEP_SET1D(scale), u));
+    }
+
+    /* Philox4x32-10 of CSWEEP_LANES counters (t0, t1, stream words) at once: on return x0..x3
+       hold the output words 0..3 in the low halves of their lanes (x1 and x3 carry other bits
+       in their high halves) */
+    static inline void csweep_philox_lanes(uint32_t t0, uint32_t t1, csweep_vi stream,
+                                           uint32_t k0, uint32_t k1, csweep_vi *x0,
+                                           csweep_vi *x1, csweep_vi *x2, csweep_vi *x3) {
+        const csweep_vi m0 = CSWEEP_SET1(0xD2511F53u), m1 = CSWEEP_SET1(0xCD9E8D57u);
+        csweep_vi a0 = CSWEEP_SET1(t0), a1 = CSWEEP_SET1(t1);
+        csweep_vi a2 = stream, a3 = CSWEEP_SRL(stream, 32);
+        for (int round = 0; round < 10; round++) {
+            csweep_vi p0 = CSWEEP_MUL32(a0, m0);
+            csweep_vi p1 = CSWEEP_MUL32(a2, m1);
+            a0 = CSWEEP_XOR(CSWEEP_XOR(CSWEEP_SRL(p1, 32), a1), CSWEEP_SET1(k0));
+            a2 = CSWEEP_XOR(CSWEEP_XOR(CSWEEP_SRL(p0, 32), a3), CSWEEP_SET1(k1));
+            a1 = p1;
+            a3 = p0;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        *x0 = a0; *x1 = a1; *x2 = a2; *x3 = a3;
+    }
     #endif
 
     /* One Philox call per set c < n, counter (counter, streams[c]), key seed:
@@ -148,23 +184,10 @@ cdef extern from *:
         uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
         Py_ssize_t c = 0;
     #if CSWEEP_LANES > 1
-        const csweep_vi m0 = CSWEEP_SET1(0xD2511F53u), m1 = CSWEEP_SET1(0xCD9E8D57u);
         const csweep_vi low32 = CSWEEP_SET1(0xFFFFFFFFu);
         for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
-            csweep_vi stream = CSWEEP_LOAD(streams + c);
-            csweep_vi x0 = CSWEEP_SET1(t0), x1 = CSWEEP_SET1(t1);
-            csweep_vi x2 = stream, x3 = CSWEEP_SRL(stream, 32);
-            uint32_t r0 = k0, r1 = k1;
-            for (int round = 0; round < 10; round++) {
-                csweep_vi p0 = CSWEEP_MUL32(x0, m0);
-                csweep_vi p1 = CSWEEP_MUL32(x2, m1);
-                x0 = CSWEEP_XOR(CSWEEP_XOR(CSWEEP_SRL(p1, 32), x1), CSWEEP_SET1(r0));
-                x2 = CSWEEP_XOR(CSWEEP_XOR(CSWEEP_SRL(p0, 32), x3), CSWEEP_SET1(r1));
-                x1 = p1;
-                x3 = p0;
-                r0 += 0x9E3779B9u;
-                r1 += 0xBB67AE85u;
-            }
+            csweep_vi x0, x1, x2, x3;
+            csweep_philox_lanes(t0, t1, CSWEEP_LOAD(streams + c), k0, k1, &x0, &x1, &x2, &x3);
             csweep_vi v01 = CSWEEP_OR(CSWEEP_SLL(x0, 32), CSWEEP_AND(x1, low32));
             csweep_vi v23 = CSWEEP_OR(CSWEEP_SLL(x2, 32), CSWEEP_AND(x3, low32));
             CSWEEP_STORED(w01 + c, csweep_unit53_lanes(v01, a01, s01));
@@ -177,6 +200,36 @@ cdef extern from *:
                                  k0, k1, &r01, &r23);
             w01[c] = a01 + s01 * csweep_unit53(r01);
             w23[c] = a23 + s23 * csweep_unit53(r23);
+        }
+    }
+
+    /* One Philox call per set c < n, counter (counter, streams[c]), key seed:
+       w<i>[c] = a + s * u(word i) for the output words i = 0..3. The rows may be one and the
+       same (rows outside a caller's steps all go to one scratch row). */
+    static CSWEEP_NOINLINE void csweep_philox_rows4(double *w0, double *w1, double *w2,
+                                  double *w3, const uint64_t *restrict streams, Py_ssize_t n,
+                                  uint64_t counter, uint64_t seed, double a, double s) {
+        uint32_t t0 = (uint32_t)counter, t1 = (uint32_t)(counter >> 32);
+        uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+        Py_ssize_t c = 0;
+    #if CSWEEP_LANES > 1
+        for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
+            csweep_vi x0, x1, x2, x3;
+            csweep_philox_lanes(t0, t1, CSWEEP_LOAD(streams + c), k0, k1, &x0, &x1, &x2, &x3);
+            CSWEEP_STORED(w0 + c, csweep_unit32_lanes(x0, a, s));
+            CSWEEP_STORED(w1 + c, csweep_unit32_lanes(x1, a, s));
+            CSWEEP_STORED(w2 + c, csweep_unit32_lanes(x2, a, s));
+            CSWEEP_STORED(w3 + c, csweep_unit32_lanes(x3, a, s));
+        }
+    #endif
+        for (; c < n; c++) {
+            uint64_t r01, r23;
+            csweep_philox4x32_10(t0, t1, (uint32_t)streams[c], (uint32_t)(streams[c] >> 32),
+                                 k0, k1, &r01, &r23);
+            w0[c] = a + s * csweep_unit32((uint32_t)(r01 >> 32));
+            w1[c] = a + s * csweep_unit32((uint32_t)r01);
+            w2[c] = a + s * csweep_unit32((uint32_t)(r23 >> 32));
+            w3[c] = a + s * csweep_unit32((uint32_t)r23);
         }
     }
 
@@ -197,6 +250,9 @@ cdef extern from *:
     void csweep_philox_row(double *w01, double *w23, const uint64_t *streams, Py_ssize_t n,
                            uint64_t counter, uint64_t seed, double a01, double s01, double a23,
                            double s23) noexcept nogil
+    void csweep_philox_rows4(double *w0, double *w1, double *w2, double *w3,
+                             const uint64_t *streams, Py_ssize_t n, uint64_t counter,
+                             uint64_t seed, double a, double s) noexcept nogil
 
 
 cdef struct NoiseSpec:
@@ -214,32 +270,46 @@ cdef enum:
     NOISE_NORMAL = 1
 
 
+cdef inline double* _row(double* out, Py_ssize_t k, Py_ssize_t n_steps, Py_ssize_t stride,
+                         double* scratch) noexcept nogil:
+    # row k of out, or scratch for a step outside the n_steps asked for
+    return out + k * stride if 0 <= k < n_steps else scratch
+
+
 cdef inline void noise_rows(const NoiseSpec* spec, const uint64_t* streams, Py_ssize_t n,
                             Py_ssize_t first_step, Py_ssize_t n_steps, double* out,
                             Py_ssize_t stride, double* scratch) noexcept nogil:
     # out[k * stride + c] = the value of stream streams[c] at step first_step + k, for k <
-    # n_steps and c < n; scratch: n doubles.
-    # Uniform on [a, b): steps 2j and 2j + 1 take the top 53 bits of output words 0, 1 and 2, 3
-    # of the Philox call at counter (j, stream). Normal: step j takes the Box-Muller transform of
-    # the uniforms u1 = 1 - (words 0, 1) in (0, 1] and u2 = (words 2, 3) in [0, 1) of the call at
-    # counter (j, stream).
+    # n_steps and c < n; scratch: n doubles. Noise streams version 3:
+    # Uniform on [a, b): steps 4j .. 4j + 3 take output words 0 .. 3 of the Philox call at
+    # counter (j, stream), 32 bits each: a + (b - a) * (word / 2^32).
+    # Normal: steps 2j and 2j + 1 take the Box-Muller pair of the call at counter (j, stream):
+    # with u1 = 1 - (words 0, 1) in (0, 1] and u2 = (words 2, 3) in [0, 1) (their top 53 bits)
+    # and r = b * sqrt(-2 log u1), step 2j is a + r cos(2 pi u2) and step 2j + 1 a + r sin(...).
     cdef Py_ssize_t j, k, c
     cdef double* row0
     cdef double* row1
+    cdef double radius, angle
     if n_steps <= 0:
         return
     if spec.kind == NOISE_UNIFORM:
+        for j in range(first_step // 4, (first_step + n_steps - 1) // 4 + 1):
+            k = 4 * j - first_step
+            csweep_philox_rows4(_row(out, k, n_steps, stride, scratch),
+                                _row(out, k + 1, n_steps, stride, scratch),
+                                _row(out, k + 2, n_steps, stride, scratch),
+                                _row(out, k + 3, n_steps, stride, scratch),
+                                streams, n, <uint64_t>j, spec.seed, spec.a, spec.b - spec.a)
+    else:
         for j in range(first_step // 2, (first_step + n_steps - 1) // 2 + 1):
             k = 2 * j - first_step
-            row0 = out + k * stride if k >= 0 else scratch
-            row1 = out + (k + 1) * stride if k + 1 < n_steps else scratch
-            csweep_philox_row(row0, row1, streams, n, <uint64_t>j, spec.seed, spec.a,
-                              spec.b - spec.a, spec.a, spec.b - spec.a)
-    else:
-        for k in range(n_steps):
-            row0 = out + k * stride
-            csweep_philox_row(row0, scratch, streams, n, <uint64_t>(first_step + k), spec.seed,
-                              1.0, -1.0, 0.0, 1.0)
+            # at most one of the pair is outside the steps asked for: the rows differ
+            row0 = _row(out, k, n_steps, stride, scratch)
+            row1 = _row(out, k + 1, n_steps, stride, scratch)
+            csweep_philox_row(row0, row1, streams, n, <uint64_t>j, spec.seed, 1.0, -1.0, 0.0,
+                              1.0)
             for c in range(n):
-                row0[c] = spec.a + spec.b * sqrt(-2.0 * log(row0[c])) * cos(6.283185307179586
-                                                                            * scratch[c])
+                radius = spec.b * sqrt(-2.0 * log(row0[c]))
+                angle = 6.283185307179586 * row1[c]
+                row0[c] = spec.a + radius * cos(angle)
+                row1[c] = spec.a + radius * sin(angle)

@@ -10,13 +10,15 @@ columns with a 0..n-1 index); it gets the same input and so the same trace. Noth
 ``(steps, n_sets)`` is built by the caller; csweep draws one block of sets at a time.
 
 The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy
-as 1, 2, 3", SC11, 2011) keyed by the seed, its counter the (step, stream) pair; a uniform value
-takes the top 53 bits of the output, a normal value comes from the Box-Muller transform of the
-output's two halves. These are csweep's noise streams version 2 (:data:`GENERATOR`,
-:data:`STREAM_VERSION`); version 1, SplitMix64's output function on a counter, drew other
-numbers from the same seed. A store records the generator and version, and refuses to resume a
-sweep started with another. It is not NumPy's generator either: a seed here gives different
-numbers from ``np.random.default_rng(seed)``.
+as 1, 2, 3", SC11, 2011) keyed by the seed, its counter the stream and a step number. Each call
+gives 128 bits: four uniform values of 32 bits each (``low + (high - low) * k / 2**32`` for an
+integer ``k``; steps 4j to 4j + 3), or two normal values, the Box-Muller pair of two 53-bit
+uniforms (steps 2j and 2j + 1). These are csweep's noise streams version 3 (:data:`GENERATOR`,
+:data:`STREAM_VERSION`). Version 2 (development versions after csweep 0.1.0) took 53 bits
+per uniform value and one call per normal value, and version 1 was SplitMix64's output function
+on a counter: both drew other numbers from the same seed. A store records the generator and
+version, and refuses to resume a sweep started with another. It is not NumPy's generator
+either: a seed here gives different numbers from ``np.random.default_rng(seed)``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""csweep's noise streams (version 2): Philox4x32-10 as published, every build drawing the same
+"""csweep's noise streams (version 3): Philox4x32-10 as published, every build drawing the same
 bits, and each value the documented function of (seed, stream, step)."""
 
 import importlib
@@ -47,28 +47,48 @@ def _unit(high, low):
 
 
 def test_each_value_is_the_documented_function_of_seed_stream_and_step():
-    """Uniform: step 2j takes output words 0-1 and step 2j + 1 words 2-3 of the call at counter
-    (j, stream); normal: Box-Muller of (1 - words 0-1, words 2-3) of the call at (step,
-    stream). Checked in Python for odd and even first steps, the shared stream and a 64-bit
-    seed, on every build (the vector lanes and the scalar tail both)."""
+    """Uniform: steps 4j .. 4j + 3 take output words 0 .. 3 (32 bits each) of the call at counter
+    (j, stream); normal: steps 2j and 2j + 1 the Box-Muller pair (cos, sin) of
+    (1 - words 0-1, words 2-3) of the call at (j, stream). Checked in Python for first steps at
+    every offset in a quad, the shared stream and a 64-bit seed, on every build (the vector
+    lanes and the scalar tail both)."""
     seed, low, high, mean, std = 2**63 + 12345, 120.0, 320.0, 1.5, 2.0
     streams = np.array([0, 1, 2**32 + 7, 5, 6, 7, 8, 9, 10, 11, _noise.SHARED_STREAM], np.uint64)
     for build in _builds():
-        for first in (0, 3):
-            u = np.empty((5, len(streams)))
-            g = np.empty((5, len(streams)))
+        for first in (0, 1, 2, 3, 6):
+            u = np.empty((7, len(streams)))
+            g = np.empty((7, len(streams)))
             build.fill_noise(u, streams, seed, first, 0, low, high, 2)
             build.fill_noise(g, streams, seed, first, 1, mean, std, 1)
-            for k in range(5):
+            for k in range(7):
                 step = first + k
                 for c, stream in enumerate(streams.tolist()):
-                    w = _words(seed, step // 2, stream)
-                    expected = low + (high - low) * _unit(*w[2 * (step % 2):2 * (step % 2) + 2])
+                    w = _words(seed, step // 4, stream)
+                    expected = low + (high - low) * (w[step % 4] * 2.0 ** -32)
                     assert u[k, c] == expected, (build.simd(), step, stream)
-                    w = _words(seed, step, stream)
+                    w = _words(seed, step // 2, stream)
                     u1, u2 = 1.0 - _unit(w[0], w[1]), _unit(w[2], w[3])
-                    expected = mean + std * np.sqrt(-2.0 * np.log(u1)) * np.cos(2 * np.pi * u2)
+                    trig = np.cos if step % 2 == 0 else np.sin
+                    expected = mean + std * np.sqrt(-2.0 * np.log(u1)) * trig(2 * np.pi * u2)
                     assert g[k, c] == pytest.approx(expected, rel=1e-14, abs=1e-14)
+
+
+def test_uniform_values_cover_their_range_evenly():
+    """32 bits per value: every value is low + (high - low) * k / 2**32, and a million of them
+    fill [low, high) evenly (each tenth of the range holds a tenth of them, within 2%)."""
+    values = np.empty((250_000, 4))
+    _noise.fill_noise(values, np.arange(4, dtype=np.uint64), 3, 0, 0, -1.0, 1.0, 2)
+    k = (values + 1.0) / 2.0 * 2.0**32
+    np.testing.assert_array_equal(k, np.round(k))
+    assert values.min() >= -1.0 and values.max() < 1.0
+    counts = np.histogram(values, bins=10, range=(-1.0, 1.0))[0]
+    np.testing.assert_allclose(counts / values.size, 0.1, rtol=0.02)
+    normal = np.empty((250_000, 4))
+    _noise.fill_noise(normal, np.arange(4, dtype=np.uint64), 3, 0, 1, 0.0, 1.0, 2)
+    # the sin half of each pair is as normal as the cos half, and independent of it
+    for half in (normal[0::2], normal[1::2]):
+        assert abs(half.mean()) < 0.005 and abs(half.std() - 1.0) < 0.005
+    assert abs(np.corrcoef(normal[0::2].ravel(), normal[1::2].ravel())[0, 1]) < 0.005
 
 
 @pytest.mark.parametrize("kind", [0, 1])
@@ -93,4 +113,4 @@ def test_the_selected_build_is_the_widest_the_cpu_runs():
 def test_describe_names_the_generator_and_stream_version():
     described = noise.uniform(120, 320, seed=3).describe()
     assert described["generator"] == "philox4x32-10" == noise.GENERATOR
-    assert described["stream_version"] == 2 == noise.STREAM_VERSION
+    assert described["stream_version"] == 3 == noise.STREAM_VERSION

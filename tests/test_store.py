@@ -88,17 +88,22 @@ def test_an_existing_store_is_not_overwritten_and_resume_checks_the_call(tmp_pat
     np.testing.assert_array_equal(again.features["freq"].to_numpy(), first["freq"].values)
 
 
-def test_a_store_of_another_noise_stream_version_is_not_resumed(tmp_path):
+@pytest.mark.parametrize("recorded", [None, 2])
+def test_a_store_of_another_noise_stream_version_is_not_resumed(tmp_path, recorded):
     """A store records its noise's generator and stream version; one written with version 1
-    (SplitMix64, before Philox4x32-10) would finish with other numbers, so resume refuses it."""
+    (SplitMix64, before Philox4x32-10, which recorded neither) or version 2 (53 bits per uniform
+    value) would finish with other numbers, so resume refuses it."""
     path = tmp_path / "s.zarr"
     call(store=path)
     attrs = json.loads(xr.open_zarr(path).attrs["inputs"])["jrc/jrc_op/u"]
-    assert (attrs["generator"], attrs["stream_version"]) == ("philox4x32-10", 2)
+    assert (attrs["generator"], attrs["stream_version"]) == ("philox4x32-10", 3)
     group = zarr.open_group(path)
     old = json.loads(group.attrs["csweep_call"])
-    for key in ("generator", "stream_version"):    # what a store of version 1 recorded
-        del old["inputs"]["jrc/jrc_op/u"][key]
+    if recorded is None:
+        for key in ("generator", "stream_version"):
+            del old["inputs"]["jrc/jrc_op/u"][key]
+    else:
+        old["inputs"]["jrc/jrc_op/u"]["stream_version"] = recorded
     group.attrs["csweep_call"] = json.dumps(old)
     with pytest.raises(ValueError, match="differ: inputs .*generator and stream version"):
         call(store=path, resume=True)

@@ -47,7 +47,7 @@ KEYS = {
     "param_map": "grid key -> {vars: [op/var, ...], nodes: [node, ...]}",
     "outputs": "output name -> node/op/var",
     "inputs": "node/op/var -> {noise: uniform, low, high, seed, per_set} or "
-              "{noise: normal, mean, std, seed, per_set} (optionally stream_version: 2, "
+              "{noise: normal, mean, std, seed, per_set} (optionally stream_version: 3, "
               "refused by a csweep that draws another version)",
     "step_size": "integration step, s",
     "simulation_time": "duration, s",
