@@ -511,3 +511,28 @@ def test_a_store_gets_the_permissions_of_a_folder_made_in_its_place(tmp_path):
     (tmp_path / "plain").mkdir()
     assert (tmp_path / "s.zarr").stat().st_mode == (tmp_path / "plain").stat().st_mode
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_sweeps_results_are_the_values_its_checksums_were_checked_on(tmp_path, monkeypatch):
+    """At the end of a store sweep every result array is read once, checked, and returned: no
+    second read after the check (which a change in between would slip past)."""
+    from csweep.engine import store as store_module  # noqa: PLC0415
+
+    result_arrays = {"ptp", "diverged", "final_state"}
+    checked, reads = [], []
+    real_read = store_module._read
+    monkeypatch.setattr(store_module, "_read", lambda array, where: (
+        checked.append(array.basename), real_read(array, where))[1])
+    array_type = type(zarr.open_array(tmp_path / "probe.zarr", mode="w", shape=(1,), dtype="f8"))
+    real_getitem = array_type.__getitem__
+    monkeypatch.setattr(array_type, "__getitem__", lambda self, where: (
+        reads.append(self.basename) if self.basename in result_arrays else None,
+        real_getitem(self, where))[1])
+    result = call(store=tmp_path / "s.zarr", keep_timeseries=False, return_final_state=True)
+    # features and flags whole, the final state block by block (16, 16 and 8 sets), each by
+    # the checking read and by nothing else
+    assert sorted(checked) == ["diverged", "final_state", "final_state", "final_state", "ptp"]
+    assert sorted(reads) == sorted(checked)
+    expected = call(keep_timeseries=False, return_final_state=True)
+    np.testing.assert_array_equal(result.features["ptp"], expected.features["ptp"])
+    np.testing.assert_array_equal(result.final_state.to_numpy(), expected.final_state.to_numpy())

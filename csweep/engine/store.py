@@ -306,9 +306,10 @@ class SweepStore:
 
     # -- reading and checking -----------------------------------------------------------------
 
-    def damaged_blocks(self, blocks, names=None) -> dict[int, list[str]]:
+    def damaged_blocks(self, blocks, names=None, read=None) -> dict[int, list[str]]:
         """Of ``blocks``, those whose arrays (all, or ``names``) do not match their checksums:
-        block -> the arrays that differ (or cannot be read)."""
+        block -> the arrays that differ (or cannot be read). ``read``, a dict, receives each
+        array whose ``blocks`` were all read and found as written: the values checked."""
         names = self.checked_arrays if names is None else names
         columns = [self.checked_arrays.index(name) for name in names]
         sums = self.checksums[...]
@@ -317,6 +318,7 @@ class SweepStore:
             array = self._array(name)
             # a feature column is small: read at once (block by block if a chunk is unreadable)
             whole = _read(array, slice(None)) if array.ndim == 1 else None
+            pieces = []
             for index in blocks:
                 start, stop = self.bounds(index)
                 values = (whole[start:stop] if whole is not None
@@ -324,29 +326,37 @@ class SweepStore:
                 if values is None or not np.array_equal(digest(values, array.dtype),
                                                         sums[index, column]):
                     damaged.setdefault(index, []).append(name)
+                pieces.append(values)
+            if read is not None and not any(name in found for found in damaged.values()):
+                read[name] = whole if whole is not None else np.concatenate(pieces)
         return dict(sorted(damaged.items()))
 
     def read_checked(self, names) -> dict[str, np.ndarray]:
         """Arrays ``names`` (run-major), after checking every block's checksums of them: a
-        damaged block raises :class:`StoreDamagedError` rather than return wrong values."""
+        damaged block raises :class:`StoreDamagedError` rather than return wrong values. Each
+        array is read once: what is returned is what was checked."""
         names = [variable_name(n) for n in names]
-        damaged = self.damaged_blocks(range(self.n_blocks), names)
+        read: dict[str, np.ndarray] = {}
+        damaged = self.damaged_blocks(range(self.n_blocks), names, read)
         if damaged:
             raise StoreDamagedError(
                 f"store {self.path!r}: {_describe_damage(damaged)} do not match the checksums "
                 "written with them (changed or damaged after they were written); resume=True "
                 "runs these blocks again")
-        return {name: self._array(name)[...] for name in names}
+        return {name: read[name] if self.n_blocks else self._array(name)[...] for name in names}
+
+    def read_results(self, features, want_final: bool):
+        """``(features, final state or None, diverged)`` of every set, checked (read_checked)
+        in one pass over the checksums."""
+        names = [*features, "diverged", *(["final_state"] if want_final else [])]
+        found = self.read_checked(names)
+        return ({name: found[variable_name(name)] for name in features},
+                found["final_state"].T if want_final else None,
+                found["diverged"].astype(bool))
 
     def read_features(self, names) -> dict[str, np.ndarray]:
         found = self.read_checked(list(names))
         return {name: found[variable_name(name)] for name in names}
-
-    def read_final_state(self) -> np.ndarray:
-        return self.read_checked(["final_state"])["final_state"].T
-
-    def read_diverged(self) -> np.ndarray:
-        return self.read_checked(["diverged"])["diverged"].astype(bool)
 
 
 @dataclass

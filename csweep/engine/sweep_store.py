@@ -82,9 +82,7 @@ def run_to_store(run, spec, *, block, progress, pool=None, slots=1):
             run_blocks(pool, run, bounds, pending, slots=slots, store=path,
                        store_outputs=output_names, dtype=dtype, reporter=reporter,
                        done_sets=done_sets, on_result=lambda start, stop, result: None)
-        computed = store.read_features(run.features)
-        final = store.read_final_state() if run.want_final else None
-        return computed, final, store.read_diverged()
+        return store.read_results(list(run.features), run.want_final)
     finally:
         reporter.close()
         store.close()
