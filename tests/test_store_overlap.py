@@ -1,6 +1,7 @@
 """A store sweep writes block k on a worker thread while block k+1 is integrated: its errors,
 the order of its done flags and progress reports, and its two alternating scratch buffers."""
 
+import threading
 import weakref
 
 import numpy as np
@@ -75,3 +76,43 @@ def test_two_scratch_buffers_alternate(tmp_path, monkeypatch):
     call(tmp_path / "sweep.zarr", {"ptp": F.peak_to_peak("V_e - V_i")}, keep_timeseries=True)
     assert len(allocated) == 3                # two of 16 sets, then one for the last block's 6
     assert max(most_alive) <= 1               # the last one's replaces a free one: never three
+
+
+def test_a_new_store_is_created_while_the_first_block_is_integrated(tmp_path, monkeypatch):
+    """Creating a store's arrays takes about 0.1 s: a new store is created on the writer thread
+    while the first block is integrated (creation waits here for the first integration to
+    start: were it made first, on this thread, it would wait in vain)."""
+    from csweep.engine.store import SweepStore  # noqa: PLC0415
+
+    integrating = threading.Event()
+    real_integrate, real_create = _Run.integrate, SweepStore._create.__func__
+
+    def integrate(self, *args, **kwargs):
+        integrating.set()
+        return real_integrate(self, *args, **kwargs)
+
+    def create(cls, *args, **kwargs):
+        assert integrating.wait(timeout=30), "the store was created before any integration"
+        return real_create(cls, *args, **kwargs)
+
+    monkeypatch.setattr(_Run, "integrate", integrate)
+    monkeypatch.setattr(SweepStore, "_create", classmethod(create))
+    features = {"ptp": F.peak_to_peak("V_e - V_i")}
+    stored = call(tmp_path / "sweep.zarr", features, keep_timeseries=False)
+    monkeypatch.undo()
+    expected = call(None, features, keep_timeseries=False)
+    np.testing.assert_array_equal(stored.features["ptp"], expected.features["ptp"])
+    assert csweep.verify_store(tmp_path / "sweep.zarr").ok
+
+
+def test_a_store_that_cannot_be_created_fails_the_sweep_and_leaves_nothing(tmp_path,
+                                                                          monkeypatch):
+    from csweep.engine.store import SweepStore  # noqa: PLC0415
+
+    def create(cls, *args, **kwargs):
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(SweepStore, "_create", classmethod(create))
+    with pytest.raises(OSError, match="the disk is full"):
+        call(tmp_path / "sweep.zarr", {"ptp": F.peak_to_peak("V_e - V_i")})
+    assert list(tmp_path.iterdir()) == []

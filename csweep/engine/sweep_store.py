@@ -6,9 +6,10 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -64,54 +65,72 @@ def run_to_store(run, spec, *, block, progress, pool=None, slots=1):
               "features": described,
               "block_size": block, "n_blocks": n_blocks,
               "state_names": list(run.prepared.state_names) if run.want_final else None}
-    store = SweepStore.open(path, call=call, attrs=attrs, resume=spec.resume, layout=layout)
-    bounds = run.blocks(int(store.group.attrs["block_size"]))   # a resumed sweep keeps its blocks
-    pending = store.pending()
-    done_sets = run.n_sets - sum(bounds[b][1] - bounds[b][0] for b in pending)
-    if spec.resume:
-        logger.info("csweep: resuming %s: %d of %d blocks to run", path, len(pending),
-                    store.n_blocks)
-    reporter = make_progress(progress, run.n_sets, initial=done_sets)
-    try:
+
+    def open_store() -> SweepStore:
+        store = SweepStore.open(path, call=call, attrs=attrs, resume=spec.resume, layout=layout)
         _test_hook("opened")
-        if pool is None:
-            _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets)
+        return store
+
+    with ThreadPoolExecutor(1, thread_name_prefix="csweep-store") as writer:
+        if pool is None and not os.path.lexists(path):
+            # a new store, every block pending: the writer thread creates it (its arrays take
+            # about 0.1 s) while this thread integrates the first block, whose write waits for it
+            opened = writer.submit(open_store)
+            bounds, pending = run.blocks(block), list(range(n_blocks))
         else:
-            from .cluster import run_blocks  # noqa: PLC0415
+            opened = Future()
+            opened.set_result(open_store())
+            store = opened.result()
+            bounds = run.blocks(int(store.group.attrs["block_size"]))   # a resumed sweep keeps
+            pending = store.pending()                                   # its blocks
+            if spec.resume:
+                logger.info("csweep: resuming %s: %d of %d blocks to run", path, len(pending),
+                            store.n_blocks)
+        done_sets = run.n_sets - sum(bounds[b][1] - bounds[b][0] for b in pending)
+        reporter = make_progress(progress, run.n_sets, initial=done_sets)
+        try:
+            if pool is None:
+                _run_here(run, opened, bounds, pending, output_names, dtype, reporter, done_sets,
+                          writer)
+            else:
+                from .cluster import run_blocks  # noqa: PLC0415
 
-            run_blocks(pool, run, bounds, pending, slots=slots, store=path,
-                       store_outputs=output_names, dtype=dtype, reporter=reporter,
-                       done_sets=done_sets, on_result=lambda start, stop, result: None)
-        return store.read_results(list(run.features), run.want_final)
-    finally:
-        reporter.close()
-        store.close()
+                run_blocks(pool, run, bounds, pending, slots=slots, store=path,
+                           store_outputs=output_names, dtype=dtype, reporter=reporter,
+                           done_sets=done_sets, on_result=lambda start, stop, result: None)
+            return opened.result().read_results(list(run.features), run.want_final)
+        finally:
+            reporter.close()
+            if opened.exception() is None:      # waits for a store still being created
+                opened.result().close()
 
 
-def _run_here(run, store, bounds, pending, output_names, dtype, reporter, done_sets) -> None:
+def _run_here(run, opened, bounds, pending, output_names, dtype, reporter, done_sets,
+              writer) -> None:
     """Every pending block in turn; block k's features, divergence check and store write run on
-    a worker thread while this thread integrates block k+1 (the kernel, NumPy and zarr release
-    the GIL), so the cores are not left idle after each block. Two scratch buffers alternate:
-    block k+1 is integrated into the one block k-1 used, which is free once its write is done.
-    Blocks are written and flagged in order, one at a time, each only after its values; an
-    error or Ctrl-C here lets the block being written finish before it is raised."""
+    the ``writer`` thread while this thread integrates block k+1 (the kernel, NumPy and zarr
+    release the GIL), so the cores are not left idle after each block. Two scratch buffers
+    alternate: block k+1 is integrated into the one block k-1 used, which is free once its write
+    is done. ``opened``, a future of the store, is the writer's first task when it creates the
+    store. Blocks are written and flagged in order, one at a time, each only after its values;
+    an error or Ctrl-C here lets the block being written finish before it is raised."""
     scratch = [None, None]
     writing = None                                  # (future, sets of the block) being written
-    with ThreadPoolExecutor(1, thread_name_prefix="csweep-store") as worker:
-        for turn, index in enumerate(pending):
-            start, stop = bounds[index]
-            out, final = run.scratch_turn(scratch, turn, stop - start, dtype)
-            state = run.integrate(start, stop, out, final)
-            done_sets = _written(writing, reporter, done_sets)
-            writing = (worker.submit(_finish_and_write, run, store, index, start, stop, out, state,
-                                     final, output_names), stop - start)
-        _written(writing, reporter, done_sets)
+    for turn, index in enumerate(pending):
+        start, stop = bounds[index]
+        out, final = run.scratch_turn(scratch, turn, stop - start, dtype)
+        state = run.integrate(start, stop, out, final)
+        done_sets = _written(writing, reporter, done_sets)
+        writing = (writer.submit(_finish_and_write, run, opened, index, start, stop, out, state,
+                                 final, output_names), stop - start)
+    _written(writing, reporter, done_sets)
 
 
-def _finish_and_write(run, store, index, start, stop, out, state, final, output_names) -> None:
-    """A block's features and divergence flags, then its values, checksums and done flag."""
+def _finish_and_write(run, opened, index, start, stop, out, state, final, output_names) -> None:
+    """A block's features and divergence flags, then its values, checksums and done flag (into
+    the store of future ``opened``, done by now: it came first on the writer thread)."""
     found, diverged = run.finish(out, state)
-    store.write_block(index, start, stop, run.series(out, output_names), found, final, diverged)
+    opened.result().write_block(index, start, stop, run.series(out, output_names), found, final, diverged)
     logger.debug("csweep: block %d (sets %d-%d) written", index, start, stop - 1)
 
 
