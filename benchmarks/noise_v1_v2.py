@@ -1,5 +1,6 @@
 """Generated noise before and after issue 18: SplitMix64 (noise streams version 1) against
-Philox4x32-10 (version 2), alternating in one run.
+Philox4x32-10 (version 2 when this was written; the tree's own streams, version 3 since
+f399910, where the text below says version 2), alternating in one run.
 
     git show 17e9bc3:csweep/_noise.pyx > /tmp/noise_v1/noise_v1.pyx
     (cd /tmp/noise_v1 && cythonize -i -3 noise_v1.pyx)        # or any build with -O3 -fopenmp
