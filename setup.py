@@ -132,10 +132,11 @@ def simd_flags(name):
 
 # The kernel's modules, each built once with the baseline flags, except the tiles (_integrate:
 # JRC2, _network_tiles: networks) and the noise generator (_noise), the code that gains from wider
-# vectors, built again per instruction set below (_spectra: the features' Welch spectra around
-# NumPy's FFT, called by csweep.analysis.features). They share inline code through the .pxd files.
+# vectors, built again per instruction set below (_features: the features' mean, std and Welch
+# spectra around NumPy's FFT, for csweep.analysis.features). They share inline code through the
+# .pxd files.
 KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_network_tiles8", "_dopri", "_noise",
-                  "_spectra")
+                  "_features")
 PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_network_tiles8", "_noise")
 # _network_tiles8 is _network_tiles in tiles of 8 sets instead of 16 (for sweeps of few sets)
 MACROS = {"_network_tiles8": [("CSWEEP_NET_TILE", "8")]}

@@ -22,7 +22,8 @@ A plain callable is also accepted: it receives the block's recorded values as an
 and returns one number per set. Spectra: the mean is removed; Welch segments last ``segment``
 seconds (default 2 s, or the whole record if shorter), Hann-windowed, overlapping by half, and
 are averaged, as ``scipy.signal.welch`` with ``scaling="density"``; ``method="fft"`` is the
-periodogram of the whole record (rectangular window). Features are computed in float64.
+periodogram of the whole record (rectangular window). Features are computed in float64, and a
+set's built-in features are bitwise the same whatever the block or the other sets it runs with.
 
 With a store, a resume checks that every feature is the one the store was started with: a
 custom function's code (bytecode, constants, defaults, closure values and the module-level values
@@ -41,7 +42,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from .. import _spectra  # type: ignore[attr-defined]  # compiled; no stub (pyproject: mypy)
+from .. import _features  # type: ignore[attr-defined]  # compiled; no stub (pyproject: mypy)
 
 __all__ = ["Feature", "compute", "custom", "dominant_frequency", "dominant_power", "from_frames",
            "maximum", "mean", "minimum", "peak_to_peak", "std"]
@@ -262,9 +263,17 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
     return out
 
 
+def _moment(x: np.ndarray, which: int) -> np.ndarray:
+    """Each column's mean (which 0) or standard deviation (1), summed in time order whatever
+    the number of columns (_features.pyx)."""
+    if x.shape[0] == 0:
+        return np.full(x.shape[1], np.nan)
+    return _features.column_moments(np.ascontiguousarray(x, dtype=np.float64), which == 1)[which]
+
+
 _STATISTICS = {
-    "mean": lambda x: x.mean(axis=0),
-    "std": lambda x: x.std(axis=0),
+    "mean": lambda x: _moment(x, 0),
+    "std": lambda x: _moment(x, 1),
     "peak_to_peak": lambda x: x.max(axis=0) - x.min(axis=0),
     "minimum": lambda x: x.min(axis=0),
     "maximum": lambda x: x.max(axis=0),
@@ -288,13 +297,13 @@ def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
     psd = np.empty((length // 2 + 1, n_sets))
     denominator = fs * (window ** 2).sum()
     # a few sets at a time, their segments contiguous for the FFT and small enough to stay in
-    # cache (_spectra.pyx); a set's spectrum is the same in any chunk
+    # cache (_features.pyx); a set's spectrum is the same in any chunk
     chunk = max(1, min(n_sets, SPECTRUM_CHUNK_BYTES // (n_segments * length * 8)))
     segments = np.empty((chunk, n_segments, length))
     for first in range(0, n_sets, chunk):
         cut = segments[:min(chunk, n_sets - first)]
-        _spectra.windowed_segments(x, first, hop, window, cut)
-        _spectra.mean_power(np.fft.rfft(cut, axis=-1), denominator, length % 2 == 0, psd, first)
+        _features.windowed_segments(x, first, hop, window, cut)
+        _features.mean_power(np.fft.rfft(cut, axis=-1), denominator, length % 2 == 0, psd, first)
     return np.fft.rfftfreq(length, step), psd
 
 

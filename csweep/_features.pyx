@@ -1,4 +1,14 @@
-"""Welch's power spectral density: the passes around the FFT, for csweep.analysis.features.
+"""The compiled passes of csweep.analysis.features: column statistics, and Welch's power
+spectral density around NumPy's FFT.
+
+Every sum runs down a column in row (time) order, as NumPy's reduction over the leading axis of
+a block of several sets does, so a set's feature depends on nothing but its own samples: not on
+the block, the chunk or the set's place in them. (NumPy sums a block of one set, a contiguous
+column, pairwise instead: the last bit of its mean could differ from the same set's among
+others.) Built once, with the baseline flags.
+
+mean and std: column_moments, NumPy's arithmetic (the sum of the samples over their number; the
+square root of the mean square deviation from that mean).
 
 dominant_frequency and dominant_power take each set's spectrum from its recorded signal: the
 signal cut into segments, each with its mean removed and a window applied, then NumPy's FFT of
@@ -6,13 +16,48 @@ every segment, then the mean of |X|^2 over segments, scaled to a one-sided densi
 NumPy on a whole block at once, these were passes over arrays of tens of MB, with the FFT along
 a strided axis. Here the segments of a few sets at a time are laid out contiguous for the FFT
 (windowed_segments), and each set's power is summed as its spectra come out (mean_power).
-
-Sums run in time (or segment) order, as a NumPy reduction over a leading axis does, so a set's
-spectrum depends on nothing but its own samples: not on the block, the chunk or its place in
-them. Built once, with the baseline flags (the FFT, which is NumPy's, is most of the time).
 """
 
+from libc.math cimport sqrt
+
 import numpy as np
+
+
+def column_moments(const double[:, ::1] x, bint want_std):
+    """Each column's mean and (want_std) standard deviation (ddof = 0): (mean, std or None).
+
+    x  IN (n_samples >= 1, n_columns)
+    """
+    cdef Py_ssize_t n = x.shape[0], n_columns = x.shape[1], i, j
+    if n < 1:
+        raise ValueError("column_moments needs at least one sample")
+    mean_out = np.empty(n_columns)
+    std_out = np.empty(n_columns) if want_std else None
+    cdef double[::1] mean = mean_out
+    cdef double[::1] square
+    cdef double deviation
+    with nogil:
+        for j in range(n_columns):
+            mean[j] = x[0, j]
+        for i in range(1, n):
+            for j in range(n_columns):
+                mean[j] += x[i, j]
+        for j in range(n_columns):
+            mean[j] = mean[j] / n
+    if not want_std:
+        return mean_out, None
+    square = std_out
+    with nogil:
+        for j in range(n_columns):
+            deviation = x[0, j] - mean[j]
+            square[j] = deviation * deviation
+        for i in range(1, n):
+            for j in range(n_columns):
+                deviation = x[i, j] - mean[j]
+                square[j] += deviation * deviation
+        for j in range(n_columns):
+            square[j] = sqrt(square[j] / n)
+    return mean_out, std_out
 
 
 def windowed_segments(const double[:, ::1] x, Py_ssize_t first, Py_ssize_t hop,

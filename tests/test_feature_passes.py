@@ -1,11 +1,11 @@
-"""The features' power spectra (csweep/_spectra.pyx around NumPy's FFT): a set's spectrum is
-Welch's (scipy.signal.welch's numbers), whatever the sets beside it and however many sets are cut
-into segments at a time."""
+"""The features' compiled passes (csweep/_features.pyx): a set's mean, standard deviation and
+power spectrum depend on its own samples only (not on the sets beside it, the block or the chunk
+of sets cut at a time), and are NumPy's and scipy.signal.welch's numbers."""
 
 import numpy as np
 import pytest
 
-from csweep import _spectra
+from csweep import _features
 from csweep.analysis import features
 from csweep.analysis.features import _spectrum
 
@@ -25,8 +25,8 @@ def test_a_sets_spectrum_is_the_same_alone_and_in_any_chunk(monkeypatch, method,
     hop = length - length // 2
     set_bytes = ((x.shape[0] - length) // hop + 1) * length * 8
     cuts = []
-    monkeypatch.setattr(_spectra, "windowed_segments",
-                        lambda *args, cut=_spectra.windowed_segments: (
+    monkeypatch.setattr(_features, "windowed_segments",
+                        lambda *args, cut=_features.windowed_segments: (
                             cuts.append(args[-1].shape[0]), cut(*args))[1])
     # one set at a time, then 3 at a time (the last chunk of 2)
     for chunk_bytes, chunks in ((1, [1] * 23), (3 * set_bytes + 7, [3] * 7 + [2])):
@@ -67,13 +67,39 @@ def test_the_passes_refuse_arrays_that_do_not_fit():
     x = np.zeros((100, 4))
     out = np.empty((2, 3, 40))
     with pytest.raises(ValueError, match="window has 39 values; expected 40"):
-        _spectra.windowed_segments(x, 0, 20, np.ones(39), out)
+        _features.windowed_segments(x, 0, 20, np.ones(39), out)
     with pytest.raises(ValueError, match="columns 3 to 4 asked of a signal of 4 columns"):
-        _spectra.windowed_segments(x, 3, 20, np.ones(40), out)
+        _features.windowed_segments(x, 3, 20, np.ones(40), out)
     with pytest.raises(ValueError, match="3 segments of 40 samples, 40 apart, do not fit in 100"):
-        _spectra.windowed_segments(x, 0, 40, np.ones(40), out)
+        _features.windowed_segments(x, 0, 40, np.ones(40), out)
     spectra = np.zeros((2, 3, 21), dtype=complex)
     with pytest.raises(ValueError, match=r"psd of shape \(20, 4\) cannot take 21 frequencies"):
-        _spectra.mean_power(spectra, 1.0, True, np.empty((20, 4)), 0)
+        _features.mean_power(spectra, 1.0, True, np.empty((20, 4)), 0)
     with pytest.raises(ValueError, match="columns 3 to 4"):
-        _spectra.mean_power(spectra, 1.0, True, np.empty((21, 4)), 3)
+        _features.mean_power(spectra, 1.0, True, np.empty((21, 4)), 3)
+
+
+def test_a_sets_mean_and_std_are_numpys_and_the_same_alone():
+    x = signals(3001, 9, seed=3) * 1e-3
+    mean, std = _features.column_moments(x, True)
+    # NumPy's own numbers for a block of several sets (its sums run down each column in order)
+    np.testing.assert_array_equal(mean, x.mean(axis=0))
+    np.testing.assert_array_equal(std, x.std(axis=0))
+    for j in range(9):
+        alone = _features.column_moments(np.ascontiguousarray(x[:, [j]]), True)
+        assert (alone[0][0], alone[1][0]) == (mean[j], std[j])
+    assert _features.column_moments(x, False)[1] is None
+    with pytest.raises(ValueError, match="at least one sample"):
+        _features.column_moments(np.zeros((0, 3)), True)
+
+
+def test_mean_and_std_features_of_a_block_of_one_set_equal_those_among_others():
+    x = signals(2001, 5, seed=4)
+    values = x[:, np.newaxis, :]
+    wanted = {"m": features.mean("x"), "s": features.std("x")}
+    together = features.compute(wanted, values, ["x"], np.arange(2001) * 1e-3)
+    for j in range(5):
+        alone = features.compute(wanted, values[:, :, j:j + 1], ["x"], np.arange(2001) * 1e-3)
+        assert (alone["m"][0], alone["s"][0]) == (together["m"][j], together["s"][j])
+    empty = features.compute(wanted, values[:0], ["x"], np.zeros(0))
+    assert np.isnan(empty["m"]).all() and np.isnan(empty["s"]).all()
