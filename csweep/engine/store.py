@@ -327,7 +327,8 @@ class SweepStore:
                                                         sums[index, column]):
                     damaged.setdefault(index, []).append(name)
                 pieces.append(values)
-            if read is not None and not any(name in found for found in damaged.values()):
+            if read is not None and (whole is not None or pieces) \
+                    and not any(name in found for found in damaged.values()):
                 read[name] = whole if whole is not None else np.concatenate(pieces)
         return dict(sorted(damaged.items()))
 
@@ -343,7 +344,7 @@ class SweepStore:
                 f"store {self.path!r}: {_describe_damage(damaged)} do not match the checksums "
                 "written with them (changed or damaged after they were written); resume=True "
                 "runs these blocks again")
-        return {name: read[name] if self.n_blocks else self._array(name)[...] for name in names}
+        return {name: read[name] if name in read else self._array(name)[...] for name in names}
 
     def read_results(self, features, want_final: bool):
         """``(features, final state or None, diverged)`` of every set, checked (read_checked)
