@@ -303,7 +303,8 @@ def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
     for first in range(0, n_sets, chunk):
         cut = segments[:min(chunk, n_sets - first)]
         _features.windowed_segments(x, first, hop, window, cut)
-        _features.mean_power(np.fft.rfft(cut, axis=-1), denominator, length % 2 == 0, psd, first)
+        spectra = np.ascontiguousarray(np.fft.rfft(cut, axis=-1))   # already so: not copied
+        _features.mean_power(spectra, denominator, length % 2 == 0, psd, first)
     return np.fft.rfftfreq(length, step), psd
 
 
