@@ -542,6 +542,10 @@ cdef inline void tile_inputs(const Network* net, NetworkTile* t, Py_ssize_t step
             row = row + length if row < ring else row
             t.source[t.shared_pos[k]] = row
             csweep_prefetch_row(row)    # read by this step's right-hand side: fetch them all now
+    # (measured no faster on the 68-column connectome, issue 18: fetching each row a step
+    # ahead, during the previous step's input sums; fetching them node by node between the
+    # rates' sigmoids; summing two inputs' edges in one loop. perf puts about a tenth of the
+    # run in this loop, waiting on the rows' L3 traffic, and a third in the sigmoids.)
     for k in range(t.n_shared, t.n_discrete):
         e = t.discrete_edges[k]
         node = net.edge_src[e]
