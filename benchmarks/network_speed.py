@@ -2,6 +2,7 @@
 
     python benchmarks/network_speed.py                      # about a minute on 2 busy cores
     python benchmarks/network_speed.py --sets 512 --repeats 9 --threads 2
+    python benchmarks/network_speed.py --columns 500 --density 0.05   # a larger connectome
 
 Three workloads, each the kernel call that ``csweep.grid_search`` makes (captured from a real
 call, then timed alone, so that the sweep's set-up and frames are not counted):
@@ -11,10 +12,10 @@ call, then timed alone, so that the sweep's set-up and frames are not counted):
   ``V_e`` recorded every 10 ms. Unit: ns per set-step.
 - ``JRC``: the same column written as three nodes and four edges, the same sets (``h`` of
   ``pc/rpo_e_in``) and input. Unit: ns per set-step; ratio to JRC2.
-- ``connectome``: 68 JRC columns joined by a random weight matrix (30% of pairs, weights
-  uniform in [0, 1)) with discrete delays uniform in 2.5-37.5 ms (``CircuitTemplate.
-  add_edges_from_matrix``), ``--sets // 8`` sets, a quarter of the simulated time. Unit: ns per
-  set-step-column; ratio to JRC2's ns per set-step.
+- ``connectome``: ``--columns`` JRC columns (68) joined by a random weight matrix
+  (``--density``: 30% of pairs; weights uniform in [0, 1)) with discrete delays uniform in
+  2.5-37.5 ms (``CircuitTemplate.add_edges_from_matrix``), ``--sets // 8`` sets, a quarter of the
+  simulated time. Unit: ns per set-step-column; ratio to JRC2's ns per set-step.
 
 Every repeat runs the three in turn (A B C A B C ...); the figures are medians and bests of the
 repeats. The machine's other work skews wall times: read the ratios, and the load average the
@@ -34,7 +35,6 @@ from csweep.kernels import builds as _kernel
 
 STEP = 1e-4
 JRC = "model_templates.neural_mass_models.jansenrit.JRC"
-N_COLUMNS = 68
 NETWORK_TILES = [_kernel.network_kernel, _kernel.narrow_network_kernel]
 
 
@@ -75,7 +75,7 @@ def connectome(n: int, density: float, seed: int = 0) -> CircuitTemplate:
     return net
 
 
-def workloads(n_sets: int, seconds: float, threads: int):
+def workloads(n_sets: int, seconds: float, threads: int, columns: int, density: float):
     """name -> (kernel call, cost units of one call, unit's name)"""
     steps = round(seconds / STEP)
     u = np.random.default_rng(42).uniform(120, 320, steps)
@@ -89,16 +89,16 @@ def workloads(n_sets: int, seconds: float, threads: int):
     jrc = captured_call(NETWORK_TILES, "integrate_network", lambda: csweep.grid_search(
         JRC, {"h": h}, {"h": {"vars": ["rpo_e_in/h"], "nodes": ["pc"]}},
         outputs={"v": "pc/rpo_e_in/v"}, inputs={"pc/rpo_e_in/u": u}, **common))
-    net = connectome(N_COLUMNS, 0.3)
+    net = connectome(columns, density)
     few = max(n_sets // 8, 1)
     short = dict(common, simulation_time=seconds / 4, block_size=few)
-    regions = [f"r{i}/pc" for i in range(N_COLUMNS)]
+    regions = [f"r{i}/pc" for i in range(columns)]
     conn = captured_call(NETWORK_TILES, "integrate_network", lambda: csweep.grid_search(
         net, {"h": h[:few]}, {"h": {"vars": ["rpo_e_in/h"], "nodes": regions}},
         outputs={"v": "r0/pc/rpo_e_in/v"}, **short))
     return {"JRC2": (jrc2, n_sets * steps, "ns per set-step"),
             "JRC": (jrc, n_sets * steps, "ns per set-step"),
-            f"connectome {N_COLUMNS}": (conn, few * (steps // 4) * N_COLUMNS,
+            f"connectome {columns}": (conn, few * (steps // 4) * columns,
                                         "ns per set-step-column")}, len(net.all_edges())
 
 
@@ -108,9 +108,12 @@ def main():
     parser.add_argument("--seconds", type=float, default=2.0, help="simulated time (s)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--columns", type=int, default=68, help="the connectome's columns")
+    parser.add_argument("--density", type=float, default=0.3,
+                        help="the share of column pairs joined by a delayed edge")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}; kernel {csweep.kernel_info()}")
-    runs, n_edges = workloads(args.sets, args.seconds, args.threads)
+    runs, n_edges = workloads(args.sets, args.seconds, args.threads, args.columns, args.density)
     walls = {name: [] for name in runs}
     for _ in range(args.repeats):
         for name, (call, _, _) in runs.items():
