@@ -21,7 +21,7 @@ from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
 from .engine.store_check import verify_store
-from .engine.sweep import grid_search
+from .engine.sweep import Sweep, grid_search
 from .kernels.builds import kernel_info
 
 try:
@@ -29,6 +29,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
+__all__ = ["grid_search", "Sweep", "SweepResult", "DivergenceWarning", "features", "noise",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
            "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]

@@ -209,3 +209,24 @@ def test_outputs_are_bitwise_as_recorded(name, recorded, tmp_path):
     assert got == recorded[name], f"{name}: the outputs changed (see tests/data/README.md)"
     if "=" in name:     # a variation of engine, blocks or threads gives the same bytes
         assert got == recorded[name.split("=")[1]]
+
+
+def _through_a_reused_sweep(template, param_grid, param_map, step_size, simulation_time, outputs,
+                            inputs=None, sampling_step_size=None, permute_grid=False, *,
+                            store=None, resume=False, client=None, executor=None, **kwargs):
+    """``grid_search``'s call made as a ``csweep.Sweep`` that has run the grid once already (in
+    memory), then pickled and unpickled, then run on the grid as the call asked."""
+    import pickle
+
+    sweep = csweep.Sweep(template, param_map, simulation_time, step_size, inputs=inputs,
+                         outputs=outputs, sampling_step_size=sampling_step_size, **kwargs)
+    sweep.run(param_grid, permute_grid)
+    return pickle.loads(pickle.dumps(sweep)).run(param_grid, permute_grid, store=store,
+                                                 resume=resume, client=client, executor=executor)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_reused_and_pickled_sweep_gives_the_recorded_outputs(name, recorded, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setattr(csweep, "grid_search", _through_a_reused_sweep)
+    assert digest(CASES[name](tmp_path)) == recorded[name]

@@ -55,11 +55,11 @@ def test_nested_node_sets_only_the_node_named(case):
     np.testing.assert_array_equal(only_jrc1.loc[:, default_set], both.loc[:, default_set])
     assert np.abs(only_jrc1.to_numpy() - both.to_numpy()).max() > 1e-3
     from csweep.circuits.template_reader import load_template
-    from csweep.models.mapping import map_parameters
+    from csweep.models.mapping import map_parameters, resolve
     from csweep.models.recognise import compile_circuit
     model = compile_circuit(load_template("JRC_2delaycoupled"))
     grid = pd.DataFrame({"h": [0.003, 0.0035]})
-    params, _, _ = map_parameters(model, grid, c.kwargs["param_map"])
+    params, _ = map_parameters(model, grid, resolve(model, c.kwargs["param_map"]))
     rows = list(model.parameters)
     np.testing.assert_array_equal(params[rows.index("jrc1/pc/rpo_e_in/h")], [0.003, 0.0035])
     np.testing.assert_array_equal(params[rows.index("jrc2/pc/rpo_e_in/h")], [3.25e-3, 3.25e-3])

@@ -10,7 +10,7 @@ import pytest
 import csweep
 from csweep import features as F
 from csweep import noise
-from csweep.engine.sweep import _Run
+from csweep.engine.runner import BlockRunner as _Run
 
 zarr = pytest.importorskip("zarr", reason="the store needs the optional extra: "
                                           "pip install 'csweep[zarr]' (CI installs it)")

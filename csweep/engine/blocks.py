@@ -37,10 +37,7 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
     slot for blocks that run as tasks on ``n_slots`` slots, or ``OVERLAPPED_BLOCKS`` blocks when
     ``overlapped``)."""
     if block_size is not None:
-        if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
-                or block_size < 1:
-            raise ValueError(f"block_size must be a positive integer (sets per block); received "
-                             f"{block_size!r}")
+        check_block_size(block_size)
         return min(int(block_size), max(n_sets, 1))
     unit = TILE * n_threads
     by_memory = BLOCK_MEMORY // max(bytes_per_set, 1)
@@ -52,6 +49,20 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
         limit = min(limit, -(-n_sets // wanted_blocks) + unit - 1)
     size = max(unit, limit // unit * unit)
     return max(1, min(size, n_sets))
+
+
+#: frames smaller than this are not checked against the memory available (which reading costs
+#: more than a small sweep)
+ALWAYS_FITS = 16 * 2**20
+
+
+def check_block_size(block_size) -> None:
+    """None (planned per sweep) or a positive number of sets per block."""
+    if block_size is not None and (isinstance(block_size, bool)
+                                   or not isinstance(block_size, (int, np.integer))
+                                   or block_size < 1):
+        raise ValueError(f"block_size must be a positive integer (sets per block); received "
+                         f"{block_size!r}")
 
 
 def available_memory() -> int | None:
@@ -71,6 +82,8 @@ def available_memory() -> int | None:
 
 def check_fits(frame_bytes: int, what: str) -> None:
     """Refuse, before anything is allocated, a sweep whose in-memory result would not fit."""
+    if frame_bytes < ALWAYS_FITS:
+        return
     available = available_memory()
     if available is not None and frame_bytes > 0.9 * available:
         raise MemoryError(

@@ -88,6 +88,14 @@ class _Line:
             self.stream.flush()
 
 
+def check_progress(progress) -> None:
+    """None, True, False or a callable (done, total)."""
+    if progress is None or isinstance(progress, bool) or callable(progress):
+        return
+    raise TypeError(f"progress must be None, True, False or a callable (done, total); "
+                    f"received {progress!r}")
+
+
 def make_progress(progress: bool | Callable[[int, int], object] | None, total: int,
                   initial: int = 0) -> Reporter:
     """``progress``: None (on an interactive terminal, a bar, or without tqdm a line that updates
@@ -99,9 +107,7 @@ def make_progress(progress: bool | Callable[[int, int], object] | None, total: i
         reporter = _Callback(progress, total)
         reporter.update(initial)
         return reporter
-    if progress is not None and progress is not True:
-        raise TypeError(f"progress must be None, True, False or a callable (done, total); "
-                        f"received {progress!r}")
+    check_progress(progress)
     try:
         from tqdm.auto import tqdm  # noqa: PLC0415 (optional dependency)
     except ImportError:

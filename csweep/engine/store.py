@@ -188,7 +188,7 @@ class SweepStore:
             cls._create(zarr, building, call, attrs, layout)
             # held from before the rename: no other process can join a store still being set up
             lock = _lock(os.path.join(building, PROGRESS_GROUP, LOCK_FILE), path)
-            _test_hook("created")
+            test_hook("created")
             try:
                 os.rename(building, target)   # atomic; fails when path is a non-empty folder
             except OSError as exc:
@@ -300,7 +300,7 @@ class SweepStore:
                                     for name in self.checked_arrays)
         _write_all([(self._array(name), where, values) for name, (where, values) in writes.items()])
         sums = digests.result()
-        _test_hook("written")
+        test_hook("written")
         self.checksums[index] = sums
         self.done[index] = 1
 
@@ -474,7 +474,7 @@ def _lock(lock_path: str, store_path: str):
     return descriptor
 
 
-def _test_hook(moment: str) -> None:
+def test_hook(moment: str) -> None:
     """For tests of kills and races only (``CSWEEP_TEST_HOOKS`` unset: nothing): announce
     ``moment`` with a file ``<dir>/<moment>.<pid>`` and wait until ``<dir>/<moment>.go`` exists."""
     folder = os.environ.get(TEST_HOOKS)

@@ -16,15 +16,12 @@ import numpy as np
 from ..noise import Noise
 
 
-def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: set[str],
-                 n_steps: int, n_sets: int) -> list[np.ndarray]:
-    """The kernel's input channels, in ``input_paths`` order, checked against the run.
-
-    ``constants`` is ``(len(input_paths), n_sets)``: each channel's value when no array drives it.
-    The caller's arrays are read, never written (the kernel receives them read-only). A
-    generated-noise input (:mod:`csweep.noise`) stays a :class:`~csweep.noise.Noise`: it is drawn
-    one block of sets at a time by :func:`block_channels`.
-    """
+def check_inputs(inputs, input_paths: list[str], swept: frozenset[str] | set[str],
+                 n_steps: int) -> dict[str, np.ndarray | Noise]:
+    """``inputs`` checked against the model and the time grid, once per sweep: each array as
+    float64 ``(n_steps, cols)`` (its columns are checked against the grid by
+    :func:`align_inputs`), each generated noise as it is. The caller's arrays are read, never
+    written (the kernel receives them read-only)."""
     if inputs is None:
         inputs = {}
     if not isinstance(inputs, Mapping):
@@ -37,12 +34,29 @@ def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: s
         if key in swept:
             raise ValueError(f"inputs[{key!r}] is also swept through param_map; drive an input "
                              "variable with an array or sweep its constant value, not both")
-    channels = []
+    return {path: value if isinstance(value, Noise) else _series(value, path, n_steps)
+            for path, value in inputs.items()}
+
+
+def align_inputs(checked: Mapping, input_paths: list[str], constants: np.ndarray,
+                 swept: frozenset[str] | set[str], n_sets: int) -> list:
+    """The kernel's input channels of a grid of ``n_sets`` sets, in ``input_paths`` order.
+
+    ``checked`` is what :func:`check_inputs` returned; ``constants`` is
+    ``(len(input_paths), n_sets)``: each channel's value when no array drives it. A
+    generated-noise input (:mod:`csweep.noise`) stays a :class:`~csweep.noise.Noise`: it is drawn
+    one block of sets at a time by :func:`block_channels`.
+    """
+    channels: list = []
     for row, path in enumerate(input_paths):
-        if path in inputs and isinstance(inputs[path], Noise):
-            channels.append(inputs[path])
-        elif path in inputs:
-            channels.append(_series(inputs[path], path, n_steps, n_sets))
+        value = checked.get(path)
+        if isinstance(value, Noise):
+            channels.append(value)
+        elif value is not None:
+            if value.shape[1] not in (1, n_sets):
+                raise ValueError(f"inputs[{path!r}] has {value.shape[1]} columns; expected 1 "
+                                 f"(shared by every set) or {n_sets} (one per parameter set)")
+            channels.append(value)
         elif path in swept:
             channels.append(np.ascontiguousarray(constants[row][np.newaxis, :]))
         else:
@@ -50,7 +64,7 @@ def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: s
     return channels
 
 
-def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
+def _series(value, path: str, n_steps: int) -> np.ndarray:
     name = f"inputs[{path!r}]"
     try:
         array = np.asarray(value, dtype=np.float64)
@@ -64,9 +78,6 @@ def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
     if array.shape[0] != n_steps:
         raise ValueError(f"{name} has {array.shape[0]} rows; expected {n_steps} "
                          "(simulation_time / step_size)")
-    if array.shape[1] not in (1, n_sets):
-        raise ValueError(f"{name} has {array.shape[1]} columns; expected 1 (shared by every "
-                         f"set) or {n_sets} (one per parameter set)")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} holds NaN or infinite values; expected finite numbers")
     return np.ascontiguousarray(array)
