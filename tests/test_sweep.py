@@ -165,3 +165,25 @@ def test_divergence_warnings_point_at_the_callers_line():
             call()
         diverged = [w for w in caught if issubclass(w.category, csweep.DivergenceWarning)]
         assert diverged and all(w.filename == __file__ for w in diverged)
+
+
+def test_runs_of_one_sweep_from_two_threads_each_get_their_own_numbers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    sweep = _sweep(keep_timeseries=False, simulation_time=0.2,
+                   features={"ptp": csweep.features.peak_to_peak("V_e - V_i")})
+    grids = [{"C": np.linspace(60, 700, n)} for n in (24, 40, 24, 40, 33, 24)]
+    alone = [sweep.run(grid).features for grid in grids]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(sweep.run, grids))
+    for want, got in zip(alone, together, strict=True):
+        pd.testing.assert_frame_equal(got.features, want, check_exact=True)
+
+
+def test_kept_scratch_blocks_do_not_carry_one_run_into_the_next():
+    sweep = _sweep(keep_timeseries=False, block_size=8,
+                   features={"ptp": csweep.features.peak_to_peak("V_e - V_i")})
+    first = sweep.run({"C": np.linspace(60, 700, 24)}).features
+    sweep.run({"C": np.full(20, 1000.0)})
+    again = sweep.run({"C": np.linspace(60, 700, 24)}).features
+    pd.testing.assert_frame_equal(again, first, check_exact=True)

@@ -127,14 +127,14 @@ class ColumnIndexCache:
     MultiIndex is immutable, so frames may share it)."""
 
     def __init__(self) -> None:
-        self._key: tuple | None = None
-        self._index: pd.MultiIndex | None = None
+        self._last: tuple[tuple, pd.MultiIndex] | None = None   # replaced whole: thread-safe
 
     def __call__(self, outputs: dict[str, str], labels: list[str]) -> pd.MultiIndex:
         key = (tuple(outputs.items()), tuple(labels))
-        if key != self._key or self._index is None:
-            self._index, self._key = column_index(outputs, labels), key
-        return self._index
+        last = self._last
+        if last is None or last[0] != key:
+            last = self._last = (key, column_index(outputs, labels))
+        return last[1]
 
 
 def results_frame(values: np.ndarray, index: np.ndarray, columns: pd.MultiIndex) -> pd.DataFrame:

@@ -176,7 +176,9 @@ class BlockRunner:
         read the other): the slot's own, or new ones when it is empty or sized for another block
         (the last). At most two are alive."""
         held = pair[turn % 2]
-        if held is None or held[0].shape[-1] != n_sets:
+        wanted = (self.settings.timeline.n_records, len(self.settings.record), n_sets)
+        if held is None or held[0].shape != wanted or held[0].dtype != np.dtype(dtype) \
+                or (with_final and held[1] is None and self.want_final):
             held = pair[turn % 2] = None    # freed before its successor is allocated
             pair[turn % 2] = held = (self.scratch(n_sets, dtype) if with_final
                                      else (self.records_buffer(n_sets, dtype), None))
@@ -192,17 +194,18 @@ class BlockRunner:
             return None
         return np.zeros((len(self.prepared.state_names), n_sets))
 
-    def in_memory(self, values, block, progress, dtype, worker=None):
+    def in_memory(self, values, block, progress, dtype, worker=None, scratch=None):
         """Every block in turn; records into ``values`` (or a scratch block when None). Block
         k's features and divergence flags are computed on ``worker`` (a one-thread executor)
         while block k+1 is integrated (NumPy and the kernel release the GIL); a sweep of one
         block, or without a worker, computes them here. Without ``values``, two scratch blocks
-        take turns, as in a store sweep."""
+        take turns, as in a store sweep: those of ``scratch`` (a pair, kept by the caller to
+        be used again) or new ones."""
         t = self.settings.timeline
         n_out = len(self.settings.record)
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
         kept = Collected(self)
-        scratch: list = [None, None]      # without values: the two blocks that take turns
+        scratch = [None, None] if scratch is None else scratch   # without values: two blocks
         reporter = make_progress(progress, self.n_sets)
         bounds = self.blocks(block)
 

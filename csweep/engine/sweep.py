@@ -4,9 +4,11 @@ number of grids."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -324,9 +326,10 @@ class Sweep:
         try:
             run, block, slots = _plan(spec, pool, arguments["n_threads"],
                                       arguments["block_size"])
-            results, computed, final, diverged = _execute(
-                spec, run, pool, block, slots, arguments["progress"],
-                self._cache.worker(), self._cache.column_index)
+            with self._cache.scratch() as scratch:
+                results, computed, final, diverged = _execute(
+                    spec, run, pool, block, slots, arguments["progress"],
+                    (self._cache.worker(), scratch, self._cache.column_index))
         finally:
             if pool is not None:
                 pool.close()
@@ -347,17 +350,31 @@ def _constructor_names() -> list[str]:
 
 
 class _RunCache:
-    """What a :class:`Sweep` keeps between runs: a features thread and the last frame columns.
-    Not part of its settings, and not pickled."""
+    """What a :class:`Sweep` keeps between runs: a features thread, the scratch blocks and the
+    last frame columns. Not part of its settings, and not pickled."""
 
     def __init__(self) -> None:
         self._worker: ThreadPoolExecutor | None = None
+        self._scratch: list = [None, None]
+        self._scratch_lock = threading.Lock()
         self.column_index = ColumnIndexCache()
 
     def worker(self) -> ThreadPoolExecutor:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="csweep-features")
         return self._worker
+
+    @contextlib.contextmanager
+    def scratch(self):
+        """The two scratch blocks of a sweep without time series, kept for the next run; new
+        ones (not kept) while another thread's run of the same Sweep holds them."""
+        if not self._scratch_lock.acquire(blocking=False):
+            yield [None, None]
+            return
+        try:
+            yield self._scratch
+        finally:
+            self._scratch_lock.release()
 
 
 def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[BlockRunner, int, int]:
@@ -385,10 +402,10 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[BlockRunner, in
     return run, block, slots
 
 
-def _execute(spec: SweepSpec, run: BlockRunner, pool, block: int, slots: int, progress,
-             worker, column_index):
+def _execute(spec: SweepSpec, run: BlockRunner, pool, block: int, slots: int, progress, kept):
     """Every block, in memory, into the store, or as tasks on the pool: the results frame (or
-    None), the features, final states and divergence flags of every set."""
+    None), the features, final states and divergence flags of every set. ``kept``: what the
+    Sweep keeps between runs (its features thread, scratch blocks and column index)."""
     if spec.store is not None:
         from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
 
@@ -400,7 +417,9 @@ def _execute(spec: SweepSpec, run: BlockRunner, pool, block: int, slots: int, pr
     timeline = spec.settings.timeline
     values = (np.empty((timeline.n_records, len(spec.settings.record) * spec.n_sets),
                        dtype=spec.values_dtype) if spec.keep_timeseries else None)
-    computed, final, diverged = run.in_memory(values, block, progress, spec.values_dtype, worker)
+    worker, scratch, column_index = kept
+    computed, final, diverged = run.in_memory(values, block, progress, spec.values_dtype, worker,
+                                              scratch)
     results = (results_frame(values, timeline.index, column_index(spec.outputs, spec.labels))
                if values is not None else None)
     return results, computed, final, diverged
