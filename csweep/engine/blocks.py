@@ -53,7 +53,7 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
 
 #: frames smaller than this are not checked against the memory available (which reading costs
 #: more than a small sweep)
-ALWAYS_FITS = 16 * 2**20
+ALWAYS_FITS = 2**20
 
 
 def check_block_size(block_size) -> None:
