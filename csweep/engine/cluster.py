@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..analysis.features import allocate
 from .progress import make_progress
 
 logger = logging.getLogger("csweep")
@@ -248,7 +249,7 @@ def run_blocks(pool, run, bounds, pending, *, slots, store, store_outputs, dtype
 def gather(pool, run, bounds, *, slots, dtype, progress):
     """Run every block on ``pool`` without a store: the features, final states and divergence
     flags of all sets."""
-    computed = {name: np.empty(run.n_sets) for name in run.features}
+    computed = allocate(run.features, run.n_sets)
     final = run.final_buffer(run.n_sets)
     diverged = np.zeros(run.n_sets, dtype=bool)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..analysis.features import compute, feature_frame
+from ..analysis.features import allocate, compute, feature_frame
 from ..analysis.result import (
     DivergenceWarning,
     SweepResult,
@@ -266,7 +266,8 @@ def _execute(spec: SweepSpec, run: _Run, pool, block: int, slots: int, progress)
 def _result(spec: SweepSpec, run: _Run, results, computed, final, diverged) -> SweepResult:
     """The frames, with a warning for sets the solver stopped early and for sets that diverged."""
     results_map = results_map_frame(spec.grid, spec.labels)
-    feature_table = feature_frame(results_map, computed) if spec.settings.features else None
+    feature_table = (feature_frame(results_map, computed, spec.settings.features)
+                     if spec.settings.features else None)
     final_state = (final_state_frame(final, spec.prepared.state_names, spec.labels)
                    if spec.return_final_state else None)
     solver_stats = None if run.stats is None else stats_frame(run.stats, spec.labels)
@@ -422,7 +423,7 @@ class _Run:
         n_out = len(self.settings.record)
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
         final = self.final_buffer(self.n_sets)
-        computed = {name: np.empty(self.n_sets) for name in self.features}
+        computed = allocate(self.features, self.n_sets)
         diverged = np.zeros(self.n_sets, dtype=bool)
         scratch: list = [None, None]      # without values: the two blocks that take turns
         reporter = make_progress(progress, self.n_sets)
