@@ -20,7 +20,7 @@ from .. import _integrate
 from ..analysis.features import Feature, check_features
 from ..analysis.result import initial_state_array
 from ..models.base import CompiledModel, PreparedSweep, Stepping
-from ..models.inputs import align_inputs
+from ..models.inputs import align_inputs, mapped_grid, with_noise_values
 from ..models.mapping import initial_values, map_parameters, with_initial_values
 from ..models.recognise import compiled_model
 from ..models.timing import TimeGrid, as_python_float, make_time_grid
@@ -127,8 +127,10 @@ def make_spec(circuit_template, param_grid, param_map, step_size, simulation_tim
     _check_model_precision(model, solver, compute_precision)
     grid = make_grid(param_grid, permute_grid)
     labels = set_labels(grid, model.name, from_dataframe=not isinstance(param_grid, Mapping))
-    params, constants, swept = map_parameters(model, grid, param_map)
-    channels = align_inputs(inputs, list(model.inputs), constants, swept, timeline.n_steps, len(grid))
+    mapped = mapped_grid(grid, param_map, inputs)   # keys only noise uses need no param_map
+    params, constants, swept = map_parameters(model, mapped, param_map)
+    channels = with_noise_values(align_inputs(inputs, list(model.inputs), constants, swept,
+                                              timeline.n_steps, len(grid)), grid)
     held_precision = float_precision if model.holds_float32_parameters else "float64"
     if tolerances is not None:
         warn_float32_overflow(params, list(model.parameters), labels, held_precision)
@@ -141,7 +143,7 @@ def make_spec(circuit_template, param_grid, param_map, step_size, simulation_tim
         raise ValueError(prepared.adaptive_refusal)
     y_init = with_initial_values(
         initial_state_array(initial_state, prepared.state_names, len(grid)), prepared.state_names,
-        initial_values(model, grid, param_map, initial_state_given=initial_state is not None))
+        initial_values(model, mapped, param_map, initial_state_given=initial_state is not None))
     settings = BlockSettings(
         timeline=timeline, record=record, output_names=output_names, solver=solver,
         dt=float(step_size), compute_precision=compute_precision, want_final=return_final_state,

@@ -360,7 +360,8 @@ class _Run:
         shared by every set, sent once per worker instead) are None until :meth:`with_channels`
         puts them back."""
         channels = [None if i in leave_out
-                    else c if isinstance(c, Noise) or c.shape[1] == 1
+                    else c.subset(start, stop) if isinstance(c, Noise)
+                    else c if c.shape[1] == 1
                     else np.ascontiguousarray(c[:, start:stop])
                     for i, c in enumerate(self.channels)]
         return _Run(self.settings, self.prepared.subset(start, stop), channels,
