@@ -166,6 +166,18 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
     cdef real k3[N_STATES * TILE]
     cdef Py_ssize_t j, i, o, step = 0, target
     cdef int var
+    # per-set noise values: the tile's lanes' own a and b, in a copy of the spec pointing at them
+    cdef NoiseSpec lane_noise[2]
+    cdef double lane_a[2 * TILE]
+    cdef double lane_b[2 * TILE]
+    for j in range(2):
+        lane_noise[j] = noise[j]
+        if noise[j].kind != NO_NOISE and noise[j].a_set != NULL:
+            for i in range(TILE):
+                lane_a[j * TILE + i] = noise[j].a_set[start + (i if i < n else 0)]
+                lane_b[j * TILE + i] = noise[j].b_set[start + (i if i < n else 0)]
+            lane_noise[j].a_set = &lane_a[j * TILE]
+            lane_noise[j].b_set = &lane_b[j * TILE]
     for j in range(B_SIZE):
         b[j] = 0
     if y_init.shape[0] > 0:
@@ -185,11 +197,11 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
         target = (first + j) * every if j < out.shape[0] else n_steps
         while step < target:
             if noise[0].kind != NO_NOISE:
-                _draw_input(&noise[0], lanes, step, drawn_u, spare, &b[B_U])
+                _draw_input(&lane_noise[0], lanes, step, drawn_u, spare, &b[B_U])
             elif u.shape[0] > 1:
                 _load_input(u, step, start, n, &b[B_U])
             if noise[1].kind != NO_NOISE:
-                _draw_input(&noise[1], lanes, step, drawn_m, spare, &b[B_M])
+                _draw_input(&lane_noise[1], lanes, step, drawn_m, spare, &b[B_M])
             elif m_in.shape[0] > 1:
                 _load_input(m_in, step, start, n, &b[B_M])
             fixed_step(&model, solver, <real>dt, &b[B_Y], &b[B_DY], N_STATES * TILE, y0, k1, k2,
@@ -229,9 +241,10 @@ def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double
     every    steps between records; first: index of the first record kept
     solver   SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
     single   compute in float instead of double (inputs and parameters rounded to float)
-    noise    None, or for (u, m_in) each None (read the array) or (kind, a, b, seed): generated
-             noise the tiles draw as they step (csweep._noise.fill_noise's values, kind a
-             NOISE_KINDS value); the array is then not read
+    noise    None, or for (u, m_in) each None (read the array) or (kind, a, b, seed, a_values,
+             b_values): generated noise the tiles draw as they step (csweep._noise.fill_noise's
+             values, kind a NOISE_KINDS value; a_values and b_values None or (n_sets,) float64
+             arrays, each set's own a and b); the array is then not read
     streams  IN  (n_sets,) uint64   each set's noise stream, when noise has an entry
     Every array may be a strided view (a block of a larger sweep's arrays).
     """
@@ -240,15 +253,31 @@ def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double
     cdef Py_ssize_t t, c
     cdef NoiseSpec drawn[2]
     cdef const uint64_t* stream_of = NULL
+    # per-set a and b of u (0, 1) and of m_in (2, 3), held here while the tiles read them
+    cdef const double[::1] a_u = None
+    cdef const double[::1] b_u = None
+    cdef const double[::1] a_m = None
+    cdef const double[::1] b_m = None
     drawn[0].kind = drawn[1].kind = NO_NOISE
+    drawn[0].a_set = drawn[0].b_set = drawn[1].a_set = drawn[1].b_set = NULL
     for c, channel in enumerate(noise if noise is not None else ()):
         if channel is not None:
             if streams is None or streams.shape[0] != n_sets:
                 raise ValueError(f"integrate_jrc2: generated noise needs streams of shape "
                                  f"({n_sets},); received "
                                  f"{None if streams is None else streams.shape[0]}")
-            drawn[c].kind, drawn[c].a, drawn[c].b, drawn[c].seed = channel
+            drawn[c].kind, drawn[c].a, drawn[c].b, drawn[c].seed = channel[:4]
             stream_of = &streams[0]
+            if len(channel) > 4 and channel[4] is not None:
+                if len(channel[4]) != n_sets or len(channel[5]) != n_sets:
+                    raise ValueError(f"integrate_jrc2: per-set noise values need {n_sets} "
+                                     "values each")
+                if c == 0:
+                    a_u, b_u = channel[4], channel[5]
+                    drawn[0].a_set, drawn[0].b_set = &a_u[0], &b_u[0]
+                else:
+                    a_m, b_m = channel[4], channel[5]
+                    drawn[1].a_set, drawn[1].b_set = &a_m[0], &b_m[0]
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
         if single:
             _jrc2_tile(<float>0, params, u, m_in, drawn, stream_of, record, out, y_init,

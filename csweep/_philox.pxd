@@ -262,6 +262,10 @@ cdef struct NoiseSpec:
     double a
     double b
     uint64_t seed
+    # per-set values (NULL: a and b for every set): a_set[c], b_set[c] replace a and b for the
+    # stream in column c of the rows noise_rows fills
+    const double* a_set
+    const double* b_set
 
 
 cdef enum:
@@ -286,10 +290,14 @@ cdef inline void noise_rows(const NoiseSpec* spec, const uint64_t* streams, Py_s
     # Normal: steps 2j and 2j + 1 take the Box-Muller pair of the call at counter (j, stream):
     # with u1 = 1 - (words 0, 1) in (0, 1] and u2 = (words 2, 3) in [0, 1) (their top 53 bits)
     # and r = b * sqrt(-2 log u1), step 2j is a + r cos(2 pi u2) and step 2j + 1 a + r sin(...).
-    cdef Py_ssize_t j, k, c
+    # With per-set values (spec.a_set, spec.b_set), column c takes a_set[c] and b_set[c] for a
+    # and b in the same arithmetic: uniform values are drawn on [0, 1) (a + 1 * u is u exactly)
+    # and then mapped, a + (b - a) * u, as the vector code maps them with scalar a and b.
+    cdef Py_ssize_t j, k, c, i
     cdef double* row0
     cdef double* row1
     cdef double radius, angle
+    cdef bint per_set = spec.a_set != NULL
     if n_steps <= 0:
         return
     if spec.kind == NOISE_UNIFORM:
@@ -299,7 +307,26 @@ cdef inline void noise_rows(const NoiseSpec* spec, const uint64_t* streams, Py_s
                                 _row(out, k + 1, n_steps, stride, scratch),
                                 _row(out, k + 2, n_steps, stride, scratch),
                                 _row(out, k + 3, n_steps, stride, scratch),
-                                streams, n, <uint64_t>j, spec.seed, spec.a, spec.b - spec.a)
+                                streams, n, <uint64_t>j, spec.seed,
+                                0.0 if per_set else spec.a,
+                                1.0 if per_set else spec.b - spec.a)
+            if per_set:
+                for i in range(max(k, 0), min(k + 4, n_steps)):
+                    row0 = out + i * stride
+                    for c in range(n):
+                        row0[c] = spec.a_set[c] + (spec.b_set[c] - spec.a_set[c]) * row0[c]
+    elif per_set:
+        for j in range(first_step // 2, (first_step + n_steps - 1) // 2 + 1):
+            k = 2 * j - first_step
+            row0 = _row(out, k, n_steps, stride, scratch)
+            row1 = _row(out, k + 1, n_steps, stride, scratch)
+            csweep_philox_row(row0, row1, streams, n, <uint64_t>j, spec.seed, 1.0, -1.0, 0.0,
+                              1.0)
+            for c in range(n):
+                radius = spec.b_set[c] * sqrt(-2.0 * log(row0[c]))
+                angle = 6.283185307179586 * row1[c]
+                row0[c] = spec.a_set[c] + radius * cos(angle)
+                row1[c] = spec.a_set[c] + radius * sin(angle)
     else:
         for j in range(first_step // 2, (first_step + n_steps - 1) // 2 + 1):
             k = 2 * j - first_step

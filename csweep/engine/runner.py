@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import _integrate
-from ..analysis.features import compute
+from ..analysis.features import allocate, compute
 from ..kernels.builds import fork_safe_threads
 from ..models.inputs import block_channels
 from ..noise import Noise
@@ -31,7 +31,7 @@ class Collected:
     """Every set's features, final state and divergence flag, kept block by block."""
 
     def __init__(self, runner: BlockRunner):
-        self.features = {name: np.empty(runner.n_sets) for name in runner.features}
+        self.features = allocate(runner.features, runner.n_sets)
         self.final = runner.final_buffer(runner.n_sets)
         self.diverged = np.zeros(runner.n_sets, dtype=bool)
 
@@ -138,7 +138,8 @@ class BlockRunner:
         shared by every set, sent once per worker instead) are None until :meth:`with_channels`
         puts them back."""
         channels = [None if i in leave_out
-                    else c if isinstance(c, Noise) or c.shape[1] == 1
+                    else c.subset(start, stop) if isinstance(c, Noise)
+                    else c if c.shape[1] == 1
                     else np.ascontiguousarray(c[:, start:stop])
                     for i, c in enumerate(self.channels)]
         return BlockRunner(self.settings, self.prepared.subset(start, stop), channels,

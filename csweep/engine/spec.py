@@ -22,7 +22,7 @@ from .. import _integrate
 from ..analysis.features import Feature, check_features
 from ..analysis.result import initial_state_array
 from ..models.base import CompiledModel, PreparedSweep, Stepping
-from ..models.inputs import align_inputs, check_inputs
+from ..models.inputs import align_inputs, check_inputs, mapped_grid, noise_keys, with_noise_values
 from ..models.mapping import ParameterMap, initial_values, map_parameters, resolve, with_initial_values
 from ..models.recognise import compiled_model
 from ..models.timing import TimeGrid, as_python_float, make_time_grid
@@ -162,7 +162,7 @@ def make_setup(circuit_template, param_map, step_size, simulation_time, outputs,
     settings = BlockSettings(
         timeline=timeline, record=record, output_names=output_names, solver=solver,
         dt=float(step_size), compute_precision=compute_precision, want_final=return_final_state,
-        features=check_features(features, output_names, list(param_map)),
+        features=check_features(features, output_names, [*param_map, *noise_keys(inputs)]),
         adaptive=None if tolerances is None else plan_adaptive(
             timeline, float(step_size), tolerances, held_precision))
     return SweepSetup(
@@ -185,10 +185,11 @@ def bind_grid(setup: SweepSetup, param_grid, permute_grid, *, store, resume, cli
     model, pmap = setup.model, setup.pmap
     grid = make_grid(param_grid, permute_grid)
     labels = set_labels(grid, model.name, from_dataframe=not isinstance(param_grid, Mapping))
-    pmap.check_keys(grid.columns)
-    params, constants = map_parameters(model, grid, pmap)
-    channels = align_inputs(setup.checked_inputs, list(model.inputs), constants,
-                            pmap.swept_inputs, len(grid))
+    mapped = mapped_grid(grid, setup.param_map, setup.checked_inputs)  # without noise-only keys
+    pmap.check_keys(mapped.columns)
+    params, constants = map_parameters(model, mapped, pmap)
+    channels = with_noise_values(align_inputs(setup.checked_inputs, list(model.inputs),
+                                              constants, pmap.swept_inputs, len(grid)), grid)
     if setup.tolerances is not None:
         warn_float32_overflow(params, list(model.parameters), labels, setup.held_precision)
         channels = held_inputs(channels, list(model.inputs), setup.float_precision)
@@ -198,7 +199,7 @@ def bind_grid(setup: SweepSetup, param_grid, permute_grid, *, store, resume, cli
     y_init = with_initial_values(
         initial_state_array(setup.initial_state, prepared.state_names, len(grid)),
         prepared.state_names,
-        initial_values(grid, pmap, initial_state_given=setup.initial_state is not None))
+        initial_values(mapped, pmap, initial_state_given=setup.initial_state is not None))
     return SweepSpec(
         template=setup.template, model=model, grid=grid, labels=labels,
         param_map=setup.param_map, outputs=setup.outputs, inputs=setup.inputs,

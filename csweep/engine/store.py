@@ -7,7 +7,8 @@ Layout (Zarr format 2, with xarray's ``_ARRAY_DIMENSIONS`` so any Zarr reader se
   the variable's ``csweep_name`` attribute);
 - one variable ``(run, time)`` per output (unless ``keep_timeseries=False``), dtype
   ``float_precision``, chunked one block of runs by the whole record;
-- one variable ``(run,)`` per feature, float64; ``diverged (run,)``, True for runs whose state
+- one variable ``(run,)`` per feature, float64 (a vector feature: ``(run, <name>_frequency)``,
+  with that frequency coordinate); ``diverged (run,)``, True for runs whose state
   became NaN or infinite; ``final_state (run, state)`` with a ``state`` coordinate when
   ``return_final_state=True``;
 - the attributes of the call (dt, cutoff, solver, template, param_map, inputs and their seeds,
@@ -241,7 +242,14 @@ class SweepStore:
                   (block, max(n_time, 1)), csweep_name=output, coordinates=coords_attr,
                   path=layout["output_paths"][output])
         for name, description in layout["features"].items():
-            array(variable_name(name), (n_runs,), ["run"], "float64", (block,), csweep_name=name,
+            freqs = description.get("freqs")       # a vector feature: one value per frequency
+            if freqs is not None:
+                axis = f"{variable_name(name)}_frequency"
+                array(axis, np.asarray(freqs, dtype=np.float64), [axis], "float64",
+                      (len(freqs),), units="Hz", csweep_name=f"{name} frequency")
+            array(variable_name(name), (n_runs,) if freqs is None else (n_runs, len(freqs)),
+                  ["run"] if freqs is None else ["run", axis], "float64",
+                  (block,) if freqs is None else (block, len(freqs)), csweep_name=name,
                   coordinates=coords_attr, feature=json.dumps(description))
         array("diverged", (n_runs,), ["run"], "bool", (block,), coordinates=coords_attr,
               long_name="the run's state became NaN or infinite")

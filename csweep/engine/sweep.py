@@ -428,7 +428,8 @@ def _execute(spec: SweepSpec, run: BlockRunner, pool, block: int, slots: int, pr
 def _result(spec: SweepSpec, run: BlockRunner, results, computed, final, diverged) -> SweepResult:
     """The frames, with a warning for sets the solver stopped early and for sets that diverged."""
     results_map = results_map_frame(spec.grid, spec.labels)
-    feature_table = feature_frame(results_map, computed) if spec.settings.features else None
+    feature_table = (feature_frame(results_map, computed, spec.settings.features)
+                     if spec.settings.features else None)
     final_state = (final_state_frame(final, spec.prepared.state_names, spec.labels)
                    if spec.return_final_state else None)
     solver_stats = None if run.stats is None else stats_frame(run.stats, spec.labels)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..noise import Noise
 
@@ -83,6 +84,29 @@ def _series(value, path: str, n_steps: int) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+def noise_keys(inputs) -> list[str]:
+    """The ``param_grid`` keys that set generated noise's values per set
+    (``csweep.noise.normal("mu", "sigma")``), in order of appearance."""
+    if not isinstance(inputs, Mapping):
+        return []
+    keys = [key for value in inputs.values() if isinstance(value, Noise)
+            for key in value.parameters]
+    return list(dict.fromkeys(keys))
+
+
+def mapped_grid(grid: pd.DataFrame, param_map, inputs) -> pd.DataFrame:
+    """``grid`` without the keys only noise uses (they need no ``param_map`` entry)."""
+    only_noise = [key for key in noise_keys(inputs) if key in grid.columns
+                  and not (isinstance(param_map, Mapping) and key in param_map)]
+    return grid.drop(columns=only_noise) if only_noise else grid
+
+
+def with_noise_values(channels: list, grid: pd.DataFrame) -> list:
+    """The channels, each generated noise whose values are ``param_grid`` keys holding each
+    set's values from ``grid`` (checked there)."""
+    return [c.with_grid(grid) if isinstance(c, Noise) else c for c in channels]
+
+
 @dataclass(frozen=True)
 class NoiseToDraw:
     """A block's per-set generated noise, left for the kernel to draw as it steps (no series of
@@ -103,9 +127,10 @@ def block_channels(channels: list, start: int, stop: int, n_steps: int, n_thread
     for channel in channels:
         if isinstance(channel, Noise):
             if channel.per_set and kernel_draws_noise:
-                block.append(NoiseToDraw(channel, streams[start:stop]))
+                block.append(NoiseToDraw(channel.subset(start, stop), streams[start:stop]))
             elif channel.per_set:
-                block.append(channel.block(n_steps, streams[start:stop], n_threads))
+                block.append(channel.subset(start, stop).block(n_steps, streams[start:stop],
+                                                               n_threads))
             else:
                 if channel not in shared:
                     shared[channel] = channel.block(n_steps, streams[:1], n_threads)
