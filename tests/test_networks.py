@@ -248,3 +248,21 @@ def test_bundled_variants():
                                    outputs={"v": "pc/rpo_e_in/v"}, **common)
     np.testing.assert_array_equal(coupled.to_numpy()[:, 0], single.to_numpy()[:, 0])
     assert np.abs(coupled.to_numpy()[:, 1] - coupled.to_numpy()[:, 0]).max() > 1e-3
+
+
+JRC = "model_templates.neural_mass_models.jansenrit.JRC"
+
+
+def test_probes_of_distinct_values_give_every_set_its_own_and_name_a_failing_set():
+    """A network's coefficients are probed on the distinct parameter values of a sweep (and kept
+    for the next): sets with equal values get equal numbers, each set the numbers it gets alone,
+    and a failing set is still named by its own index."""
+    m_map = {"m": {"vars": ["pro/m_max"], "nodes": ["pc"]}}
+    kw = dict(step_size=1e-4, simulation_time=0.05, outputs={"v": "pc/rpo_e_in/v"},
+              float_precision="float64", progress=False)
+    together = csweep.grid_search(JRC, {"m": [5.0, 4.0, 5.0, 6.0, 4.0]}, m_map, **kw)[0]
+    for k, m in enumerate([5.0, 4.0, 5.0, 6.0, 4.0]):
+        alone = csweep.grid_search(JRC, {"m": [m]}, m_map, **kw)[0]
+        np.testing.assert_array_equal(together.iloc[:, k].to_numpy(), alone.iloc[:, 0].to_numpy())
+    with pytest.raises(ValueError, match="parameter set 3 gives m = -5"):
+        csweep.grid_search(JRC, {"m": [5.0, 5.0, 5.0, -5.0, 5.0]}, m_map, **kw)

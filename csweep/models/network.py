@@ -307,6 +307,10 @@ def _edges(circuit, rates, node_index, input_index) -> list[Edge]:
 # Per-set kernel arrays
 # --------------------------------------------------------------------------------------------
 
+#: distinct-value probes a network model keeps (:func:`_on_distinct_values`)
+PROBES_KEPT = 64
+
+
 class _NetworkLayout:
     """Turns per-set parameter rows into the network kernel's arrays, and calls the kernel."""
 
@@ -315,6 +319,9 @@ class _NetworkLayout:
         self.row = {path: i for i, path in enumerate(parameter_paths)}
         self.input_paths = input_paths
         self.node_index = node_index
+        # what the probes found for the distinct values of a group of units, kept for the next
+        # sweep of this model (a Sweep's runs, repeated grid_search calls of a cached template)
+        self.probed: dict[tuple, object] = {}
 
     def _values(self, params, node, op_name, op):
         return {name: params[self.row[f"{node}/{op_name}/{name}"]]
@@ -362,13 +369,14 @@ class _NetworkLayout:
             key = (unit.op.equations, tuple(unit.op.variables.items()))
             groups.setdefault(key, []).append(k)
         results: list = [None] * len(units)
-        for members in groups.values():
+        for key, members in groups.items():
             first = units[members[0]]
             values = {name: np.concatenate([self._values(params, units[k].node, units[k].op_name,
                                                          units[k].op)[name] for k in members])
                       for name, var in first.op.variables.items() if var.kind == "constant"}
             try:
-                together = probe(first, values, self._where(first))
+                together = _on_distinct_values(probe, first, values, self._where(first),
+                                               self.probed, (probe.__name__, key))
             except (ValueError, TemplateError):
                 for k in members:
                     unit = units[k]
@@ -502,6 +510,34 @@ class _PreparedNetwork(PreparedSweep):
             _kernel.network_tiles_for(n_sets, n_threads).integrate_network(
                 network, record, out, *states, stepping.every, stepping.first, stepping.n_steps,
                 _integrate.SOLVERS[solver], stepping.dt, n_threads)
+
+
+
+def _on_distinct_values(probe, unit, values: dict, where: str, found: dict, key: tuple):
+    """``probe(unit, values, where)`` run on the distinct columns of ``values`` only (a sweep
+    varies a few parameters, so most units see one set of constants however many sets there
+    are), its results spread back to every column; what it gives for a set of distinct columns
+    is kept in ``found`` (the last ``PROBES_KEPT``) for the next sweep. The probes compute
+    column by column, so each column's result is the one it gets in any company; columns are
+    told apart by their bits. A probe that fails is run again on every column by the caller, to
+    name the set."""
+    names = list(values)
+    if not names:
+        return probe(unit, values, where)
+    stacked = np.ascontiguousarray(np.stack([np.asarray(values[n], np.float64) for n in names]))
+    bits, first, inverse = np.unique(stacked.view(np.uint64), axis=1, return_index=True,
+                                     return_inverse=True)
+    key = (*key, tuple(names), bits.tobytes())
+    together = found.get(key)
+    if together is None:
+        together = probe(unit, {n: stacked[k, first] for k, n in enumerate(names)}, where)
+        while len(found) >= PROBES_KEPT:
+            found.pop(next(iter(found)))
+        found[key] = together
+    spread = inverse.reshape(-1)
+    if isinstance(together, dict):
+        return {name: c[spread] for name, c in together.items()}
+    return tuple(c[spread] for c in together)
 
 
 def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:
