@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .progress import make_progress
+from .progress import reporting
 from .runner import BlockRunner, Collected
 
 logger = logging.getLogger("csweep")
@@ -254,12 +254,9 @@ def gather(pool, run, bounds, *, slots, dtype, progress):
     def keep(start, stop, result):
         kept.keep(start, stop, result["features"], result["diverged"], result["final"])
 
-    reporter = make_progress(progress, run.n_sets)
-    try:
+    with reporting(progress, run.n_sets) as reporter:
         run_blocks(pool, run, bounds, list(range(len(bounds))), slots=slots, store=None,
                    store_outputs=(), dtype=dtype, reporter=reporter, done_sets=0, on_result=keep)
-    finally:
-        reporter.close()
     return kept.features, kept.final, kept.diverged
 
 

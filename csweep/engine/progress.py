@@ -3,9 +3,10 @@ text without tqdm, a callable, or nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO
 
 
@@ -115,3 +116,16 @@ def make_progress(progress: bool | Callable[[int, int], object] | None, total: i
     if progress is None and not getattr(sys.stderr, "isatty", lambda: False)():
         return _Nothing()
     return _Bar(tqdm, total, initial) if tqdm is not None else _Line(total, initial)
+
+
+@contextlib.contextmanager
+def reporting(progress: bool | Callable[[int, int], object] | None, total: int,
+              initial: int = 0) -> Iterator[Reporter]:
+    """:func:`make_progress`'s reporter for the length of a ``with`` block, closed however the
+    block ends: how every engine (in memory, store, cluster) reports its blocks."""
+    reporter = make_progress(progress, total, initial)
+    try:
+        yield reporter
+    finally:
+        reporter.close()
+

@@ -15,7 +15,7 @@ from ..analysis.features import allocate, compute
 from ..kernels.builds import fork_safe_threads
 from ..models.inputs import block_channels
 from ..noise import Noise
-from .progress import make_progress
+from .progress import reporting
 from .scipy_solver import new_stats
 
 if TYPE_CHECKING:
@@ -207,7 +207,6 @@ class BlockRunner:
         full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
         kept = Collected(self)
         scratch = [None, None] if scratch is None else scratch   # without values: two blocks
-        reporter = make_progress(progress, self.n_sets)
         bounds = self.blocks(block)
 
         def collect(finishing):       # wait for a block's features; keep them
@@ -217,7 +216,7 @@ class BlockRunner:
                 reporter.update(stop)
 
         finishing = None
-        try:
+        with reporting(progress, self.n_sets) as reporter:
             for turn, (start, stop) in enumerate(bounds):
                 out = (full[:, :, start:stop] if full is not None
                        else self.scratch_turn(scratch, turn, stop - start, dtype, False)[0])
@@ -227,6 +226,4 @@ class BlockRunner:
                 finishing = (_done(self.finish, out, state) if len(bounds) == 1 or worker is None
                              else worker.submit(self.finish, out, state), start, stop)
             collect(finishing)
-        finally:
-            reporter.close()
         return kept.features, kept.final, kept.diverged
