@@ -1,0 +1,126 @@
+"""csweep.fit (issue 27): recovers parameters from a target log-spectrum, reproducibly whatever
+the thread count, and a fit killed mid-way resumes to the history of an uninterrupted one."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import csweep
+from csweep import features as F
+
+pytest.importorskip("cma")
+
+FREQS = np.linspace(2, 40, 33)
+PARAM_MAP = {"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
+COMMON = dict(step_size=1e-4, simulation_time=5.0, sampling_step_size=1e-3, cutoff=1.0,
+              outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"})
+FEATURES = {"spectrum": F.spectrum("V_e - V_i", FREQS, log=True)}
+TRUE = {"C": 250.0, "mu": 150.0}
+BOUNDS = {"C": (100.0, 400.0), "mu": (100.0, 300.0)}
+INPUTS = {"jrc/jrc_op/u": csweep.noise.normal("mu", 22.0, seed=1)}
+# smaller than the issue's 32 x 1,600 (held by benchmarks/fit.py), to keep the suite fast
+FIT = dict(param_map=PARAM_MAP, features=FEATURES, popsize=16, max_evaluations=320, seed=0,
+           inputs=INPUTS, **COMMON)
+
+
+def features_at(params, inputs, labels):
+    grid = pd.DataFrame({k: [v] * len(labels) for k, v in params.items()}, index=labels)
+    return csweep.grid_search("JRC2", grid, PARAM_MAP, inputs=inputs, features=FEATURES,
+                              keep_timeseries=False, progress=False, **COMMON).features
+
+
+@pytest.fixture(scope="module")
+def target_loss():
+    # the target: simulated at TRUE with noise streams the fit does not use (another seed)
+    target = features_at(TRUE, {"jrc/jrc_op/u": csweep.noise.normal("mu", 22.0, seed=999)},
+                         [10**6])["spectrum"].to_numpy()[0]
+    return csweep.losses.spectrum(target)
+
+
+@pytest.fixture(scope="module")
+def fitted(target_loss):
+    return csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, n_threads=2, **FIT)
+
+
+def test_the_fit_recovers_the_parameters(fitted, target_loss):
+    for name, value in TRUE.items():
+        assert abs(fitted.best[name] / value - 1) < 0.08, fitted.best
+    true_loss = target_loss(features_at(TRUE, INPUTS, [0]))[0]
+    assert fitted.loss <= 1.5 * true_loss
+    history = fitted.history
+    assert list(history.columns) == ["generation", "C", "mu", "loss"]
+    assert len(history) == 320 and history["generation"].max() == 19
+    assert fitted.loss == history["loss"].min()
+    best = history.loc[history["loss"].idxmin()]
+    assert fitted.best == {"C": best["C"], "mu": best["mu"]}
+    assert fitted.best_features["spectrum"].shape == (33,)
+
+
+def test_the_same_seed_gives_the_same_history_at_any_thread_count(fitted, target_loss):
+    again = csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, n_threads=1,
+                       **{**FIT, "max_evaluations": 96})
+    pd.testing.assert_frame_equal(again.history, fitted.history.iloc[:96], check_exact=True)
+
+
+def test_a_killed_fit_resumes_to_the_uninterrupted_history(fitted, target_loss, tmp_path):
+    path = tmp_path / "fit"
+
+    def killer(done, total):
+        if done >= 160:
+            raise KeyboardInterrupt("killed mid-fit")
+
+    with pytest.raises(KeyboardInterrupt):
+        csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=killer, store=path, **FIT)
+    with pytest.raises(FileExistsError, match="resume=True"):
+        csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, store=path, **FIT)
+    with pytest.raises(ValueError, match="seed"):
+        csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, store=path, resume=True,
+                   **{**FIT, "seed": 1})
+    resumed = csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, store=path,
+                         resume=True, **FIT)
+    pd.testing.assert_frame_equal(resumed.history, fitted.history, check_exact=True)
+    assert sorted(p.name for p in path.iterdir())[:2] == ["fit.json", "generation-00000.zarr"]
+
+
+def test_differential_evolution_and_ask_tell_objects(target_loss):
+    de = csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, optimizer="de",
+                    **{**FIT, "max_evaluations": 64})
+    assert len(de.history) == 64 and de.history["generation"].max() == 3   # populations of 16
+
+    class Grid:            # a minimal ask/tell optimiser: two fixed generations
+        def __init__(self):
+            self.told = []
+
+        def ask(self):
+            return np.array([[135.0, 200.0 + 10 * len(self.told)], [300.0, 150.0]])
+
+        def tell(self, candidates, losses):
+            self.told.append(np.asarray(losses))
+
+        def stop(self):
+            return len(self.told) == 2
+
+    grid = Grid()
+    result = csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, optimizer=grid,
+                        repeats=2, **{**FIT, "max_evaluations": 100})
+    assert len(result.history) == 4 and len(grid.told) == 2
+    # repeats: the features averaged over the candidate's two noise streams
+    both = features_at({"C": 135.0, "mu": 200.0}, INPUTS, [0, 1])["spectrum"].to_numpy()
+    np.testing.assert_allclose(result.history["loss"].iloc[0],
+                               target_loss.__call__(pd.DataFrame(
+                                   both.mean(axis=0)[np.newaxis], columns=pd.MultiIndex.from_product(
+                                       [["spectrum"], FREQS])))[0], rtol=1e-12)
+
+
+def test_feature_targets_and_bad_arguments():
+    loss = csweep.losses.features({"m": 0.0}, scale={"m": 1e-3})
+    frame = pd.DataFrame({"m": [1e-3, -2e-3]})
+    np.testing.assert_allclose(loss(frame), [1.0, 4.0])
+    with pytest.raises(ValueError, match=r"bounds\['C'\]"):
+        csweep.fit("JRC2", {"C": (400, 100)}, loss=loss, **FIT)
+    with pytest.raises(TypeError, match="fit sets keep_timeseries"):
+        csweep.fit("JRC2", BOUNDS, loss=loss, keep_timeseries=True, **FIT)
+    with pytest.raises(ValueError, match="optimizer must be"):
+        csweep.fit("JRC2", BOUNDS, loss=loss, optimizer="sgd", **FIT)
+    with pytest.raises(ValueError, match="popsize"):
+        csweep.fit("JRC2", BOUNDS, loss=loss, **{**FIT, "popsize": 1})
