@@ -124,3 +124,23 @@ def test_feature_targets_and_bad_arguments():
         csweep.fit("JRC2", BOUNDS, loss=loss, optimizer="sgd", **FIT)
     with pytest.raises(ValueError, match="popsize"):
         csweep.fit("JRC2", BOUNDS, loss=loss, **{**FIT, "popsize": 1})
+
+
+def test_a_fit_on_dask_gives_the_local_history(fitted, target_loss):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, client=client,
+                            **{**FIT, "max_evaluations": 32, "block_size": 8})
+    pd.testing.assert_frame_equal(remote.history, fitted.history.iloc[:32], check_exact=True)
+
+
+def test_plot_shows_convergence_and_the_best_spectrum(fitted):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    figure = fitted.plot()
+    assert len(figure.axes) == 2
+    assert figure.axes[1].get_xlabel() == "frequency (Hz)"
