@@ -212,9 +212,14 @@ def _run_generation(call: _Call, grid: pd.DataFrame, store: str | None,
     """One generation's candidates in one batched call: their features, one row per set.
     (The one place a fit runs the kernel: a reusable ``csweep.Sweep(...).run(grid)`` can take
     its place.)"""
+    keywords = dict(call.keywords)
+    if call.client is None and keywords.get("executor") is None:
+        # a generation is small: one block keeps every core on it (two blocks, the plan that
+        # overlaps features with the next block, would leave cores idle in each)
+        keywords.setdefault("block_size", len(grid))
     result = grid_search(call.template, grid, call.param_map, features=call.features,
                          keep_timeseries=False, store=store, resume=resume, client=call.client,
-                         progress=False, **call.keywords)
+                         progress=False, **keywords)
     return result.features
 
 
