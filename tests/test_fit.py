@@ -144,3 +144,28 @@ def test_plot_shows_convergence_and_the_best_spectrum(fitted):
     figure = fitted.plot()
     assert len(figure.axes) == 2
     assert figure.axes[1].get_xlabel() == "frequency (Hz)"
+
+
+def test_a_fit_killed_inside_a_generation_s_writes_resumes_to_the_same_history(
+        fitted, target_loss, tmp_path, monkeypatch):
+    """The kill lands in the middle of generation 2's store (blocks of 4 sets: its first
+    blocks written and flagged, the rest not): resume runs only what is missing."""
+    from csweep.engine.store import SweepStore
+
+    path, calls = tmp_path / "fit", []
+    original = SweepStore.write_block
+
+    def dying(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2 * 4 + 2:       # generations 0 and 1 have 4 blocks each
+            raise KeyboardInterrupt("killed while writing")
+        return original(self, *args, **kwargs)
+
+    short = {**FIT, "max_evaluations": 64, "block_size": 4}
+    monkeypatch.setattr(SweepStore, "write_block", dying)
+    with pytest.raises(KeyboardInterrupt):
+        csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, store=path, **short)
+    monkeypatch.setattr(SweepStore, "write_block", original)
+    resumed = csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, store=path,
+                         resume=True, **short)
+    pd.testing.assert_frame_equal(resumed.history, fitted.history.iloc[:64], check_exact=True)
