@@ -169,3 +169,17 @@ def test_a_fit_killed_inside_a_generation_s_writes_resumes_to_the_same_history(
     resumed = csweep.fit("JRC2", BOUNDS, loss=target_loss, progress=False, store=path,
                          resume=True, **short)
     pd.testing.assert_frame_equal(resumed.history, fitted.history.iloc[:64], check_exact=True)
+
+
+def test_plot_of_a_feature_target(target_loss):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    loss = csweep.losses.features({"f": 10.0}, scale={"f": 2.0})
+    result = csweep.fit("JRC2", {"C": (100.0, 400.0)}, loss=loss, progress=False,
+                        **{**FIT, "popsize": 4, "max_evaluations": 8,
+                           "features": {"f": F.dominant_frequency("V_e - V_i")},
+                           "inputs": {"jrc/jrc_op/u": csweep.noise.normal(220.0, 22.0)}})
+    figure = result.plot()
+    assert figure.axes[1].get_ylabel() == "(best - target) / scale"

@@ -39,12 +39,13 @@ import secrets
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.features import Feature
+from ..analysis.losses import FeatureLoss, SpectrumLoss
 from ..circuits.fingerprint import UnfingerprintableError, callable_fingerprint
 from .progress import make_progress
 from .sweep import grid_search
@@ -86,20 +87,20 @@ class FitResult:
     store: str | None = None
 
     def plot(self, axes: Sequence[Axes] | None = None) -> Figure:
-        """Convergence (each evaluation's loss and the best so far) and, for a
-        :func:`csweep.losses.spectrum` loss, the best candidate's spectrum against the target.
-        Returns the matplotlib figure."""
+        """Convergence (each evaluation's loss and the best so far) and, for a built-in loss,
+        the best candidate's features against the target: its spectrum
+        (:func:`csweep.losses.spectrum`), or each feature's difference from its target in
+        units of its scale (:func:`csweep.losses.features`). Returns the matplotlib figure."""
         try:
             import matplotlib.pyplot as plt  # noqa: PLC0415 (optional dependency)
         except ImportError:
             raise ImportError("FitResult.plot needs matplotlib: pip install 'csweep[plot]'") from None
-        target = getattr(self.loss_function, "target", None)
-        feature = getattr(self.loss_function, "feature", None)
-        with_target = target is not None and feature is not None and self.best_features is not None
+        compared = self.best_features is not None and isinstance(
+            self.loss_function, (SpectrumLoss, FeatureLoss))
         if axes is None:
-            fig, axes = plt.subplots(1, 2 if with_target else 1, figsize=(10 if with_target else 5, 3.5),
+            fig, grid = plt.subplots(1, 2 if compared else 1, figsize=(10 if compared else 5, 3.5),
                                      squeeze=False)
-            axes = axes[0]
+            axes = list(grid[0])
         fig = axes[0].figure
         loss = self.history["loss"]
         axes[0].plot(loss.index, loss, ".", ms=2, alpha=0.4, label="evaluation")
@@ -108,15 +109,27 @@ class FitResult:
         if (loss > 0).all():
             axes[0].set_yscale("log")
         axes[0].legend()
-        if with_target:
-            best = self.best_features[feature]
-            freqs = np.asarray(best.index, dtype=float)
-            axes[1].plot(freqs, np.asarray(target), "k-", label="target")
-            axes[1].plot(freqs, best.to_numpy(dtype=float), "--", label="best candidate")
-            axes[1].set(xlabel="frequency (Hz)", ylabel=feature, title="best fit")
-            axes[1].legend()
+        if compared:
+            self._plot_against_target(axes[1])
         fig.tight_layout()
         return fig
+
+    def _plot_against_target(self, ax) -> None:
+        features, loss = cast(pd.Series, self.best_features), self.loss_function
+        if isinstance(loss, SpectrumLoss):
+            best = features[loss.feature]
+            freqs = np.asarray(best.index, dtype=float)
+            ax.plot(freqs, loss.target, "k-", label="target")
+            ax.plot(freqs, best.to_numpy(dtype=float), "--", label="best candidate")
+            ax.set(xlabel="frequency (Hz)", ylabel=loss.feature, title="best fit")
+            ax.legend()
+            return
+        loss = cast(FeatureLoss, loss)
+        names = list(loss.targets)
+        off = [(float(features[n]) - loss.targets[n]) / loss.scales[n] for n in names]
+        ax.bar(names, off)
+        ax.axhline(0.0, color="k", lw=0.8)
+        ax.set(ylabel="(best - target) / scale", title="best fit")
 
 
 def fit(circuit_template: str | os.PathLike[str] | Template, bounds: Mapping[str, tuple[float, float]], *,
@@ -363,8 +376,10 @@ class _CMAES(_AskTell):
         self.shadow = np.random.RandomState(seed).get_state()   # for any global draw of cma's
         options = {"popsize": popsize, "bounds": [0.0, 1.0], "seed": np.nan,
                    "randn": self.rng.randn, "verbose": -9, "verb_log": 0, "verb_disp": 0}
+        # cma does not run in one dimension: a fit of one parameter carries a second
+        # coordinate that no candidate reads
         with self._private_global():
-            es = cma.CMAEvolutionStrategy(np.full(len(lows), 0.5), CMA_SIGMA0, options)
+            es = cma.CMAEvolutionStrategy(np.full(max(2, len(lows)), 0.5), CMA_SIGMA0, options)
         super().__init__(es, len(lows), popsize, max_evaluations)
         self.name = "cmaes"
 
@@ -383,7 +398,8 @@ class _CMAES(_AskTell):
     def ask(self):
         with self._private_global():
             asked = self.optimizer.ask()
-        return asked, self.lows + np.asarray(asked, dtype=np.float64) * self.spans
+        unit = np.asarray(asked, dtype=np.float64)[:, :len(self.lows)]
+        return asked, self.lows + unit * self.spans
 
     def tell(self, asked, candidates, losses) -> None:
         with self._private_global():
