@@ -16,10 +16,11 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
         "source checkout, it shadows the installed csweep: run from another folder or use the "
         "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
     ) from exc
-from . import features, noise  # the public modules (features: csweep.analysis.features)
+from . import features, losses, noise  # the public modules (features: csweep.analysis.features)
 from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
+from .engine.fit import FitResult, fit
 from .engine.store_check import verify_store
 from .engine.sweep import Sweep, grid_search
 from .kernels.builds import kernel_info
@@ -30,5 +31,6 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = ["grid_search", "Sweep", "SweepResult", "DivergenceWarning", "features", "noise",
+           "fit", "FitResult", "losses",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
            "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]

@@ -28,6 +28,7 @@ import numbers
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pandas as pd
 
 from . import _noise  # type: ignore[attr-defined]  # compiled; no stub (pyproject: mypy)
 from .kernels.builds import noise_kernel
@@ -99,7 +100,7 @@ class Noise:
         """The ``param_grid`` keys that set this noise's values per set."""
         return tuple(v for v in (self.a, self.b) if isinstance(v, str))
 
-    def with_grid(self, grid) -> Noise:
+    def with_grid(self, grid: pd.DataFrame) -> Noise:
         """A copy holding each set's values, read from ``grid`` (a DataFrame, one row per set)
         for the values named by a key; itself when no value is. The values are checked: finite,
         ``std >= 0``, ``low <= high`` in every set."""

@@ -138,3 +138,17 @@ def test_bad_noise_parameters_are_refused():
         noise.normal([1.0], 1.0)
     with pytest.raises(KeyError, match="no entry in param_map"):   # other keys still need one
         sweep(GRID.assign(x=1.0), noise.normal("mu", "sigma"))
+
+
+def test_a_sweep_file_takes_grid_keys_for_noise_and_a_spectrum():
+    from csweep.engine.sweep_file import sweep_arguments
+
+    args = sweep_arguments({
+        "template": "JRC2", "grid": {"C": [135.0], "mu": [200.0]},
+        "param_map": {"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, "outputs": OUTPUTS,
+        "step_size": 1e-4, "simulation_time": 0.3,
+        "inputs": {U: {"noise": "normal", "mean": "mu", "std": 20, "seed": 0}},
+        "features": {"s": {"feature": "spectrum", "signal": "V_e", "freqs": [5, 10],
+                           "log": True}}})
+    assert args["inputs"][U] == noise.normal("mu", 20.0, seed=0)
+    assert args["features"]["s"].freqs == (5.0, 10.0) and args["features"]["s"].log

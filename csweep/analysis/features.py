@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import ast
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -154,7 +154,7 @@ def dominant_power(signal: str, band: tuple[float, float] = (0.5, 100.0), *, met
     return _spectral("dominant_power", signal, band, method, segment)
 
 
-def spectrum(signal: str, freqs, *, log: bool = False, method: str = "welch",
+def spectrum(signal: str, freqs: Sequence[float] | np.ndarray, *, log: bool = False, method: str = "welch",
              segment: float = 2.0) -> Feature:
     """The power spectral density of ``signal`` at each of ``freqs`` (Hz): a vector feature.
 

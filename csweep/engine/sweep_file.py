@@ -47,7 +47,8 @@ KEYS = {
     "param_map": "grid key -> {vars: [op/var, ...], nodes: [node, ...]}",
     "outputs": "output name -> node/op/var",
     "inputs": "node/op/var -> {noise: uniform, low, high, seed, per_set} or "
-              "{noise: normal, mean, std, seed, per_set} (optionally stream_version: 3, "
+              "{noise: normal, mean, std, seed, per_set}, each value a number or a grid key "
+              "(optionally stream_version: 3, "
               "refused by a csweep that draws another version)",
     "step_size": "integration step, s",
     "simulation_time": "duration, s",
@@ -63,12 +64,13 @@ KEYS = {
     "keep_timeseries": "false: store features only (default true)",
     "block_size": "sets per block (default: chosen from memory and time)",
     "features": "name -> {feature: mean|std|peak_to_peak|minimum|maximum|dominant_frequency|"
-                "dominant_power, signal: 'V_e - V_i', band: [low, high], method: welch|fft}",
+                "dominant_power|spectrum, signal: 'V_e - V_i', band: [low, high], "
+                "method: welch|fft, freqs: [f1, f2, ...], log: true|false}",
 }
 REQUIRED = ("template", "grid", "param_map", "outputs", "step_size", "simulation_time")
 NUMBERS = ("step_size", "simulation_time", "sampling_step_size", "cutoff", "rtol", "atol")
 FEATURES = ("mean", "std", "peak_to_peak", "minimum", "maximum", "dominant_frequency",
-            "dominant_power")
+            "dominant_power", "spectrum")
 
 
 class SweepFileError(ValueError):
@@ -170,8 +172,11 @@ def _noise(value, where):
                              f"{noise_module.STREAM_VERSION} ({noise_module.GENERATOR}), "
                              "whose numbers differ")
     try:
+        # a value is a number or the name of a grid key that sets it per set
+        a, b = (value[n] if isinstance(value[n], str) else _number(value[n], where)
+                for n in names)
         return getattr(noise_module, kind)(
-            _number(value[names[0]], where), _number(value[names[1]], where),
+            a, b,
             seed=value.get("seed", 0), per_set=value.get("per_set", True))
     except (TypeError, ValueError) as exc:
         raise SweepFileError(f"{where}: {exc}") from None
