@@ -1,7 +1,7 @@
 """Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, connectomes):
 fixed-step integration of every parameter set, in tiles of TILE sets (16; 8 in the
 _network_tiles8 build, for sweeps of few sets) stepped together as the JRC2 kernel steps its tiles
-(the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
+(the tile's layout and right-hand side: _network_lanes.pxd). OpenMP distributes tiles over
 threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build and
 the width); every build computes each set's numbers bitwise as a single set's scalar steps would.
 
@@ -20,27 +20,11 @@ from libc.string cimport memcmp
 from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_tile cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
-                                   tile_rates)
+from csweep._network_lanes cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
+                                    tile_rates)
 
 
-cdef extern from *:
-    """
-    /* Tile blocks aligned to a cache line: a row of TILE doubles is then whole vectors that
-       never straddle two lines (a straddling store defeats store-to-load forwarding). */
-    #include <stdlib.h>
-    #ifdef _WIN32
-    #include <malloc.h>
-    static void* csweep_aligned_malloc(size_t size) { return _aligned_malloc(size, 64); }
-    static void csweep_aligned_free(void* p) { _aligned_free(p); }
-    #else
-    static void* csweep_aligned_malloc(size_t size) {
-        void* p = NULL;
-        return posix_memalign(&p, 64, size) == 0 ? p : NULL;
-    }
-    static void csweep_aligned_free(void* p) { free(p); }
-    #endif
-    """
+cdef extern from "csweep/src/aligned.h":
     void* csweep_aligned_malloc(size_t size) noexcept nogil
     void csweep_aligned_free(void* p) noexcept nogil
 

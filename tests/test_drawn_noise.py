@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import csweep
-from csweep import _integrate, noise
+from csweep import _integrate, _runtime, noise
 from csweep.engine import blocks
 from csweep.kernels import builds as _kernel
 from csweep.models.inputs import NoiseToDraw, block_channels
@@ -28,7 +28,7 @@ def _kernel_run(params, u, m_in, n_steps, solver, single, **drawn):
     final = np.empty((8, params.shape[1]))
     (_kernel.single_kernel if single else _kernel.kernel).integrate_jrc2(
         params, u, m_in, np.array([4, 6, 8], np.intc), out, NO_STATE, final, 10, 0, n_steps,
-        _integrate.SOLVERS[solver], 1e-4, 2, single, **drawn)
+        _runtime.SOLVERS[solver], 1e-4, 2, single, **drawn)
     return out, final
 
 
