@@ -46,6 +46,7 @@ def run_with_kernel(choice, path, tmp_path):
     return np.load(path)
 
 
+@pytest.mark.slow     # a subprocess per build
 @pytest.mark.skipif(not _runtime.cpu_has_avx2(), reason="this CPU has no AVX2: one build only")
 def test_widest_build_is_used_and_every_build_equals_the_baseline_bitwise(tmp_path):
     widest = "avx512" if _runtime.cpu_has_avx512() else "avx2"
