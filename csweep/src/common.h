@@ -75,15 +75,21 @@ static inline double csweep_sigmoid(double x) {
     return 1.0 / (1.0 + csweep_exp(-x));
 }
 
-/* The vector instruction set a module (a build of the tiles) was compiled for. */
-#ifdef __AVX512F__
-static const char *csweep_simd = "avx512";
-#elif defined(__AVX2__)
-static const char *csweep_simd = "avx2";
-#elif defined(__SSE2__) || defined(_M_X64)
-static const char *csweep_simd = "sse2";
+/* The vector instruction set a module (a build of the tiles) was compiled for (unused by the
+   modules that do not report it). */
+#if defined(__GNUC__)
+#define CSWEEP_MAYBE_UNUSED __attribute__((unused))
 #else
-static const char *csweep_simd = "none";
+#define CSWEEP_MAYBE_UNUSED
+#endif
+#ifdef __AVX512F__
+static const char *csweep_simd CSWEEP_MAYBE_UNUSED = "avx512";
+#elif defined(__AVX2__)
+static const char *csweep_simd CSWEEP_MAYBE_UNUSED = "avx2";
+#elif defined(__SSE2__) || defined(_M_X64)
+static const char *csweep_simd CSWEEP_MAYBE_UNUSED = "sse2";
+#else
+static const char *csweep_simd CSWEEP_MAYBE_UNUSED = "none";
 #endif
 
 #endif  /* CSWEEP_COMMON_H */

@@ -2,6 +2,7 @@
 #ifndef CSWEEP_PHILOX_H
 #define CSWEEP_PHILOX_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -158,7 +159,8 @@ static inline void csweep_philox_lanes(uint32_t t0, uint32_t t1, csweep_vi strea
 }
 #endif
 
-/* One Philox call per set c < n, counter (counter, streams[c]), key seed:
+/* (n and the loop counters are ptrdiff_t, the width of Cython's Py_ssize_t, so that this header
+   needs no Python.h.) One Philox call per set c < n, counter (counter, streams[c]), key seed:
    w01[c] = a01 + s01 * u(words 0, 1), w23[c] = a23 + s23 * u(words 2, 3) */
 #if defined(__GNUC__)
 #define CSWEEP_NOINLINE __attribute__((noinline))
@@ -171,12 +173,12 @@ static inline void csweep_philox_lanes(uint32_t t0, uint32_t t1, csweep_vi strea
 /* Not inlined: a call draws a row of every lane (and a tile calls it once per two steps),
    and a tile need not carry a copy of it. */
 static CSWEEP_NOINLINE void csweep_philox_row(double *restrict w01, double *restrict w23,
-                              const uint64_t *restrict streams, Py_ssize_t n,
+                              const uint64_t *restrict streams, ptrdiff_t n,
                               uint64_t counter, uint64_t seed,
                               double a01, double s01, double a23, double s23) {
     uint32_t t0 = (uint32_t)counter, t1 = (uint32_t)(counter >> 32);
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    Py_ssize_t c = 0;
+    ptrdiff_t c = 0;
 #if CSWEEP_LANES > 1
     const csweep_vi low32 = CSWEEP_SET1(0xFFFFFFFFu);
     for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
@@ -201,11 +203,11 @@ static CSWEEP_NOINLINE void csweep_philox_row(double *restrict w01, double *rest
    w<i>[c] = a + s * u(word i) for the output words i = 0..3. The rows may be one and the
    same (rows outside a caller's steps all go to one scratch row). */
 static CSWEEP_NOINLINE void csweep_philox_rows4(double *w0, double *w1, double *w2,
-                              double *w3, const uint64_t *restrict streams, Py_ssize_t n,
+                              double *w3, const uint64_t *restrict streams, ptrdiff_t n,
                               uint64_t counter, uint64_t seed, double a, double s) {
     uint32_t t0 = (uint32_t)counter, t1 = (uint32_t)(counter >> 32);
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    Py_ssize_t c = 0;
+    ptrdiff_t c = 0;
 #if CSWEEP_LANES > 1
     for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
         csweep_vi x0, x1, x2, x3;
