@@ -1,6 +1,6 @@
 # Shared by csweep's compiled modules (_integrate, _network, _dopri): the kernel's own exp and
-# sigmoid (inline C, so that each module compiles them into its loops), the arithmetic type of a
-# JRC2 tile and the fixed-step solvers' numbers.
+# sigmoid (inline C in csweep/src/common.h, so that each module compiles them into its loops),
+# the arithmetic type of a JRC2 tile and the fixed-step solvers' numbers.
 
 cdef extern from "csweep/src/common.h":
     double csweep_exp(double x) noexcept nogil

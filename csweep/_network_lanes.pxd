@@ -4,7 +4,8 @@
 # set's operations in the order of network_rhs (_network.pxd), so a set's numbers do not depend
 # on the tile it is in, nor on its width, nor on the build. A value every lane of a tile shares
 # (a weight, a rate's or an Euler synapse's coefficients) is broadcast instead of read as a row:
-# the same operations on the same numbers, less data per step.
+# the same operations on the same numbers, less data per step. The row operations are C, in
+# csweep/src/network_lanes.h; the tile's layout and right-hand side are below.
 
 from csweep._common cimport csweep_sigmoid
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, Network

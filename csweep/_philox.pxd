@@ -1,7 +1,8 @@
 # Philox4x32-10 and the noise rows drawn from it (csweep.noise's generator), shared by the
 # generator module (_noise.pyx fills input series) and the kernel tiles (_integrate.pyx draws a
 # tile's noise as it steps, a few rows at a time, instead of reading a series from memory). Both
-# call noise_rows, so a (seed, stream, step) gives the same value wherever it is drawn.
+# call noise_rows, so a (seed, stream, step) gives the same value wherever it is drawn. The C
+# (Philox and the rows of uniform values) is csweep/src/philox.h.
 
 from libc.math cimport cos, log, sin, sqrt
 from libc.stdint cimport uint32_t, uint64_t
