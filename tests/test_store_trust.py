@@ -128,6 +128,23 @@ def uses_helper_and_class(v, t):
     return Scaler.factor * helper(v)
 
 
+def test_a_templates_fingerprint_names_its_parts_by_their_pyrates_kinds():
+    """The fingerprint a resume compares tags each part of a template with its kind
+    (CircuitTemplate, NodeTemplate, OperatorTemplate), not with the Python class that holds it:
+    the reader's classes (CircuitDefinition, ...) and csweep.CircuitTemplate give one
+    fingerprint, and stores written before the reader's classes had their names still resume."""
+    from csweep.circuits.fingerprint import _definition
+    from csweep.circuits.template_reader import load_template
+
+    read = _definition(load_template("JRC2"))
+    assert type(load_template("JRC2")).__name__ == "CircuitDefinition"
+    assert read[0] == "CircuitTemplate"
+    (node_name, node), = dict(read[1])["nodes"]
+    assert node_name == "jrc" and node[0] == "NodeTemplate"
+    assert {op[0] for _, op in dict(node[1])["operators"]} == {"OperatorTemplate"}
+    assert _definition(csweep.CircuitTemplate.from_yaml("JRC2")) == read
+
+
 def test_fingerprints_follow_helpers_and_classes_but_name_installed_libraries(monkeypatch):
     from csweep.circuits.fingerprint import callable_fingerprint
 
