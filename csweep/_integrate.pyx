@@ -15,52 +15,19 @@ accumulator, so results do not depend on the number of threads.
 
 import numpy as np
 
+# csweep.engine.spec reads these here until the engine takes them from csweep._runtime, where they
+# are defined (issue 26's Sweep branch); remove them then
+from csweep._runtime import SOLVERS, max_threads, openmp_enabled  # no-cython-lint
+
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport uint64_t
 
-from csweep._common cimport EULER, HEUN, RK4, csweep_exp, csweep_expf, csweep_simd, real
+from csweep._common cimport csweep_exp, csweep_expf, csweep_simd, real
 from csweep._fixed_step cimport Jrc2Tile, fixed_step
 from csweep._jrc2 cimport (B_DY, B_K, B_M, B_SIZE, B_U, B_Y, N_PARAMS, N_STATES, TILE,
                            jrc2_coefficients, jrc2_lane, jrc2_rate)
 from csweep._philox cimport NO_NOISE, NoiseSpec, noise_rows
-
-cdef extern from *:
-    """
-    #ifdef _OPENMP
-    #include <omp.h>
-    static int csweep_openmp_enabled(void) { return 1; }
-    static int csweep_max_threads(void) { return omp_get_max_threads(); }
-    #else
-    static int csweep_openmp_enabled(void) { return 0; }
-    static int csweep_max_threads(void) { return 1; }
-    #endif
-
-    /* What the CPU running us has (to pick a build), and what this build uses. */
-    static int csweep_cpu_has_avx2(void) {
-    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2");
-    #else
-        return 0;
-    #endif
-    }
-    static int csweep_cpu_has_avx512(void) {
-    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f")
-            && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
-            && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd");
-    #else
-        return 0;
-    #endif
-    }
-    """
-    int csweep_openmp_enabled() noexcept nogil
-    int csweep_cpu_has_avx2() noexcept nogil
-    int csweep_cpu_has_avx512() noexcept nogil
-    int csweep_max_threads() noexcept nogil
-
 
 # Row order of the ``params`` argument, state order and recordable order of the JRC2 kernel.
 # csweep.models.jrc2_column reads these names: they are the one definition of the layout.
@@ -69,7 +36,6 @@ JRC2_PARAMETERS = ("h_e", "tau_e", "h_i", "tau_i", "m_max", "r", "V_thr", "c", "
 JRC2_INPUTS = ("u", "m_in")
 JRC2_STATES = ("V_ein", "X_ein", "V_iin", "X_iin", "V_e", "X_e", "V_i", "X_i")
 JRC2_RECORDABLE = JRC2_STATES + ("m",)
-SOLVERS = {"euler": EULER, "heun": HEUN, "rk4": RK4}
 #: parameter sets per tile: blocks of a sweep hold whole tiles (csweep.engine.blocks)
 SETS_PER_TILE = TILE
 
@@ -77,26 +43,6 @@ SETS_PER_TILE = TILE
 # which stay in the first-level cache while the tile steps through them)
 cdef enum:
     DRAWN_ROWS = 64
-
-
-def openmp_enabled():
-    """True when this build of csweep runs parameter sets on several threads (OpenMP)."""
-    return bool(csweep_openmp_enabled())
-
-
-def max_threads():
-    """The number of threads OpenMP would use by default (1 without OpenMP)."""
-    return csweep_max_threads()
-
-
-def cpu_has_avx2():
-    """True when the CPU this process runs on has AVX2."""
-    return bool(csweep_cpu_has_avx2())
-
-
-def cpu_has_avx512():
-    """True when the CPU this process runs on has the AVX-512 subsets the avx512 build uses."""
-    return bool(csweep_cpu_has_avx512())
 
 
 def simd():
@@ -239,7 +185,7 @@ def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double
     y_final  OUT (N_STATES, n_sets) state after n_steps steps, or (0, 0): not wanted (the
                  integration then stops at the last record)
     every    steps between records; first: index of the first record kept
-    solver   SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
+    solver   csweep._runtime.SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
     single   compute in float instead of double (inputs and parameters rounded to float)
     noise    None, or for (u, m_in) each None (read the array) or (kind, a, b, seed, a_values,
              b_values): generated noise the tiles draw as they step (csweep._noise.fill_noise's

@@ -6,14 +6,14 @@ import weakref
 
 import numpy as np
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
 from csweep import noise
 from csweep.engine.runner import BlockRunner
 
-zarr = pytest.importorskip("zarr", reason="the store needs the optional extra: "
-                                          "pip install 'csweep[zarr]' (CI installs it)")
+zarr = need("zarr")
 
 N_SETS, BLOCK = 70, 16                      # blocks 0-3 of 16 sets, block 4 of 6
 
@@ -25,8 +25,8 @@ class FeatureFailed(Exception):
 def call(path, features, **kw):
     return csweep.grid_search(
         "JRC2", {"c": np.linspace(60, 1400, N_SETS)},
-        {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, step_size=1e-4, simulation_time=0.3,
-        sampling_step_size=1e-3, outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"},
+        JRC2_MAP, step_size=1e-4, simulation_time=0.3,
+        sampling_step_size=1e-3, outputs=JRC2_OUTPUTS,
         inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)}, features=features,
         block_size=BLOCK, store=path, **kw)
 

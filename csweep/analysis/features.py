@@ -99,7 +99,7 @@ class Feature:
 
 
 def _signal_feature(kind: str, signal: str) -> Feature:
-    _parse_signal(signal)
+    parse_signal(signal)
     return Feature(kind, signal)
 
 
@@ -129,7 +129,7 @@ def maximum(signal: str) -> Feature:
 
 
 def _spectral(kind, signal, band, method, segment) -> Feature:
-    _parse_signal(signal)
+    parse_signal(signal)
     if (not isinstance(band, (tuple, list)) or len(band) != 2
             or not all(isinstance(b, numbers.Real) and np.isfinite(float(b)) for b in band)
             or not 0 <= band[0] < band[1]):
@@ -194,7 +194,7 @@ def custom(func: Callable, signal: str | None = None, *, version: str | None = N
         raise TypeError(f"custom: version must be a non-empty string; received {version!r}")
     if signal is None:
         return Feature("callable", func=func, version=version)
-    _parse_signal(signal)
+    parse_signal(signal)
     return Feature("custom", signal, func=func, version=version)
 
 
@@ -218,7 +218,7 @@ def check_features(features, output_names: list[str], taken: list[str]) -> dict[
             raise ValueError(f"features: {name!r} is also a parameter column; choose another name")
         if isinstance(spec, Feature):
             if spec.signal is not None:
-                unknown = set(_parse_signal(spec.signal)) - set(output_names)
+                unknown = set(parse_signal(spec.signal)) - set(output_names)
                 if unknown:
                     raise KeyError(f"features[{name!r}]: signal {spec.signal!r} names "
                                    f"{', '.join(sorted(unknown))}, not in outputs; outputs are "
@@ -232,7 +232,7 @@ def check_features(features, output_names: list[str], taken: list[str]) -> dict[
     return checked
 
 
-def _parse_signal(signal) -> dict[str, float]:
+def parse_signal(signal) -> dict[str, float]:
     """``"V_e - V_i"`` -> {"V_e": 1.0, "V_i": -1.0}; only sums of (numbers times) outputs."""
     if not isinstance(signal, str) or not signal.strip():
         raise TypeError(f"signal must be an output name or a sum of them such as 'V_e - V_i'; "
@@ -285,7 +285,7 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
     def signal(text):
         if text not in signals:
             total = np.zeros((values.shape[0], n_sets))
-            for name, factor in _parse_signal(text).items():
+            for name, factor in parse_signal(text).items():
                 total += factor * values[:, output_names.index(name), :]
             signals[text] = total
         return signals[text]

@@ -47,7 +47,8 @@ def _file_digest(path) -> str:
 def _definition(value):
     """A template as nested plain data, without the ``file`` fields (paths differ by machine)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__,
+        # a template's built-in kind (what its class was named when stores were first written)
+        return (getattr(type(value), "kind", type(value).__name__),
                 tuple((f.name, _definition(getattr(value, f.name)))
                       for f in dataclasses.fields(value) if f.name != "file"))
     if isinstance(value, dict):

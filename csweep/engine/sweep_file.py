@@ -32,7 +32,7 @@ import yaml
 
 from .. import noise as noise_module
 from ..analysis import features as feature_module
-from ..circuits.template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
+from ..circuits.template_reader import MAX_FILE_BYTES, TemplateError, safe_yaml
 from .spec import SOLVERS
 from .sweep import grid_search
 
@@ -86,7 +86,7 @@ def load_sweep_file(path) -> dict:
         raise SweepFileError(f"{path}: longer than {MAX_FILE_BYTES} bytes; sweep files of at most "
                              f"{MAX_FILE_BYTES} bytes are read")
     try:
-        spec = _safe_yaml(data.decode("utf-8"), path)
+        spec = safe_yaml(data.decode("utf-8"), path)
     except UnicodeDecodeError as exc:
         raise SweepFileError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
     except TemplateError as exc:

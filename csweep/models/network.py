@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import _dopri, _integrate, _network
+from .. import _dopri, _network, _runtime
 from ..circuits.equations import EquationError
-from ..circuits.template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
+from ..circuits.template_reader import CircuitDefinition, EdgeSpec, OperatorDefinition, TemplateError
 from ..kernels import builds as _kernel
 from .base import (
     NO_STATE,
@@ -46,7 +46,7 @@ EDGE_VARIABLES = ("weight", "delay", "spread")
 class Synapse:
     node: str
     op_name: str
-    op: OperatorTemplate
+    op: OperatorDefinition
     v: str              # output state (postsynaptic potential)
     x: str              # its derivative state
     inputs: tuple[str, ...]
@@ -56,7 +56,7 @@ class Synapse:
 class Rate:
     node: str
     op_name: str
-    op: OperatorTemplate
+    op: OperatorDefinition
     v: str              # input: the node's summed synaptic potential
     m: str              # output rate
 
@@ -69,7 +69,7 @@ class Edge:
     key: str            # base of its parameter paths: f"{key}/weight", ...
 
 
-def compile_network(circuit: CircuitTemplate) -> CompiledModel:
+def compile_network(circuit: CircuitDefinition) -> CompiledModel:
     """Recognise ``circuit`` as a Jansen-Rit network, or raise a TemplateError saying why not."""
     nodes = circuit.node_paths()
     synapses, rates = [], []
@@ -136,7 +136,7 @@ _FAMILY = ("csweep's network kernel integrates second-order synapses (d/dt * v =
            "linear in v, x and inputs) and sigmoid rates (m = m_max/(1 + exp(s*(v_thr - v))))")
 
 
-def _classify(op: OperatorTemplate, where: str) -> str:
+def _classify(op: OperatorDefinition, where: str) -> str:
     equations = operator_equations(op)
     odes = [eq for eq in equations if eq.is_ode]
     algebraic = [eq for eq in equations if not eq.is_ode]
@@ -476,7 +476,7 @@ class _PreparedNetwork(PreparedSweep):
     def run(self, start, stop, channels, record, out, stepping, n_threads, *, y_init=None,
             y_final=None, stats=None):
         solver, adaptive = stepping.solver, stepping.adaptive
-        if solver != "scipy" and solver not in _integrate.SOLVERS:
+        if solver != "scipy" and solver not in _runtime.SOLVERS:
             raise ValueError(f"the network kernel has no solver {solver!r}")
         a = self._sets(start, stop)
         n_sets = stop - start
@@ -509,7 +509,7 @@ class _PreparedNetwork(PreparedSweep):
         else:
             _kernel.network_tiles_for(n_sets, n_threads).integrate_network(
                 network, record, out, *states, stepping.every, stepping.first, stepping.n_steps,
-                _integrate.SOLVERS[solver], stepping.dt, n_threads)
+                _runtime.SOLVERS[solver], stepping.dt, n_threads)
 
 
 

@@ -10,7 +10,7 @@ import os
 from dataclasses import replace
 
 from ..circuits.fingerprint import template_fingerprint
-from ..circuits.template_reader import CircuitTemplate, TemplateError, load_template_and_files
+from ..circuits.template_reader import CircuitDefinition, TemplateError, load_template_and_files
 from .base import CompiledModel
 from .jrc2_column import compile_lumped
 from .network import compile_network
@@ -49,11 +49,11 @@ def _stamps(files) -> tuple:
     return tuple(stamps)
 
 
-def compile_circuit(circuit: CircuitTemplate) -> CompiledModel:
+def compile_circuit(circuit: CircuitDefinition) -> CompiledModel:
     """Recognise a circuit template as a model csweep can integrate, or say why it is not one."""
-    if not isinstance(circuit, CircuitTemplate):
+    if not isinstance(circuit, CircuitDefinition):
         raise TemplateError(f"circuit_template must name a circuit template; {circuit.name!r} in "
-                            f"{circuit.file} is a {type(circuit).__name__}")
+                            f"{circuit.file} is a {circuit.kind}")
     model = compile_lumped(circuit)
     if model is not None:
         return model
