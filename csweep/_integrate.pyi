@@ -6,10 +6,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-# read here by csweep.engine.spec until it takes them from csweep._runtime (issue 26)
-from csweep._runtime import SOLVERS as SOLVERS
-from csweep._runtime import max_threads as max_threads
-from csweep._runtime import openmp_enabled as openmp_enabled
 
 JRC2_PARAMETERS: tuple[str, ...]
 JRC2_INPUTS: tuple[str, ...]

@@ -15,10 +15,6 @@ accumulator, so results do not depend on the number of threads.
 
 import numpy as np
 
-# csweep.engine.spec reads these here until the engine takes them from csweep._runtime, where they
-# are defined (issue 26's Sweep branch); remove them then
-from csweep._runtime import SOLVERS, max_threads, openmp_enabled  # no-cython-lint
-
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport uint64_t

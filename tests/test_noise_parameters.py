@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import csweep
-from csweep import _integrate, noise
+from csweep import _runtime, noise
 from csweep.kernels import builds as _kernel
 
 OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
@@ -92,7 +92,7 @@ def test_the_kernel_draws_per_set_values_as_the_series_holds_them():
         out = np.empty((n_steps // 10, 3, n_sets))
         _kernel.kernel.integrate_jrc2(params, u_in, m_in, np.array([4, 6, 8], np.intc), out,
                                       NO_STATE, NO_STATE, 10, 0, n_steps,
-                                      _integrate.SOLVERS["euler"], 1e-4, 2, False, **drawn)
+                                      _runtime.SOLVERS["euler"], 1e-4, 2, False, **drawn)
         return out
 
     want = run(u.block(n_steps, streams, 2), m.block(n_steps, streams, 2))

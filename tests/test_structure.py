@@ -99,7 +99,6 @@ def test_the_private_import_check_finds_one(tmp_path):
         "csweep/stage/user.py:7 imports _inside from csweep.x"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine/_test_hook: fixed in the Sweep branch")
 def test_no_private_name_is_imported_from_another_csweep_module():
     modules = sorted(PACKAGE.rglob("*.py"))
     assert len(modules) > 30

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import _integrate
+from .. import _runtime
 from ..analysis.features import Feature, check_features
 from ..analysis.result import initial_state_array
 from ..models.base import CompiledModel, PreparedSweep, Stepping
@@ -32,7 +32,7 @@ from .pyrates_keywords import check_pyrates_keywords
 from .scipy_solver import AdaptivePlan, Tolerances, check_tolerances, held_inputs, warn_float32_overflow
 from .scipy_solver import plan as plan_adaptive
 
-SOLVERS = (*_integrate.SOLVERS, "scipy")
+SOLVERS = (*_runtime.SOLVERS, "scipy")
 PRECISIONS = ("float32", "float64")
 #: most kernel threads accepted (results are the same for any number)
 MAX_THREADS = 1024
@@ -259,7 +259,7 @@ def template_name(template) -> str:
 def resolve_n_threads(n_threads) -> int:
     """None or -1 -> every core (OpenMP's default), a positive int -> itself."""
     if n_threads is None or (isinstance(n_threads, (int, np.integer)) and n_threads == -1):
-        return max(1, _integrate.max_threads() if _integrate.openmp_enabled() else os.cpu_count() or 1)
+        return max(1, _runtime.max_threads() if _runtime.openmp_enabled() else os.cpu_count() or 1)
     if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
         raise ValueError(f"n_threads must be None, -1 or a positive integer; received {n_threads!r}")
     if n_threads > MAX_THREADS:   # GNU OpenMP aborts or crashes when it cannot make the threads
