@@ -33,6 +33,7 @@ own files load from where they are), and only then as above.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -678,5 +679,9 @@ def _parse_edge(spec, where: str) -> EdgeSpec:
             except (TypeError, ValueError):
                 raise TemplateError(f"{where}: edge {key} must be a number; received "
                                     f"{values[key]!r}") from None
+            if not math.isfinite(numbers[key]):
+                # NaN would silently mean "no delay" (or "no spread"), infinity no edge at all
+                raise TemplateError(f"{where}: edge {key} must be a finite number; received "
+                                    f"{values[key]!r} (leave the key out for no {key})")
     return EdgeSpec(source, target, template, numbers.get("weight", 1.0), numbers.get("delay"),
                     numbers.get("spread"))

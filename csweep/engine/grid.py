@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from ..models.memory import check_memory
 
 #: the largest integer magnitude from which float64 holds every integer exactly
 MAX_EXACT_INTEGER = 2**53
@@ -20,6 +23,9 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
     for two keys the first varies fastest). A DataFrame is used row by row as it is; its index
     labels name the sets. The caller's object is never modified.
     """
+    if not isinstance(permute_grid, (bool, np.bool_)):
+        # a string such as "False" or "no" is truthy: it would mean every combination
+        raise TypeError(f"permute_grid must be True or False; received {permute_grid!r}")
     if isinstance(param_grid, pd.DataFrame):
         grid = param_grid.copy(deep=True)
         if permute_grid:
@@ -46,6 +52,11 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
         return pd.DataFrame(values, index=grid.index)
     if permute_grid:
         arrays = list(values.values())
+        n_sets = math.prod(len(a) for a in arrays)
+        # meshgrid makes one array per key of every combination, then stacks them
+        check_memory(8.0 * n_sets * len(arrays) * 3, f"param_grid with permute_grid=True "
+                     f"({' x '.join(str(len(a)) for a in arrays)} = {n_sets} parameter sets)",
+                     "Sweep fewer values, or in several calls.")
         combos = np.stack(np.meshgrid(*arrays), -1).reshape(-1, len(arrays))
         return pd.DataFrame(combos, columns=list(values))
     if len(set(lengths.values())) > 1:

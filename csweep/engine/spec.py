@@ -174,6 +174,9 @@ def _check_choices(solver, float_precision, compute_precision, keep_timeseries, 
                        ("return_final_state", return_final_state)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False; received {flag!r}")
+    if store is not None and (not isinstance(store, (str, os.PathLike)) or not os.fspath(store)):
+        raise (ValueError if isinstance(store, (str, os.PathLike)) else TypeError)(
+            f"store must be the path of a folder (str or os.PathLike); received {store!r}")
     if resume and store is None:
         raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
 

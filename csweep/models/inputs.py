@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..circuits.real_values import real_float64
 from ..noise import Noise
 
 
@@ -52,10 +53,7 @@ def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: s
 
 def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
     name = f"inputs[{path!r}]"
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    array = real_float64(value, name)
     if array.ndim == 1:
         array = array[:, np.newaxis]
     if array.ndim != 2:

@@ -1,0 +1,184 @@
+"""Reliability III (issue 30): the 16 causes behind the 38 attacks that failed. Each test
+reproduces one cause (it failed on the code before the issue was resolved) and holds the fix:
+every byte of a store checked, every hostile number refused up front, every CLI mistake one
+line with exit status 2."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import csweep
+from csweep import CircuitTemplate, TemplateError, load_template
+
+JR = "model_templates.neural_mass_models.jansenrit"
+PARAM_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
+OUTPUTS = {"V_e": "jrc/jrc_op/V_e"}
+
+
+def column(**kw):
+    args = dict(progress=False)
+    args.update(kw)
+    return csweep.grid_search("JRC2", args.pop("grid", {"c": [100.0, 200.0]}), PARAM_MAP, 1e-4,
+                              args.pop("simulation_time", 0.01), args.pop("outputs", OUTPUTS),
+                              **args)
+
+
+def two_columns(weight=((0.0, 30.0), (0.0, 0.0)), **kw):
+    jrc = CircuitTemplate.from_yaml(f"{JR}.JRC")
+    net = CircuitTemplate("net", circuits={"a": jrc, "b": jrc})
+    net.add_edges_from_matrix("pc/pro/m", "pc/rpo_e_in/m_in", ["a", "b"],
+                              weight=np.array(weight) if not isinstance(weight, np.ndarray)
+                              else weight, **kw)
+    return net
+
+
+def network(net, grid=(3e-3,), param_map=None):
+    return csweep.grid_search(net, {"h": list(grid)},
+                              param_map or {"h": {"vars": ["rpo_e_in/h"], "nodes": ["a/pc"]}},
+                              1e-4, 0.01, {"v": "a/pc/rpo_e_in/v"}, progress=False)
+
+
+@pytest.fixture(autouse=True)
+def warnings_are_errors():
+    """A refusal comes as an error, never as NumPy's warning before (or instead of) it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# --------------------------------------------------------------------------------------------
+# cause 1: NaN and infinite delays and spreads (NaN meant "none"; inf or 1e6 overflowed)
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("attr", [{"delay": np.nan}, {"delay": 3e-3, "spread": np.nan},
+                                  {"delay": np.inf}, {"delay": 3e-3, "spread": -np.inf}])
+def test_nan_or_infinite_delays_and_spreads_are_refused(attr):
+    name = next(k for k, v in attr.items() if not np.isfinite(v))
+    with pytest.raises(ValueError, match=rf"edge_attr\['{name}'\] must be a finite number"):
+        two_columns(edge_attr=attr)
+
+
+def test_nan_delays_in_an_edge_list_or_a_template_file_are_refused(tmp_path):
+    jrc = load_template(f"{JR}.JRC")
+    with pytest.raises(TemplateError, match="edge delay must be a finite number; received nan"):
+        CircuitTemplate("n", circuits={"a": jrc, "b": jrc},
+                        edges=[["b/pc/pro/m", "a/pc/rpo_e_in/m_in", None,
+                                {"weight": 1.0, "delay": float("nan")}]])
+    (tmp_path / "net.yaml").write_text(
+        f"Net:\n  base: CircuitTemplate\n  circuits: {{a: {JR}.JRC, b: {JR}.JRC}}\n"
+        "  edges:\n    - [b/pc/pro/m, a/pc/rpo_e_in/m_in, null, {weight: 1.0, spread: .inf,"
+        " delay: 0.003}]\n")
+    with pytest.raises(TemplateError, match="edge spread must be a finite number"):
+        network(f"{tmp_path / 'net.yaml'}:Net")
+
+
+def test_a_delay_too_long_to_store_is_refused_before_allocating():
+    with pytest.raises(MemoryError, match=r"a history of 1e\+10 rates.*CSWEEP_MEMORY_LIMIT"):
+        network(two_columns(edge_attr={"delay": 1e6}))
+    # swept through param_map: the same refusal
+    edge = {"vars": ["delay"], "edges": [["b/pc/pro/m", "a/pc/rpo_e_in/m_in"]]}
+    with pytest.raises(MemoryError, match="a history of"):
+        network(two_columns(edge_attr={"delay": 1e-3}), grid=[1e-3, 1e6],
+                param_map={"h": edge})
+
+
+# --------------------------------------------------------------------------------------------
+# cause 2: a gamma chain of 1e8 stages (grew to 19.5 GB until the system killed it)
+# --------------------------------------------------------------------------------------------
+
+def test_a_gamma_chain_too_long_to_store_is_refused_with_a_limit_to_raise(monkeypatch):
+    net = two_columns(edge_attr={"delay": 3e-3, "spread": 3e-7})       # (delay/spread)**2 = 1e8
+    with pytest.raises(MemoryError, match=r"a chain of 1e\+08 stages \(\(delay / spread\)\*\*2 "
+                                          r"with delay 0.003 s and spread 3e-07 s.*"
+                                          "CSWEEP_MEMORY_LIMIT"):
+        network(net)
+    # the limit is the user's: lowered, a modest chain is refused too; a bad limit is named
+    small = two_columns(edge_attr={"delay": 3e-3, "spread": 1e-5})     # 90000 stages: 55 MB
+    monkeypatch.setenv("CSWEEP_MEMORY_LIMIT", "10MB")
+    with pytest.raises(MemoryError, match="the limit CSWEEP_MEMORY_LIMIT=10MB"):
+        network(small)
+    monkeypatch.setenv("CSWEEP_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="CSWEEP_MEMORY_LIMIT must be a size"):
+        network(small)
+
+
+def test_grids_and_sweep_lengths_too_large_are_refused_before_allocating():
+    with pytest.raises(MemoryError, match=r"the time index of 10000000000000000 samples"):
+        column(simulation_time=1e12)
+    grid = {"c": np.linspace(60, 1400, 100_000), "h_e": np.linspace(3e-3, 4e-3, 100_000),
+            "h_i": np.linspace(20e-3, 30e-3, 100_000)}
+    pmap = {**PARAM_MAP, "h_e": {"vars": ["jrc_op/h_e"], "nodes": ["jrc"]},
+            "h_i": {"vars": ["jrc_op/h_i"], "nodes": ["jrc"]}}
+    with pytest.raises(MemoryError, match=r"100000 x 100000 x 100000 = 1000000000000000"):
+        csweep.grid_search("JRC2", grid, pmap, 1e-4, 0.01, OUTPUTS, permute_grid=True,
+                           progress=False)
+
+
+# --------------------------------------------------------------------------------------------
+# cause 3: complex numbers lost their imaginary part, dates became numbers
+# --------------------------------------------------------------------------------------------
+
+def test_complex_weights_inputs_and_initial_states_are_refused():
+    with pytest.raises(TypeError, match=r"weight \(a matrix\) must hold real numbers; received "
+                                        r"dtype complex128"):
+        two_columns(weight=np.array([[0.0, 30.0 + 1j], [0.0, 0.0]]))
+    with pytest.raises(TypeError, match=r"edge_attr\['delay'\] must be a real number"):
+        two_columns(edge_attr={"delay": 3e-3 + 1e-3j})
+    with pytest.raises(TypeError, match=r"inputs\['jrc/jrc_op/u'\] must hold real numbers"):
+        column(inputs={"jrc/jrc_op/u": np.full((100, 1), 220.0 + 1j)})
+    with pytest.raises(TypeError, match=r"inputs\['jrc/jrc_op/u'\] must hold real numbers; "
+                                        "received complex"):
+        column(inputs={"jrc/jrc_op/u": np.array([220.0 + 1j] * 100, dtype=object)})
+    with pytest.raises(TypeError, match="initial_state must hold real numbers"):
+        column(initial_state=np.zeros((2, 8), complex))
+
+
+def test_dates_as_weights_are_refused():
+    with pytest.raises(TypeError, match=r"weight \(a matrix\) must hold real numbers; received "
+                                        r"dtype datetime64\[s\] \(dates\)"):
+        two_columns(weight=np.array([[0, 30], [0, 0]], dtype="datetime64[s]"))
+    with pytest.raises(TypeError, match="must hold real numbers; received dtype timedelta64"):
+        two_columns(weight=np.array([[0, 30], [0, 0]], dtype="timedelta64[ms]"))
+
+
+# --------------------------------------------------------------------------------------------
+# cause 4: min_weight=nan added no edge at all
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, error", [(np.nan, ValueError), (-1.0, ValueError),
+                                          ("1e-6", TypeError), (1j, TypeError)])
+def test_min_weight_must_be_a_finite_number_at_least_zero(value, error):
+    with pytest.raises(error, match="min_weight must be"):
+        two_columns(min_weight=value)
+    assert len(two_columns(min_weight=np.float32(0.0)).all_edges()) == 9
+
+
+# --------------------------------------------------------------------------------------------
+# cause 5: permute_grid="False" or "no" meant True
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["False", "no", "", 0, 1, None])
+def test_permute_grid_must_be_a_bool(value):
+    with pytest.raises(TypeError, match=f"permute_grid must be True or False; received "
+                                        f"{value!r}"):
+        column(grid={"c": [100.0, 200.0]}, permute_grid=value)
+    assert len(column(permute_grid=np.bool_(False)).results_map) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# cause 6: an output named _csweep (Zarr's ContainsArrayError); store="" ("created by another
+# process")
+# --------------------------------------------------------------------------------------------
+
+def test_an_output_named_like_the_stores_own_group_is_refused(tmp_path):
+    pytest.importorskip("zarr")
+    with pytest.raises(ValueError, match="output name '_csweep' is reserved in the store"):
+        column(outputs={"_csweep": "jrc/jrc_op/V_e"}, store=tmp_path / "s.zarr")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("store, error", [("", ValueError), (5, TypeError)])
+def test_a_store_that_is_not_a_path_is_refused(store, error):
+    with pytest.raises(error, match=f"store must be the path of a folder .*received {store!r}"):
+        column(store=store)
