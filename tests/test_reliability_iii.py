@@ -182,3 +182,109 @@ def test_an_output_named_like_the_stores_own_group_is_refused(tmp_path):
 def test_a_store_that_is_not_a_path_is_refused(store, error):
     with pytest.raises(error, match=f"store must be the path of a folder .*received {store!r}"):
         column(store=store)
+
+
+# --------------------------------------------------------------------------------------------
+# cause 7: CLI mistakes that exited 1 as "internal error ... please report it"
+# --------------------------------------------------------------------------------------------
+
+SWEEP = """
+template: JRC2
+grid:
+  c: {linspace: [60, 1400, 4]}
+param_map:
+  c: {vars: [jrc_op/c], nodes: [jrc]}
+outputs: {V_e: jrc/jrc_op/V_e}
+step_size: 1.0e-4
+simulation_time: 0.05
+features:
+  amplitude: {feature: peak_to_peak, signal: V_e}
+"""
+
+
+def cli(tmp_path, capsys, text=None, args=None):
+    """``csweep run`` (or ``args``) in this process: (exit status, stderr lines)."""
+    from csweep.__main__ import main
+
+    if text is not None:
+        (tmp_path / "sweep.yaml").write_text(text)
+    status = main(args or ["run", str(tmp_path / "sweep.yaml"), "--progress", "no"])
+    return status, capsys.readouterr().err.splitlines()
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("{linspace: [60, 1400, 4]}", "{arange: [60, 1400, 0]}", "arange's step (its third value) "
+                                                             "must not be 0"),
+    ("{linspace: [60, 1400, 4]}", "{arange: [60, 1400, -1]}", "gives no value"),
+    ("{linspace: [60, 1400, 4]}", "{arange: [0, 1.0e+300, 1]}", "would need"),
+    ("{linspace: [60, 1400, 4]}", "{linspace: [60, 1400, 1.0e+18]}", "would need"),
+    ("{linspace: [60, 1400, 4]}", "{linspace: [60, .inf, 4]}", "must be finite numbers"),
+    ("features:\n  amplitude: {feature: peak_to_peak, signal: V_e}\n",
+     "features:\n  - {feature: peak_to_peak, signal: V_e}\n",
+     "features must map names to descriptions"),
+    ("features:", "inputs:\n  - {noise: uniform, low: 120, high: 320}\nfeatures:",
+     "inputs must map names to descriptions"),
+    ("simulation_time: 0.05", "simulation_time: 1.0e+12", "the time index of"),
+    ("template: JRC2", "template: JRC2\npermute_grid: 'no'", "permute_grid must be true or false"),
+    ("template: JRC2", "template: JRC2\nkeep_timeseries: 'False'",
+     "keep_timeseries must be true or false"),
+])
+def test_sweep_file_mistakes_exit_2_in_one_line(tmp_path, capsys, old, new, message):
+    assert old in SWEEP
+    status, lines = cli(tmp_path, capsys, SWEEP.replace(old, new))
+    assert status == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("csweep run: ") and message in lines[0]
+    assert "internal error" not in lines[0]
+
+
+def _csweep(*args, cwd):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "csweep", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_a_logspace_overflow_is_one_line_without_numpys_warning(tmp_path):
+    (tmp_path / "sweep.yaml").write_text(SWEEP.replace("{linspace: [60, 1400, 4]}",
+                                                       "{logspace: [1, 400, 4]}"))
+    done = _csweep("run", "sweep.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Warning" not in done.stderr, done.stderr
+    assert "logspace [1, 400, 4] gives values beyond float64's range" in done.stderr
+
+
+def test_warnings_before_an_error_are_folded_into_its_line(tmp_path, capsys, monkeypatch):
+    import csweep.engine.sweep_file as sweep_file
+
+    def warn_then_fail(path):
+        np.float64(1e308) * 10                      # NumPy's RuntimeWarning
+        raise ValueError("the mistake")
+
+    monkeypatch.setattr(sweep_file, "load_sweep_file", warn_then_fail)
+    status, lines = cli(tmp_path, capsys, SWEEP)
+    assert status == 2 and lines == ["csweep run: the mistake (after warnings: overflow "
+                                     "encountered in scalar multiply)"]
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e12", "nan", "-1", "0"])
+def test_the_demo_checks_its_simulation_time(tmp_path, capsys, seconds):
+    with pytest.raises(SystemExit) as stop:
+        cli(tmp_path, capsys, args=["demo", "--simulation-time", seconds, "--no-figure"])
+    assert stop.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "--simulation-time: must be a number of seconds from 0.1 to 3600" \
+        in lines[0], lines
+
+
+# --------------------------------------------------------------------------------------------
+# cause 8: `csweep demo --simulation-time 1.0` failed on a cutoff the demo did not let you set
+# --------------------------------------------------------------------------------------------
+
+def test_a_short_demo_runs_and_its_cutoff_is_its_own_option(tmp_path, capsys):
+    status, _ = cli(tmp_path, capsys, args=["demo", "--simulation-time", "1.0", "--no-figure"])
+    assert status == 0
+    status, lines = cli(tmp_path, capsys, args=["demo", "--simulation-time", "0.5", "--cutoff",
+                                                "1", "--no-figure"])
+    assert status == 2 and lines == ["csweep demo: --cutoff must be from 0 up to (not "
+                                     "including) --simulation-time (0.5 s); received 1"]
