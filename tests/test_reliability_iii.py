@@ -288,3 +288,123 @@ def test_a_short_demo_runs_and_its_cutoff_is_its_own_option(tmp_path, capsys):
                                                 "1", "--no-figure"])
     assert status == 2 and lines == ["csweep demo: --cutoff must be from 0 up to (not "
                                      "including) --simulation-time (0.5 s); received 1"]
+
+
+# --------------------------------------------------------------------------------------------
+# cause 9: a custom feature reading user code through a module (helpers.K, helpers.f) was not
+# fingerprinted: change helpers.K and a resume mixed two definitions
+# --------------------------------------------------------------------------------------------
+
+HELPERS = """
+import numpy as np
+from . import deeper as sub
+K = {K}
+def f(v):
+    return v.max(0) * {F}
+"""
+
+
+@pytest.fixture
+def helpers(tmp_path, monkeypatch):
+    """A package of the user's, ``userpkg.helpers`` (with ``userpkg.deeper``), importable."""
+    import importlib
+    import sys
+
+    package = tmp_path / "userpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "deeper.py").write_text("L = 1.0\n")
+    (package / "helpers.py").write_text(HELPERS.format(K=1.0, F=1.0))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("userpkg", "userpkg.helpers", "userpkg.deeper"):
+        sys.modules.pop(name, None)
+    module = importlib.import_module("userpkg.helpers")
+    yield module
+    for name in ("userpkg", "userpkg.helpers", "userpkg.deeper"):
+        sys.modules.pop(name, None)
+
+
+HELPERS_MODULE = None      # set to the user's module userpkg.helpers by each test
+
+
+def reads_module_value(v, t):
+    return HELPERS_MODULE.K * v.max(0)
+
+
+def reads_module_function(v, t):
+    return HELPERS_MODULE.f(v)
+
+
+def reads_two_levels(v, t):
+    return HELPERS_MODULE.sub.L * v.max(0)
+
+
+@pytest.mark.parametrize("func, change", [
+    (reads_module_value, ("K", 2.0)),
+    (reads_module_function, ("f", None)),
+    (reads_two_levels, ("sub.L", 3.0)),
+], ids=["value", "function", "two_levels"])
+def test_module_attributes_a_feature_reads_are_fingerprinted(helpers, monkeypatch, func, change):
+    from csweep.circuits.fingerprint import callable_fingerprint
+
+    monkeypatch.setitem(func.__globals__, "HELPERS_MODULE", helpers)
+    before = callable_fingerprint(func, "x")
+    assert callable_fingerprint(func, "x") == before
+    name, value = change
+    if name == "f":                                 # another function of the same name
+        namespace: dict = {}
+        exec("def f(v):\n    return v.max(0) * 2.0\n", namespace)
+        monkeypatch.setattr(helpers, "f", namespace["f"])
+    elif name == "sub.L":
+        monkeypatch.setattr(helpers.sub, "L", value)
+    else:
+        monkeypatch.setattr(helpers, name, value)
+    assert callable_fingerprint(func, "x") != before
+    # an attribute it does not read changes nothing
+    monkeypatch.undo()
+    monkeypatch.setitem(func.__globals__, "HELPERS_MODULE", helpers)
+    monkeypatch.setattr(helpers, "UNUSED", 5.0, raising=False)
+    assert callable_fingerprint(func, "x") == before
+
+
+def test_a_resume_after_a_helper_modules_value_changed_is_refused(tmp_path, helpers, monkeypatch):
+    pytest.importorskip("zarr")
+    from csweep import features as F
+
+    monkeypatch.setitem(reads_module_value.__globals__, "HELPERS_MODULE", helpers)
+    path = tmp_path / "s.zarr"
+    feature = {"x": F.custom(reads_module_value, "V_e")}
+    column(grid={"c": np.linspace(60, 1400, 8)}, store=path, features=feature, block_size=4)
+    monkeypatch.setattr(helpers, "K", 2.0)
+    with pytest.raises(ValueError, match=r"differ: features \(the features"):
+        column(grid={"c": np.linspace(60, 1400, 8)}, store=path, features=feature, block_size=4,
+               resume=True)
+
+
+# --------------------------------------------------------------------------------------------
+# cause 10: the template cache was keyed on path, mtime and size: a same-size edit that kept the
+# mtime ran the old model in the same process
+# --------------------------------------------------------------------------------------------
+
+def test_a_same_size_edit_keeping_the_mtime_is_seen(tmp_path):
+    import os
+    from importlib import resources
+
+    source = resources.files("csweep.templates").joinpath("jansenrit.yaml").read_text()
+    model = tmp_path / "models.yaml"
+    model.write_text(source)
+    stamp = os.stat(model)
+    first = csweep.grid_search(
+        f"{model}:JRC2", {"c": [135.0]}, PARAM_MAP, 1e-4, 0.05, OUTPUTS, progress=False)[0]
+    assert "h_e: 3.25e-3" in source
+    model.write_text(source.replace("h_e: 3.25e-3", "h_e: 3.75e-3"))      # the same size
+    os.utime(model, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert os.stat(model).st_size == stamp.st_size
+    assert os.stat(model).st_mtime_ns == stamp.st_mtime_ns
+    edited = csweep.grid_search(f"{model}:JRC2", {"c": [135.0]}, PARAM_MAP, 1e-4, 0.05, OUTPUTS,
+                                progress=False)[0]
+    (tmp_path / "fresh.yaml").write_text(source.replace("h_e: 3.25e-3", "h_e: 3.75e-3"))
+    fresh = csweep.grid_search(f"{tmp_path / 'fresh.yaml'}:JRC2", {"c": [135.0]}, PARAM_MAP,
+                               1e-4, 0.05, OUTPUTS, progress=False)[0]
+    assert not np.array_equal(first.to_numpy(), edited.to_numpy())
+    np.testing.assert_array_equal(edited.to_numpy(), fresh.to_numpy())    # bit for bit
