@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import csweep
+import csweep.store  # the public store module: its errors
 from csweep import CircuitTemplate, TemplateError, load_template
 
 JR = "model_templates.neural_mass_models.jansenrit"
@@ -408,3 +409,199 @@ def test_a_same_size_edit_keeping_the_mtime_is_seen(tmp_path):
                                1e-4, 0.05, OUTPUTS, progress=False)[0]
     assert not np.array_equal(first.to_numpy(), edited.to_numpy())
     np.testing.assert_array_equal(edited.to_numpy(), fresh.to_numpy())    # bit for bit
+
+
+# --------------------------------------------------------------------------------------------
+# Stores. A sweep of 40 sets in blocks of 16 (16, 16, 8), time series and a feature
+# --------------------------------------------------------------------------------------------
+
+def stored(path, **kw):
+    from csweep import features as F
+    from csweep import noise
+
+    return csweep.grid_search(
+        "JRC2", {"c": np.linspace(60, 1400, 40)}, PARAM_MAP, 1e-4, 0.05,
+        {"V_e": "jrc/jrc_op/V_e"}, sampling_step_size=1e-3,
+        inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=3)},
+        features={"ptp": F.peak_to_peak("V_e")}, block_size=16, store=path, progress=False, **kw)
+
+
+@pytest.fixture
+def store(tmp_path):
+    pytest.importorskip("zarr")
+    pytest.importorskip("xarray")
+    path = tmp_path / "s.zarr"
+    stored(path)
+    return path
+
+
+def flags(path):
+    import zarr
+
+    return zarr.open_group(path, mode="r")["_csweep/block_done"][:].tolist()
+
+
+def unfinish(path, *blocks):
+    import zarr
+
+    done = zarr.open_group(path, mode="r+")["_csweep/block_done"]
+    for block in blocks:
+        done[block] = 0
+
+
+def edit_attributes(path, where="", **changes):
+    """Change attributes as an editor would: in the group's .zattrs and in .zmetadata."""
+    import json
+
+    attrs = path / where / ".zattrs"
+    values = json.loads(attrs.read_text())
+    values.update(changes)
+    attrs.write_text(json.dumps(values))
+    consolidated = json.loads((path / ".zmetadata").read_text())
+    key = f"{where}/.zattrs" if where else ".zattrs"
+    consolidated["metadata"][key].update(changes)
+    (path / ".zmetadata").write_text(json.dumps(consolidated))
+
+
+def flip(target):
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+
+
+def assert_verify_fails(path, capsys, *names):
+    from csweep.__main__ import main
+
+    report = csweep.verify_store(path)
+    assert not report.ok
+    for name in names:
+        assert name in report.metadata, report.metadata
+    assert main(["verify", str(path)]) == 1
+    assert "DAMAGED metadata" in capsys.readouterr().out
+
+
+def assert_resume_refused(path, match="metadata no longer matches"):
+    before = flags(path)
+    with pytest.raises(csweep.store.StoreDamagedError, match=match):
+        stored(path, resume=True)
+    assert flags(path) == before                     # a refused resume changes no flag
+
+
+# --------------------------------------------------------------------------------------------
+# cause 11: coordinates, labels, time and attributes carried no checksum
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("damage, name", [
+    (lambda p: flip(p / "c" / "1"), "values of c"),
+    (lambda p: (p / "c" / "2").unlink(), "values of c"),
+    (lambda p: flip(p / "time" / "0"), "values of time"),
+    (lambda p: (p / "run" / "0").unlink(), "values of run"),
+    (lambda p: edit_attributes(p, dt=2e-4), "attributes"),
+    (lambda p: edit_attributes(p, "V_e", csweep_name="V_i"), "layout"),
+], ids=["c flipped", "c chunk lost", "time flipped", "run labels lost", "dt edited",
+        "an array's attribute edited"])
+def test_damaged_metadata_fails_verify_and_resume(store, capsys, damage, name):
+    unfinish(store, 2)
+    damage(store)
+    assert_verify_fails(store, capsys, name)
+    assert_resume_refused(store)
+
+
+# --------------------------------------------------------------------------------------------
+# cause 12: editing csweep_n_blocks in a half-done store: the resume "succeeded" with runs NaN
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n_blocks", [2, 1, 4])
+def test_an_edited_block_count_is_refused_and_changes_no_flag(store, capsys, n_blocks):
+    unfinish(store, 1, 2)
+    edit_attributes(store, csweep_n_blocks=n_blocks)
+    assert_resume_refused(store, match=f"csweep_n_blocks is {n_blocks}, but 40 runs in blocks "
+                                       "of 16 make 3")
+    assert_verify_fails(store, capsys, "attributes")
+
+
+# --------------------------------------------------------------------------------------------
+# cause 13: checksums were not bound to their block: two blocks' chunk files swapped with their
+# checksums passed verify and misplaced their runs
+# --------------------------------------------------------------------------------------------
+
+def test_two_blocks_swapped_with_their_checksums_fail_verify(store, capsys):
+    def swap(a, b):
+        data_a, data_b = a.read_bytes(), b.read_bytes()
+        a.write_bytes(data_b)
+        b.write_bytes(data_a)
+
+    swap(store / "V_e" / "0.0", store / "V_e" / "1.0")
+    swap(store / "ptp" / "0", store / "ptp" / "1")
+    swap(store / "_csweep" / "checksum" / "0.0.0", store / "_csweep" / "checksum" / "1.0.0")
+    report = csweep.verify_store(store)
+    # diverged (all False, so no chunk file) is found too: its checksums were swapped
+    assert report.damaged == {0: ["V_e", "ptp", "diverged"], 1: ["V_e", "ptp", "diverged"]}
+    from csweep.__main__ import main
+
+    assert main(["verify", str(store)]) == 1
+    assert "DAMAGED block 0" in capsys.readouterr().out
+
+
+def test_a_store_of_the_earlier_format_is_refused_with_a_message(store):
+    edit_attributes(store, csweep_store_format=1)
+    with pytest.raises(ValueError, match="store format 1; this csweep reads format 2"):
+        csweep.verify_store(store)
+
+
+# --------------------------------------------------------------------------------------------
+# cause 14: an edited block_size gave a bare IndexError, and the failed resume unflagged every
+# good block
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("block_size", [8, 40, 0, "16"])
+def test_an_edited_block_size_is_a_clear_error_and_changes_no_flag(store, block_size):
+    unfinish(store, 2)
+    edit_attributes(store, block_size=block_size)
+    assert_resume_refused(store, match="its attributes no longer describe its arrays "
+                                       r"\((block_size|csweep_n_blocks) is")
+    assert flags(store) == [1, 1, 0]
+
+
+# --------------------------------------------------------------------------------------------
+# cause 15: deleting _csweep gave FileNotFoundError on the lock, not the documented ValueError
+# --------------------------------------------------------------------------------------------
+
+def test_a_store_without_its_csweep_group_is_the_documented_value_error(store):
+    import shutil
+
+    shutil.rmtree(store / "_csweep")
+    for attempt in (lambda: stored(store, resume=True), lambda: csweep.verify_store(store)):
+        with pytest.raises(ValueError, match="cannot be read as a csweep store: its _csweep "
+                                             "folder .* is missing"):
+            attempt()
+
+
+# --------------------------------------------------------------------------------------------
+# cause 16: a finished store in a read-only folder could not be read back (PermissionError on
+# _csweep/lock)
+# --------------------------------------------------------------------------------------------
+
+def test_a_finished_store_is_read_without_write_access(store, monkeypatch):
+    import os
+
+    expected = stored(store.parent / "again.zarr")
+    (store / "_csweep" / "lock").unlink()
+    real_open = os.open
+    writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+    def read_only_open(path, flags, *args, **kwargs):      # tests run as root: chmod cannot
+        if str(path).startswith(str(store)) and flags & writes:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_open)
+    again = stored(store, resume=True)
+    assert csweep.verify_store(store).ok
+    monkeypatch.undo()
+    assert not (store / "_csweep" / "lock").exists()
+    assert again.features.equals(expected.features)
+    import xarray as xr
+
+    xr.testing.assert_identical(xr.open_zarr(store).load(),
+                                xr.open_zarr(store.parent / "again.zarr").load())
