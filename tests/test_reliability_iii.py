@@ -105,8 +105,8 @@ def test_a_gamma_chain_too_long_to_store_is_refused_with_a_limit_to_raise(monkey
 
 
 def test_grids_and_sweep_lengths_too_large_are_refused_before_allocating():
-    with pytest.raises(MemoryError, match=r"the time index of 10000000000000000 samples"):
-        column(simulation_time=1e12)
+    with pytest.raises(MemoryError, match=r"the time index of 1000000000000000 samples"):
+        column(simulation_time=1e11)
     grid = {"c": np.linspace(60, 1400, 100_000), "h_e": np.linspace(3e-3, 4e-3, 100_000),
             "h_i": np.linspace(20e-3, 30e-3, 100_000)}
     pmap = {**PARAM_MAP, "h_e": {"vars": ["jrc_op/h_e"], "nodes": ["jrc"]},
@@ -225,7 +225,8 @@ def cli(tmp_path, capsys, text=None, args=None):
      "features must map names to descriptions"),
     ("features:", "inputs:\n  - {noise: uniform, low: 120, high: 320}\nfeatures:",
      "inputs must map names to descriptions"),
-    ("simulation_time: 0.05", "simulation_time: 1.0e+12", "the time index of"),
+    ("simulation_time: 0.05", "simulation_time: 1.0e+11", "the time index of"),
+    ("simulation_time: 0.05", "simulation_time: 1.0e+30", "steps; at most"),
     ("template: JRC2", "template: JRC2\npermute_grid: 'no'", "permute_grid must be true or false"),
     ("template: JRC2", "template: JRC2\nkeep_timeseries: 'False'",
      "keep_timeseries must be true or false"),
@@ -605,3 +606,9 @@ def test_a_finished_store_is_read_without_write_access(store, monkeypatch):
 
     xr.testing.assert_identical(xr.open_zarr(store).load(),
                                 xr.open_zarr(store.parent / "again.zarr").load())
+
+
+def test_more_steps_than_can_be_counted_are_refused():
+    with pytest.raises(ValueError, match=r"is 1e\+30 steps; at most 9.01e\+15 \(2\*\*53\)"):
+        csweep.grid_search("JRC2", {"c": [100.0]}, PARAM_MAP, 1e-30, 1.0, OUTPUTS,
+                           sampling_step_size=1e-3, progress=False)

@@ -42,11 +42,17 @@ def real_float64(value, where: str) -> np.ndarray:
 def real_number(value, where: str, *, finite: bool = True) -> float:
     """One real number as a Python float (NumPy scalars too); :class:`TypeError` for complex
     numbers, dates, booleans and text, :class:`ValueError` for NaN or infinity when ``finite``."""
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, _NOT_REAL) or not isinstance(
-            value, (numbers.Real, np.integer, np.floating)):
-        raise TypeError(f"{where} must be a real number; received {type(value).__name__} "
+    refused = TypeError(f"{where} must be a real number; received {type(value).__name__} "
                         f"{value!r}")
-    number = float(value)
+    if isinstance(value, (bool, np.bool_, str, bytes, np.ndarray) + _NOT_REAL):
+        raise refused
+    if isinstance(value, (numbers.Real, np.integer, np.floating)):
+        number = float(value)
+    else:
+        try:                        # a Decimal, or another number type that knows its float
+            number = float(value)
+        except (TypeError, ValueError):
+            raise refused from None
     if finite and not math.isfinite(number):
         raise ValueError(f"{where} must be a finite number; received {number!r}")
     return number
