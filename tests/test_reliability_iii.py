@@ -120,6 +120,13 @@ def test_grids_and_sweep_lengths_too_large_are_refused_before_allocating():
 # cause 3: complex numbers lost their imaginary part, dates became numbers
 # --------------------------------------------------------------------------------------------
 
+def test_a_grid_of_more_sets_than_memory_holds_is_refused_before_the_sets_are_made(monkeypatch):
+    monkeypatch.setenv("CSWEEP_MEMORY_LIMIT", "1MB")
+    with pytest.raises(MemoryError, match=r"param_grid \(4000 parameter sets\) would need"):
+        column(grid={"c": np.linspace(60, 1400, 4000)})
+    column(grid={"c": np.linspace(60, 1400, 1000)}, simulation_time=1e-3)
+
+
 def test_complex_weights_inputs_and_initial_states_are_refused():
     with pytest.raises(TypeError, match=r"weight \(a matrix\) must hold real numbers; received "
                                         r"dtype complex128"):
@@ -219,6 +226,9 @@ def cli(tmp_path, capsys, text=None, args=None):
     ("{linspace: [60, 1400, 4]}", "{arange: [60, 1400, -1]}", "gives no value"),
     ("{linspace: [60, 1400, 4]}", "{arange: [0, 1.0e+300, 1]}", "would need"),
     ("{linspace: [60, 1400, 4]}", "{linspace: [60, 1400, 1.0e+18]}", "would need"),
+    # 8 GB of values fit, but not a billion parameter sets (the process was killed)
+    ("{linspace: [60, 1400, 4]}", "{linspace: [60, 1400, 1.0e+9]}", "1e+09 values, each a "
+                                                                     "parameter set"),
     ("{linspace: [60, 1400, 4]}", "{linspace: [60, .inf, 4]}", "must be finite numbers"),
     ("features:\n  amplitude: {feature: peak_to_peak, signal: V_e}\n",
      "features:\n  - {feature: peak_to_peak, signal: V_e}\n",

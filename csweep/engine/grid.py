@@ -11,6 +11,9 @@ import pandas as pd
 
 from ..models.memory import check_memory
 
+#: bytes a parameter set costs besides its records, about (measured: make_spec holds 188 bytes a
+#: set at its peak for one column; the frames and features built after it add to that)
+BYTES_PER_SET = 512
 #: the largest integer magnitude from which float64 holds every integer exactly
 MAX_EXACT_INTEGER = 2**53
 
@@ -48,15 +51,11 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
     if 0 in lengths.values():
         empty = [key for key, n in lengths.items() if n == 0]
         raise ValueError(f"param_grid[{empty[0]!r}] is empty; expected at least one value")
+    check_sets_fit(values, permute_grid)
     if isinstance(param_grid, pd.DataFrame):
         return pd.DataFrame(values, index=grid.index)
     if permute_grid:
         arrays = list(values.values())
-        n_sets = math.prod(len(a) for a in arrays)
-        # meshgrid makes one array per key of every combination, then stacks them
-        check_memory(8.0 * n_sets * len(arrays) * 3, f"param_grid with permute_grid=True "
-                     f"({' x '.join(str(len(a)) for a in arrays)} = {n_sets} parameter sets)",
-                     "Sweep fewer values, or in several calls.")
         combos = np.stack(np.meshgrid(*arrays), -1).reshape(-1, len(arrays))
         return pd.DataFrame(combos, columns=list(values))
     if len(set(lengths.values())) > 1:
@@ -64,6 +63,18 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
                          f"received lengths {lengths}. Pass permute_grid=True for every "
                          "combination")
     return pd.DataFrame(values)
+
+
+def check_sets_fit(values: dict, permute_grid: bool) -> None:
+    """Refuse, before the sets are made, a grid whose sets cannot all be held: each costs
+    about ``BYTES_PER_SET`` (its label, its row of the grid and of the mapped parameters, its
+    noise stream, its features and divergence flag) and 16 bytes per column."""
+    lengths = [len(v) for v in values.values()]
+    n_sets = math.prod(lengths) if permute_grid else max(lengths)
+    shown = (f"{' x '.join(map(str, lengths))} = {n_sets} parameter sets with permute_grid=True"
+             if permute_grid else f"{n_sets} parameter sets")
+    check_memory(float(n_sets) * (BYTES_PER_SET + 16 * len(lengths)), f"param_grid ({shown})",
+                 "Sweep fewer sets per call (several calls, each with its own store).")
 
 
 def _as_values(value, key) -> np.ndarray:

@@ -35,6 +35,7 @@ from .. import noise as noise_module
 from ..analysis import features as feature_module
 from ..circuits.template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
 from ..models.memory import check_memory
+from .grid import BYTES_PER_SET
 from .spec import SOLVERS
 from .sweep import grid_search
 
@@ -153,8 +154,9 @@ def _values(value, where):
         if kind in makers and isinstance(arguments, list) and len(arguments) == 3:
             start, stop, third = (_number(a, where) for a in arguments)
             count = _count(kind, start, stop, third, where)
-            check_memory(8.0 * count, f"{where}: {kind} {arguments} ({count:.4g} values)",
-                         "Use fewer values.")
+            # each value becomes a parameter set (or several, with permute_grid)
+            check_memory(float(count) * BYTES_PER_SET, f"{where}: {kind} {arguments} ({count:.4g} "
+                         "values, each a parameter set)", "Use fewer values.")
             with np.errstate(all="ignore"):       # an overflow is told below, not warned
                 values = makers[kind](start, stop, count if kind != "arange" else third)
             if not np.all(np.isfinite(values)):
