@@ -554,6 +554,22 @@ def test_two_blocks_swapped_with_their_checksums_fail_verify(store, capsys):
     assert "DAMAGED block 0" in capsys.readouterr().out
 
 
+def test_a_block_copied_in_from_another_stores_sweep_fails_verify(store, tmp_path):
+    import shutil
+
+    from csweep import noise
+
+    other = tmp_path / "other.zarr"
+    csweep.grid_search("JRC2", {"c": np.linspace(60, 1400, 40)}, PARAM_MAP, 1e-4, 0.05,
+                       {"V_e": "jrc/jrc_op/V_e"}, sampling_step_size=1e-3,
+                       inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)},
+                       features={"ptp": csweep.features.peak_to_peak("V_e")}, block_size=16,
+                       store=other, progress=False)
+    for part in ("V_e/1.0", "ptp/1", "_csweep/checksum/1.0.0"):
+        shutil.copyfile(other / part, store / part)
+    assert list(csweep.verify_store(store).damaged) == [1]
+
+
 def test_a_store_of_the_earlier_format_is_refused_with_a_message(store):
     edit_attributes(store, csweep_store_format=1)
     with pytest.raises(ValueError, match="store format 1; this csweep reads format 2"):

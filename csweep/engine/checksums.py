@@ -1,9 +1,10 @@
 """Checksums of a store: one sha256 per block and array, and one over everything else a reader
 trusts.
 
-A block's checksum of an array is the sha256 of the array's name and the block's index (so a
-checksum is bound to the place it belongs: two blocks' chunk files swapped together with their
-checksums no longer match), then of the values the block wrote to it, as the array's dtype,
+A block's checksum of an array is the sha256 of the store's identity (its call), the array's
+name and the block's index (so a checksum is bound to the place it belongs: two blocks' chunk
+files swapped together with their checksums no longer match, nor a block copied in from another
+store), then of the values the block wrote to it, as the array's dtype,
 C order, with the run axis last (``(n_time, n_runs)`` for a series, ``(n_runs,)`` for a feature):
 the layout the kernel produces, so writing costs no transposed copy. Reading it back, the stored
 ``(n_runs, ...)`` region is transposed first.
@@ -40,9 +41,16 @@ def digest(values, dtype, where: str = "") -> np.ndarray:
     return np.frombuffer(hasher.digest(), dtype=np.uint8)
 
 
-def block_place(name: str, block: int) -> str:
-    """What a block's checksum of array ``name`` is bound to."""
-    return f"{name}#{int(block)}"
+def block_place(name: str, block: int, store: str = "") -> str:
+    """What a block's checksum of array ``name`` is bound to: the array, the block, and the
+    store's identity (:func:`store_identity`), so a block copied from another store with its
+    checksums does not pass either."""
+    return f"{store}/{name}#{int(block)}"
+
+
+def store_identity(call: str) -> str:
+    """A store's identity: the sha256 of its call's fingerprint (its ``csweep_call``)."""
+    return hashlib.sha256(str(call).encode()).hexdigest()[:32]
 
 
 def metadata_digests(group, block_arrays, progress_group: str) -> dict[str, str]:

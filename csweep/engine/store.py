@@ -57,6 +57,7 @@ from .checksums import (
     block_place,
     digest,
     metadata_digests,
+    store_identity,
 )
 
 PROGRESS_GROUP = "_csweep"
@@ -120,6 +121,7 @@ class SweepStore:
         self.checked_arrays = list(self.checksums.attrs["arrays"])
         self.n_blocks = n_blocks
         self.block_size = int(group.attrs["block_size"])
+        self.identity = store_identity(group.attrs["csweep_call"])
         self.n_runs = int(group["run"].shape[0])
         self._arrays: dict = {}
         self._lock = lock
@@ -341,7 +343,8 @@ class SweepStore:
             raise ValueError(f"block {index} writes {sorted(writes)}; the store holds "
                              f"{sorted(self.checked_arrays)}")
         digests = BackgroundDigests((writes[name][1], self._array(name).dtype,
-                                     block_place(name, index)) for name in self.checked_arrays)
+                                     block_place(name, index, self.identity))
+                                    for name in self.checked_arrays)
         _write_all([(self._array(name), where, values) for name, (where, values) in writes.items()])
         sums = digests.result()
         _test_hook("written")
@@ -368,7 +371,7 @@ class SweepStore:
                 values = (whole[start:stop] if whole is not None
                           else _read(array, slice(start, stop)))
                 if values is None or not np.array_equal(
-                        digest(values, array.dtype, block_place(name, index)),
+                        digest(values, array.dtype, block_place(name, index, self.identity)),
                         sums[index, column]):
                     damaged.setdefault(index, []).append(name)
                 pieces.append(values)

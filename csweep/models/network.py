@@ -115,6 +115,11 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     for edge in edges:
         for name in EDGE_VARIABLES:
             value = getattr(edge.spec, name)
+            if value is not None and not np.isfinite(value):
+                # NaN is how "no delay" is held below: a NaN given would silently mean that
+                raise TemplateError(f"{circuit.file}: circuit {circuit.name!r}, edge "
+                                    f"{edge.spec.source} -> {edge.spec.target}: {name} must be a "
+                                    f"finite number; received {value!r}")
             parameters[f"{edge.key}/{name}"] = np.nan if value is None else value
 
     recordables = (
