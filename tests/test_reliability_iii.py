@@ -351,11 +351,32 @@ def reads_two_levels(v, t):
     return HELPERS_MODULE.sub.L * v.max(0)
 
 
+def imports_and_reads(v, t):
+    import userpkg.helpers as h  # imported in the body, as for Dask workers
+
+    return h.K * v.max(0)
+
+
+def imports_a_value(v, t):
+    from userpkg.helpers import K
+
+    return K * v.max(0)
+
+
+def imports_the_package(v, t):
+    import userpkg.helpers
+
+    return userpkg.helpers.sub.L * v.max(0)
+
+
 @pytest.mark.parametrize("func, change", [
     (reads_module_value, ("K", 2.0)),
     (reads_module_function, ("f", None)),
     (reads_two_levels, ("sub.L", 3.0)),
-], ids=["value", "function", "two_levels"])
+    (imports_and_reads, ("K", 2.0)),
+    (imports_a_value, ("K", 2.0)),
+    (imports_the_package, ("sub.L", 3.0)),
+], ids=["value", "function", "two_levels", "imported", "imported_value", "imported_package"])
 def test_module_attributes_a_feature_reads_are_fingerprinted(helpers, monkeypatch, func, change):
     from csweep.circuits.fingerprint import callable_fingerprint
 

@@ -167,6 +167,16 @@ def _feed_function(digest, func: types.FunctionType, seen: set) -> None:
             except UnfingerprintableError as exc:
                 raise UnfingerprintableError(f"{exc} (the global {name!r} that "
                                              f"{func.__qualname__} reads)") from None
+    # what it imports itself (``import helpers`` in its body, for Dask workers) and reads
+    for local, (value, local_chains) in sorted(_local_imports(func.__code__).items()):
+        _feed(digest, f"import:{local}", seen)
+        try:
+            _feed(digest, value, seen)
+            if isinstance(value, types.ModuleType):
+                _feed_module_reads(digest, value, sorted(local_chains), seen)
+        except UnfingerprintableError as exc:
+            raise UnfingerprintableError(f"{exc} ({local!r}, which {func.__qualname__} "
+                                         "imports)") from None
 
 
 def _feed_module_reads(digest, module: types.ModuleType, chains, seen: set) -> None:
@@ -194,6 +204,48 @@ def _installed_module(module: types.ModuleType) -> bool:
         return module.__name__ in sys.builtin_module_names
     path = os.path.realpath(path)
     return any(path.startswith(root + os.sep) for root in _library_roots())
+
+
+_STORES = ("STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL")
+
+
+def _local_imports(code: types.CodeType) -> dict[str, tuple[object, set[tuple[str, ...]]]]:
+    """Local name -> (what an ``import`` in the code binds it to, as ``sys.modules`` holds it
+    now; the attribute chains the code reads from it). A module not imported yet is named by a
+    string (its values cannot be read before the function runs)."""
+    instructions = list(dis.get_instructions(code))
+    bound: dict[str, tuple[object, set[tuple[str, ...]]]] = {}
+    for i, instruction in enumerate(instructions):
+        if instruction.opname != "IMPORT_NAME":
+            continue
+        fromlist = instructions[i - 1].argval if i else None
+        module_name = instruction.argval if fromlist else instruction.argval.split(".")[0]
+        base: object = sys.modules.get(module_name, f"unimported module {module_name}")
+        j = i + 1
+        if j < len(instructions) and instructions[j].opname in _STORES:
+            bound[instructions[j].argval] = (base, set())
+        while j + 1 < len(instructions) and instructions[j].opname == "IMPORT_FROM" \
+                and instructions[j + 1].opname in _STORES:
+            value = getattr(base, instructions[j].argval, f"missing {instructions[j].argval}")
+            bound[instructions[j + 1].argval] = (value, set())
+            j += 2
+    name, chain = None, []
+    for instruction in [*instructions, None]:
+        if instruction is not None and name is not None and instruction.opname in (
+                "LOAD_ATTR", "LOAD_METHOD"):
+            chain.append(instruction.argval)
+            continue
+        if name is not None and chain:
+            bound[name][1].add(tuple(chain))
+        name, chain = None, []
+        if instruction is not None and instruction.opname in ("LOAD_FAST", "LOAD_DEREF") \
+                and instruction.argval in bound:
+            name = instruction.argval
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            for local, (value, chains) in _local_imports(const).items():
+                bound.setdefault(local, (value, set()))[1].update(chains)
+    return bound
 
 
 def _attribute_chains(code: types.CodeType) -> dict[str, set[tuple[str, ...]]]:
@@ -267,7 +319,10 @@ def _feed_code(digest, code: types.CodeType, seen: set) -> None:
 
 
 def _global_names(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
+    """The global names the code (and its nested code) reads: not every name in ``co_names``,
+    which also holds attribute and imported names (``v.max``, ``import helpers``)."""
+    names = {instruction.argval for instruction in dis.get_instructions(code)
+             if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _global_names(const)
