@@ -659,3 +659,12 @@ def test_more_steps_than_can_be_counted_are_refused():
     with pytest.raises(ValueError, match=r"is 1e\+30 steps; at most 9.01e\+15 \(2\*\*53\)"):
         csweep.grid_search("JRC2", {"c": [100.0]}, PARAM_MAP, 1e-30, 1.0, OUTPUTS,
                            sampling_step_size=1e-3, progress=False)
+
+
+def test_a_final_state_of_long_gamma_chains_is_refused_before_allocating(monkeypatch):
+    net = two_columns(edge_attr={"delay": 3e-3, "spread": 1e-5})       # 90000 stages
+    monkeypatch.setenv("CSWEEP_MEMORY_LIMIT", "100MB")
+    with pytest.raises(MemoryError, match=r"the final state of 100 sets x 9\d{4} state"):
+        csweep.grid_search(net, {"h": np.linspace(3e-3, 4e-3, 100)},
+                           {"h": {"vars": ["rpo_e_in/h"], "nodes": ["a/pc"]}}, 1e-4, 0.001,
+                           {"v": "a/pc/rpo_e_in/v"}, return_final_state=True, progress=False)
