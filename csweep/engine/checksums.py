@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import warnings
 
@@ -53,10 +54,12 @@ def store_identity(call: str) -> str:
     return hashlib.sha256(str(call).encode()).hexdigest()[:32]
 
 
-def metadata_digests(group, block_arrays, progress_group: str) -> dict[str, str]:
+def metadata_digests(group, block_arrays, progress_group: str,
+                     folder: str | None = None) -> dict[str, str]:
     """sha256 (hex) of what a reader of ``group`` trusts beyond its blocks' values, by name:
-    ``attributes``, ``layout`` and ``values of NAME`` for each array no block writes. An array
-    that cannot be read gets ``"unreadable"``."""
+    ``attributes``, ``layout``, and ``values of NAME`` (and, with the store's ``folder``,
+    ``chunks of NAME``: its chunk files' bytes) for each array no block writes. An array that
+    cannot be read gets ``"unreadable"``."""
     found = {"attributes": _hex(_json(dict(group.attrs)))}
     layout = {}
     for name, array in sorted(_arrays(group)):
@@ -70,6 +73,8 @@ def metadata_digests(group, block_arrays, progress_group: str) -> dict[str, str]
             hasher = hashlib.sha256(f"{name};{values.dtype.str}{values.shape};".encode())
             hasher.update(values.reshape(-1).view(np.uint8).data)
             found[f"values of {name}"] = hasher.hexdigest()
+            if folder is not None:
+                found[f"chunks of {name}"] = _chunk_files(os.path.join(folder, name))
     try:
         progress = group[progress_group]
         for name, array in sorted(_arrays(progress)):
@@ -78,6 +83,18 @@ def metadata_digests(group, block_arrays, progress_group: str) -> dict[str, str]
         layout[progress_group] = "unreadable"
     found["layout"] = _hex(_json(layout))
     return found
+
+
+def _chunk_files(directory: str) -> str:
+    """sha256 of an array's chunk files (names and bytes; Zarr's own .z files left out)."""
+    hasher = hashlib.sha256()
+    names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+    for name in names:
+        if not name.startswith("."):
+            with open(os.path.join(directory, name), "rb") as handle:
+                hasher.update(f"{name};".encode())
+                hasher.update(hashlib.file_digest(handle, "sha256").digest())
+    return hasher.hexdigest()
 
 
 def _arrays(group):

@@ -305,7 +305,8 @@ class SweepStore:
                                                         "algorithm": ALGORITHM})
         # the metadata's checksums, of the store as a reader sees it on disk
         written = zarr.open_group(path, mode="r", use_consolidated=False)
-        progress.update_attributes({METADATA: metadata_digests(written, checked, PROGRESS_GROUP)})
+        progress.update_attributes({METADATA: metadata_digests(written, checked, PROGRESS_GROUP,
+                                                               folder=path)})
         zarr.consolidate_metadata(path)
 
     # -- writing ------------------------------------------------------------------------------
@@ -475,11 +476,13 @@ def verify_store(path) -> StoreReport:
 def damaged_metadata(zarr, path: str, group) -> list[str]:
     """What of the store's metadata no longer matches the checksums written when it was made:
     ``attributes``, ``layout``, ``values of NAME``; checked as xarray and Zarr read it, through
-    the consolidated metadata (``.zmetadata``) and without it."""
-    views = [group]
-    if os.path.exists(os.path.join(path, ".zmetadata")):
+    the consolidated metadata (``.zmetadata``) and without it; the coordinates' chunk files
+    byte for byte too (a damaged compressed chunk may still decode, to values that vary)."""
+    views = []
+    for consolidated in ((False, True) if os.path.exists(os.path.join(path, ".zmetadata"))
+                         else (False,)):
         try:
-            views.append(zarr.open_group(path, mode="r", use_consolidated=False))
+            views.append(zarr.open_group(path, mode="r", use_consolidated=consolidated))
         except Exception:  # noqa: BLE001 (Zarr raises many kinds for a damaged store)
             return ["layout"]
     differ: list[str] = []
@@ -489,7 +492,7 @@ def damaged_metadata(zarr, path: str, group) -> list[str]:
             expected = dict(view[PROGRESS_GROUP].attrs[METADATA])
         except Exception:  # noqa: BLE001 (lost or damaged)
             expected = {}
-        found = metadata_digests(view, checked, PROGRESS_GROUP)
+        found = metadata_digests(view, checked, PROGRESS_GROUP, folder=path)
         for name in sorted(set(expected) | set(found)):
             if expected.get(name) != found.get(name) and name not in differ:
                 differ.append(name)
