@@ -167,8 +167,8 @@ class SweepStore:
 
     @classmethod
     def _reopen(cls, zarr, path, call) -> SweepStore:
-        """The store, checked (its metadata, then the call, then its finished blocks) before
-        anything in it changes. Finished and whole, it is returned for reading, without a lock
+        """The store, checked (its layout, the call, its metadata, then its finished blocks)
+        before anything in it changes. Finished and whole, it is returned for reading, without a lock
         (no write access needed); else under the writer's lock, its damaged blocks unflagged."""
         group = _open_csweep_group(zarr, path, mode="r")
         try:
