@@ -6,7 +6,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-
 JRC2_PARAMETERS: tuple[str, ...]
 JRC2_INPUTS: tuple[str, ...]
 JRC2_STATES: tuple[str, ...]

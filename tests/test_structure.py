@@ -12,8 +12,6 @@ import sys
 import types
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "csweep"
 MAX_BODY_LINES = 80
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..circuits.real_values import real_float64
+
 
 class DivergenceWarning(RuntimeWarning):
     """Some parameter sets' state became NaN or infinite (see ``SweepResult.diverged``)."""
@@ -84,11 +86,7 @@ def initial_state_array(initial_state, state_names, n_sets: int) -> np.ndarray |
         values = initial_state[names].to_numpy()
     else:
         values = np.asarray(initial_state)
-    try:
-        values = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("initial_state must hold numbers; received "
-                        f"{type(initial_state).__name__}") from None
+    values = real_float64(values, "initial_state")
     if values.shape != (n_sets, len(names)):
         raise ValueError(f"initial_state must have one row per parameter set and one column per "
                          f"state variable, shape ({n_sets}, {len(names)}); received "

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import template_reader as reader
 from .equations import EquationError, parse_equation
+from .real_values import real_float64, real_number
 from .template_reader import EdgeSpec, TemplateError, load_template
 
 #: what a circuit, node or operator built in Python gives as its file in messages
@@ -267,13 +268,16 @@ class CircuitTemplate(reader.CircuitDefinition):
             if np.ndim(value) >= 2:
                 matrices[key] = _matrix(value, shape, f"{where}: edge_attr[{key!r}]")
             elif value is not None:
-                try:
-                    scalars[key] = float(value)
-                except (TypeError, ValueError):
+                if isinstance(value, str) or np.ndim(value) != 0:
                     raise TypeError(f"{where}: edge_attr[{key!r}] must be a number or a matrix; "
-                                    f"received {value!r}") from None
+                                    f"received {value!r}")
+                scalars[key] = real_number(value, f"{where}: edge_attr[{key!r}]")
         self._check_nodes(sources, source_var, f"{where}: source_nodes")
         self._check_nodes(targets, target_var, f"{where}: target_nodes")
+        min_weight = real_number(min_weight, f"{where}: min_weight")
+        if min_weight < 0:
+            raise ValueError(f"{where}: min_weight must be >= 0 (edges with abs(weight) above it "
+                             f"are added); received {min_weight!r}")
         # PyRates' order: source by source, then target by target
         j_index, i_index = np.nonzero(np.abs(weight) > min_weight)
         order = np.lexsort((j_index, i_index))
@@ -400,11 +404,7 @@ def _node_list(nodes, where: str) -> list[str]:
 def _matrix(value, shape: tuple[int, int], where: str) -> np.ndarray:
     if hasattr(value, "toarray"):   # a scipy.sparse matrix: absent pairs are zeros (no edge)
         value = value.toarray()
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where} must be a matrix of numbers; received "
-                        f"{type(value).__name__}") from None
+    array = real_float64(value, f"{where} (a matrix)")
     if array.shape != shape:
         raise ValueError(f"{where} must have shape {shape} (targets x sources: it is indexed "
                          f"[target, source]); received {array.shape}")

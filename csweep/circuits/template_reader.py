@@ -33,6 +33,8 @@ own files load from where they are), and only then as above.
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import re
 import sys
@@ -257,24 +259,26 @@ def _read_file(path: Path) -> dict:
     return _read_file_cached(str(Path(path).resolve()))
 
 
-_FILE_CACHE: dict[tuple[str, float, int], dict] = {}
+#: parsed files by the sha256 of their bytes: an edit is seen whatever it keeps (size, mtime)
+_FILE_CACHE: dict[str, dict] = {}
 
 
 def _read_file_cached(path: str) -> dict:
     stat = os.stat(path)
-    key = (path, stat.st_mtime, stat.st_size)
+    if stat.st_size > MAX_FILE_BYTES:
+        raise TemplateError(f"{path}: {stat.st_size} bytes; template files of at most "
+                            f"{MAX_FILE_BYTES} bytes are read")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)      # bounded: a file may grow, or lie
+    if len(data) > MAX_FILE_BYTES:
+        raise TemplateError(f"{path}: longer than {MAX_FILE_BYTES} bytes; template files "
+                            f"of at most {MAX_FILE_BYTES} bytes are read")
+    key = hashlib.sha256(data).hexdigest()
     if key not in _FILE_CACHE:
-        if stat.st_size > MAX_FILE_BYTES:
-            raise TemplateError(f"{path}: {stat.st_size} bytes; template files of at most "
-                                f"{MAX_FILE_BYTES} bytes are read")
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read(MAX_FILE_BYTES + 1)   # bounded: a file may grow, or lie
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise TemplateError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
-        if len(text) > MAX_FILE_BYTES:
-            raise TemplateError(f"{path}: longer than {MAX_FILE_BYTES} characters; template files "
-                                f"of at most {MAX_FILE_BYTES} bytes are read")
         try:
             content = safe_yaml(text, path)
         except yaml.YAMLError as exc:
@@ -693,5 +697,9 @@ def _parse_edge(spec, where: str) -> EdgeSpec:
             except (TypeError, ValueError):
                 raise TemplateError(f"{where}: edge {key} must be a number; received "
                                     f"{values[key]!r}") from None
+            if not math.isfinite(numbers[key]):
+                # NaN would silently mean "no delay" (or "no spread"), infinity no edge at all
+                raise TemplateError(f"{where}: edge {key} must be a finite number; received "
+                                    f"{values[key]!r} (leave the key out for no {key})")
     return EdgeSpec(source, target, template, numbers.get("weight", 1.0), numbers.get("delay"),
                     numbers.get("spread"))

@@ -215,6 +215,9 @@ def bind_grid(setup: SweepSetup, param_grid, permute_grid, *, store, resume, cli
 def _check_run(keep_timeseries, store, resume, client, executor) -> None:
     if not isinstance(resume, (bool, np.bool_)):
         raise TypeError(f"resume must be True or False; received {resume!r}")
+    if store is not None and (not isinstance(store, (str, os.PathLike)) or not os.fspath(store)):
+        raise (ValueError if isinstance(store, (str, os.PathLike)) else TypeError)(
+            f"store must be the path of a folder (str or os.PathLike); received {store!r}")
     if resume and store is None:
         raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
     if (client is not None or executor is not None) and keep_timeseries and store is None:

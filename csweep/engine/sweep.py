@@ -388,8 +388,14 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[BlockRunner, in
     if in_memory:
         check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
                    f"{n_records} samples x {n_outputs} outputs ({spec.values_dtype})")
-    noise_bytes = 0 if spec.prepared.draws_noise(spec.settings.stepping) else \
-        8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in spec.channels)
+    # a set's state (its start, its steps, its end; a gamma chain's stages are states too)
+    state_bytes = 3 * 8 * len(spec.prepared.state_names)
+    if spec.return_final_state:
+        check_fits(state_bytes // 3 * n_sets * 2, f"the final state of {n_sets} sets x "
+                   f"{len(spec.prepared.state_names)} state variables (float64)")
+    noise_bytes = state_bytes + (0 if spec.prepared.draws_noise(spec.settings.stepping) else
+                                 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set
+                                                            for c in spec.channels))
     threads, slots = spec.threads, 1
     if pool is not None:   # the kernel threads of each task, from the cluster's shape
         slots, pool_threads = pool.slots_and_threads()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..circuits.real_values import real_float64
 from ..noise import Noise
 
 
@@ -67,10 +68,7 @@ def align_inputs(checked: Mapping, input_paths: list[str], constants: np.ndarray
 
 def _series(value, path: str, n_steps: int) -> np.ndarray:
     name = f"inputs[{path!r}]"
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    array = real_float64(value, name)
     if array.ndim == 1:
         array = array[:, np.newaxis]
     if array.ndim != 2:

@@ -36,6 +36,7 @@ from .base import (
     operator_equations,
     refuse_first_bad_set,
 )
+from .memory import check_memory
 
 EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = (_network.EDGE_KINDS[kind]
                                        for kind in ("none", "discrete", "gamma"))
@@ -114,6 +115,11 @@ def compile_network(circuit: CircuitDefinition) -> CompiledModel:
     for edge in edges:
         for name in EDGE_VARIABLES:
             value = getattr(edge.spec, name)
+            if value is not None and not np.isfinite(value):
+                # NaN is how "no delay" is held below: a NaN given would silently mean that
+                raise TemplateError(f"{circuit.file}: circuit {circuit.name!r}, edge "
+                                    f"{edge.spec.source} -> {edge.spec.target}: {name} must be a "
+                                    f"finite number; received {value!r}")
             parameters[f"{edge.key}/{name}"] = np.nan if value is None else value
 
     recordables = (
@@ -409,6 +415,7 @@ class _NetworkLayout:
         delayed = np.nan_to_num(delay, nan=0.0) > 0
         discrete = delayed.any(axis=1) & np.isnan(spread).all(axis=1)
         gamma = delayed.any(axis=1) & ~discrete
+        self._check_storage(delay, spread, delayed, discrete, gamma, dt, n_sets)
         steps = np.where(delayed, np.round(np.nan_to_num(delay) / dt), 0).astype(np.intc)
         with np.errstate(all="ignore"):
             stages = np.where(delayed & (spread > 0), np.round((delay / spread) ** 2), 0)
@@ -427,6 +434,41 @@ class _NetworkLayout:
                     edge_order=np.ascontiguousarray(order, np.intc),
                     edge_rate=np.ascontiguousarray(rate), edge_offset=offset.astype(np.intc),
                     n_chain=int(chain.sum()), n_ring=int(ring.sum()))
+
+    def _check_storage(self, delay, spread, delayed, discrete, gamma, dt, n_sets) -> None:
+        """Refuse, before any of it is allocated (its state names included), the state the
+        delays need when it cannot fit: a discrete edge keeps ``delay/dt + 1`` rates per set, a
+        gamma edge ``(delay/spread)**2`` stages (a spread 1e-4 of its delay is 1e8 stages)."""
+        for name, values in (("delay", delay), ("spread", spread)):
+            if np.any(np.isinf(values)):
+                e, k = np.argwhere(np.isinf(values))[0]
+                edge = self.edges[e].spec
+                raise ValueError(f"edge {edge.source} -> {edge.target}: {name} must be finite (a "
+                                 f"duration in s); parameter set {k} gives {values[e, k]}")
+        with np.errstate(all="ignore"):
+            steps = np.where(delayed, np.nan_to_num(delay) / dt + 1.0, 0.0)
+            stages = np.where(delayed & (spread > 0), np.round((delay / spread) ** 2), 0.0)
+        order = np.where(discrete[:, None], steps, np.where(gamma[:, None], stages, 0.0))
+        per_edge = np.nan_to_num(order, posinf=np.inf).max(axis=1)
+        total = float(per_edge.sum())
+        if total * (100 + 8 * 64) < 2**20:      # under a megabyte: nothing to check
+            return
+        e = int(np.argmax(per_edge))
+        edge = self.edges[e].spec
+        k = int(np.argmax(order[e]))
+        how = (f"a chain of {order[e, k]:.3g} stages ((delay / spread)**2 with delay "
+               f"{delay[e, k]:g} s and spread {spread[e, k]:g} s, parameter set {k})" if gamma[e]
+               else f"a history of {order[e, k]:.3g} rates (delay / step_size with delay "
+               f"{delay[e, k]:g} s, parameter set {k})")
+        # each state: its name (about 100 bytes) and a double per set of a few tiles of sets
+        check_memory(total * (100 + 8 * 64),
+            f"the delayed edges' state ({total:.3g} values per parameter set; edge "
+            f"{edge.source} -> {edge.target} alone is {how})",
+            "Give the delays a larger spread (fewer stages) or a coarser step_size.")
+        if total > np.iinfo(np.intc).max:
+            raise ValueError(f"the delayed edges' state ({total:.3g} values per parameter set; "
+                             f"edge {edge.source} -> {edge.target} alone is {how}) exceeds the "
+                             f"kernel's {np.iinfo(np.intc).max} values")
 
     def prepare(self, params: np.ndarray, dt: float) -> _PreparedNetwork:
         arrays = self.arrays(params, dt)
