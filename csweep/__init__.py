@@ -20,7 +20,7 @@ from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
 from .engine.fit import FitResult, fit
-from .engine.store_check import verify_store
+from .engine.store import verify_store
 from .engine.sweep import Sweep, grid_search
 from .kernels.builds import kernel_info
 

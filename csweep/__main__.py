@@ -246,7 +246,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .engine.store_check import verify_store  # noqa: PLC0415
+    from .engine.store import verify_store  # noqa: PLC0415
 
     report = verify_store(args.store)
     print(report)

@@ -338,8 +338,9 @@ class SweepStore:
         """Write runs start..stop-1 and their checksums, then flag the block done (a block never
         flagged is rewritten on resume, so an interrupted write leaves nothing that is taken as
         finished; a flagged block whose values are later damaged fails its checksums)."""
-        writes = {variable_name(name): ((slice(start, stop), slice(None)), values.T)
-                  for name, values in outputs.items()}            # values: (n_time, n_block)
+        writes: dict[str, tuple[object, np.ndarray]] = {
+            variable_name(name): ((slice(start, stop), slice(None)), values.T)
+            for name, values in outputs.items()}            # values: (n_time, n_block)
         writes.update({variable_name(name): (slice(start, stop), values)
                        for name, values in features.items()})
         if final_state is not None:
@@ -649,7 +650,7 @@ def _write_all(writes) -> None:
     try:
         from zarr.core.sync import sync  # noqa: PLC0415 (Zarr 3's bridge to its event loop)
     except ImportError:
-        sync = None
+        sync = None  # type: ignore[assignment]
     if sync is None or not all(hasattr(array, "async_array") for array, _, _ in writes):
         for array, where, values in writes:
             array[where] = values
