@@ -458,7 +458,7 @@ class StoreReport:
         return "\n".join(lines)
 
 
-def verify_store(path) -> StoreReport:
+def verify_store(path: str | os.PathLike[str]) -> StoreReport:
     """Check every finished block of a csweep store against the checksums written with it.
 
     Returns a :class:`StoreReport` listing each damaged block and the arrays that differ
