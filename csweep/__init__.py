@@ -20,6 +20,7 @@ from . import features, noise  # the public modules (features: csweep.analysis.f
 from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
+from .engine.single_run import clear, clear_frontend_caches, integrate
 from .engine.store_check import verify_store
 from .engine.sweep import grid_search
 from .kernels.builds import kernel_info
@@ -31,4 +32,5 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
-           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]
+           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "integrate",
+           "clear_frontend_caches", "clear", "__version__"]

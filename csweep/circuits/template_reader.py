@@ -37,6 +37,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -106,9 +107,38 @@ class NodeTemplate:
         return "\n".join(lines)
 
 
+class EdgeAttributes(Mapping):
+    """An edge's ``{"weight": w, "delay": d, "spread": s}`` (delay and spread when given), read
+    as PyRates' edge dict; read-only, since csweep's templates are: change an edge with
+    ``CircuitTemplate.update_var(edge_vars=[(source, target, {...})])``."""
+
+    def __init__(self, values: dict):
+        self._values = dict(values)
+
+    def __getitem__(self, key):
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __setitem__(self, key, value):
+        raise TypeError(f"an edge's attributes are read-only in csweep; to set {key!r} to "
+                        f"{value!r}, call circuit.update_var(edge_vars=[(source, target, "
+                        f"{{{key!r}: {value!r}}})])")
+
+    def __repr__(self):
+        return repr(self._values)
+
+
 @dataclass(frozen=True)
 class EdgeSpec:
-    """One circuit edge as written: ``[source, target, template, {weight, delay, spread}]``."""
+    """One circuit edge as written: ``[source, target, template, {weight, delay, spread}]``.
+
+    It reads as PyRates' edge, the 4-tuple ``(source, target, template, attributes)``
+    (``edge[3]["weight"]``, ``s, t, tpl, attr = edge``), and keeps its named fields."""
 
     source: str
     target: str
@@ -116,6 +146,29 @@ class EdgeSpec:
     weight: float = 1.0
     delay: float | None = None
     spread: float | None = None
+
+    @property
+    def attributes(self) -> EdgeAttributes:
+        """``{"weight": ..., "delay": ..., "spread": ...}``, delay and spread when given."""
+        values = {"weight": self.weight}
+        values.update({key: getattr(self, key) for key in ("delay", "spread")
+                       if getattr(self, key) is not None})
+        return EdgeAttributes(values)
+
+    def _as_tuple(self) -> tuple:
+        return (self.source, self.target, self.template, self.attributes)
+
+    def __iter__(self):
+        return iter(self._as_tuple())
+
+    def __getitem__(self, index):
+        return self._as_tuple()[index]
+
+    def __len__(self) -> int:
+        return 4
+
+    def __repr__(self) -> str:
+        return repr(self._as_tuple())
 
 
 @dataclass(frozen=True)
