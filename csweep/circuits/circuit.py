@@ -109,7 +109,7 @@ class OperatorTemplate(reader.OperatorTemplate):
             try:
                 parse_equation(text)
             except EquationError as exc:
-                raise TemplateError(f"{where}: {exc}") from None
+                raise TemplateError(f"{where}: {reader.equation_refusal(exc)}") from None
         if not isinstance(variables, Mapping):
             raise TypeError(f"{where}: variables must be a dict of name -> definition; received "
                             f"{type(variables).__name__}")

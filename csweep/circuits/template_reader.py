@@ -62,6 +62,21 @@ class TemplateError(ValueError):
     """A template that cannot be found or read; the message names file, template and key."""
 
 
+#: what every refusal of a model outside the Jansen-Rit family says (docs/templates.md details it)
+JANSEN_RIT_ONLY = (
+    "csweep runs Jansen-Rit-family models only: the lumped JRC2 column, and networks whose "
+    "nodes are second-order synapses (v' = x, x' linear in v, x and the inputs) summed into "
+    "one sigmoid rate (m = m_max/(1 + exp(s*(v_thr - v)))), joined by weighted, optionally "
+    "delayed edges; the supported forms are listed in docs/templates.md, 'Supported forms' "
+    "(other models, such as QIF, Van der Pol or Kuramoto oscillators, run in PyRates)")
+
+
+def equation_refusal(exc: Exception) -> str:
+    """An equation error's text, with the family note when it names a function csweep lacks."""
+    text = str(exc)
+    return f"{text}. {JANSEN_RIT_ONLY}" if "unknown function" in text else text
+
+
 class TemplateWarning(UserWarning):
     """A template that reads, but probably not as meant (a ``replace:`` that matches nothing)."""
 
@@ -518,7 +533,7 @@ class _Builder:
             try:
                 parsed.append(parse_equation(text))
             except EquationError as exc:
-                raise TemplateError(f"{where}, key 'equations': {exc}") from None
+                raise TemplateError(f"{where}, key 'equations': {equation_refusal(exc)}") from None
         variables = dict(parent.variables) if parent else {}
         given_vars = definition.get("variables") or {}
         if not isinstance(given_vars, dict):
