@@ -504,7 +504,8 @@ class _PreparedNetwork(PreparedSweep):
         if solver == "scipy":
             _dopri.integrate_network_rk45(
                 network, record, out, *states, adaptive.times, adaptive.t_end, adaptive.spacing,
-                adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads)
+                adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads,
+                adaptive.method)
         else:
             _kernel.network_tiles_for(n_sets, n_threads).integrate_network(
                 network, record, out, *states, stepping.every, stepping.first, stepping.n_steps,
