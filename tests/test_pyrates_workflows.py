@@ -71,22 +71,41 @@ def test_update_var_on_edges_and_the_edges_pyrates_lists():
     assert worst(jrc.run(**call["kwargs"]), z) < 1e-10
 
 
-def test_dop853_tight_agrees_with_pyrates():
-    call, z, _ = recorded("dop853_tight")
-    res = CircuitTemplate.from_yaml(f"{JR}.JRC2").run(**call["kwargs"])
-    # both near-exact: csweep lands on the sample times, PyRates interpolates (dense output)
-    assert worst(res, z) < 1e-9
+def within_pyrates_solver_error(recording, run, **kwargs):
+    """csweep's default-tolerance DOP853 against PyRates': no further from PyRates than PyRates
+    and csweep each are from a tight solution (csweep's DOP853 at rtol 1e-13, which
+    test_methods.py holds to SciPy's own). Returns PyRates' own error."""
+    call, z, _ = recorded(recording)
+    ours = run(**call["kwargs"], **kwargs)
+    tight = run(**dict(call["kwargs"], rtol=1e-13, atol=1e-16), **kwargs).to_numpy()
+    pyrates_error = worst_between(z["values"], tight)
+    ours_error = worst_between(ours.to_numpy(), tight)
+    assert ours_error <= pyrates_error
+    assert worst(ours, z) <= pyrates_error + ours_error
+    return pyrates_error
 
 
-def test_dop853_at_default_tolerances_is_within_the_solvers_error():
-    call, z, _ = recorded("dop853_default")
-    _, tight, _ = recorded("dop853_tight")
-    res = CircuitTemplate.from_yaml(f"{JR}.JRC2").run(**call["kwargs"])
-    pyrates_error = worst_between(z["values"], tight["values"])
-    ours_error = worst_between(res.to_numpy(), tight["values"])
-    # PyRates' own default-tolerance DOP853 (float32 parameters) is off the tight solution by
-    # pyrates_error; csweep's must be no further off than that
-    assert ours_error <= max(pyrates_error, 1e-6), (ours_error, pyrates_error)
+def test_dop853_is_within_pyrates_own_solver_error():
+    jrc2 = CircuitTemplate.from_yaml(f"{JR}.JRC2")
+    # measured: PyRates 1.5e-4 of the range from the tight solution, csweep 4.5e-15 (its steps
+    # end on every 1 ms sample, where an 8th-order step is exact to rounding)
+    assert within_pyrates_solver_error("dop853_default", jrc2.run) < 3e-4
+
+
+def test_the_notebooks_coupled_columns():
+    call, z, _ = recorded("notebook_ccm_euler")
+    jrc = CircuitTemplate.from_yaml(f"{JR}.JRC")
+    jrc.update_var(**call["update_var"])
+    ccm = CircuitTemplate(name="ccm", circuits={"jrc1": jrc, "jrc2": jrc},
+                          edges=[tuple(e) for e in call["circuit_edges"]])
+    res = ccm.run(**call["kwargs"])
+    # float32 Euler: PyRates computes in float32, csweep in float64 and rounds; they differ
+    # by PyRates' float32 error, within README's 1.2e-4 of an oscillating column's range
+    # (measured 3.0e-8 V, 1.5e-5 of the range)
+    assert res.dtypes.tolist() == [np.float32] * 2
+    assert worst(res, z) < 1.2e-4
+    # DOP853 at default tolerances: measured 1.9e-3 of the range for PyRates, 9e-6 for csweep
+    assert within_pyrates_solver_error("notebook_ccm_dop853", ccm.run) < 3e-3
 
 
 def worst_between(a, b):
