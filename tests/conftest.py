@@ -18,6 +18,17 @@ JRC2_DEFAULTS = dict(h_e=3.25e-3, tau_e=10e-3, h_i=22e-3, tau_i=20e-3, m_max=5.0
 JRC2 = "model_templates.neural_mass_models.jansenrit.JRC2"
 
 
+@pytest.fixture(autouse=True)
+def _pyrates_template_cache():
+    """Every test starts without the circuits ``CircuitTemplate.from_yaml`` cached (PyRates'
+    template cache: a template one test changed in place must not reach another's
+    ``grid_search`` of the same name)."""
+    import csweep
+    csweep.clear_frontend_caches()
+    yield
+    csweep.clear_frontend_caches()
+
+
 class Case:
     """One recorded call: ``kwargs`` for grid_search (inputs included) and the recorded frames."""
 
