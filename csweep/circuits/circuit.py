@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import template_reader as reader
 from .equations import EquationError, parse_equation
 from .template_reader import EdgeSpec, TemplateError, load_template
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: what a circuit, node or operator built in Python gives as its file in messages
 BUILT_IN_PYTHON = "<built in Python>"
@@ -400,7 +403,7 @@ class CircuitTemplate(reader.CircuitTemplate):
             outputs: dict | list | None = None, sampling_step_size: float | None = None,
             cutoff: float = 0.0, solver: str = "euler", backend: Any = None,
             vectorize: Any = True, verbose: bool = True, clear: Any = True,
-            in_place: Any = True, **kwargs: Any):
+            in_place: Any = True, **kwargs: Any) -> pd.DataFrame:
         """Simulate this circuit once, as PyRates' ``CircuitTemplate.run``: a DataFrame with one
         column per ``outputs`` key (flat, as PyRates returns one simulation) and the sample
         times as its index. It is ``grid_search`` with one set of the circuit's own values, run
@@ -416,7 +419,8 @@ class CircuitTemplate(reader.CircuitTemplate):
 
     def get_run_func(self, func_name: str, step_size: float, inputs: dict | None = None,
                      backend: Any = None, vectorize: Any = True, verbose: bool = True,
-                     clear: Any = False, in_place: Any = True, **kwargs: Any):
+                     clear: Any = False, in_place: Any = True, **kwargs: Any
+                     ) -> tuple[Callable[..., Any], tuple, tuple, dict]:
         """The vector field of this circuit for ``scipy.integrate.solve_ivp``, as PyRates'
         ``get_run_func``: ``(func, args, arg_names, state_map)`` where ``func(t, y, *args[2:])``
         returns dy/dt, ``args`` starts with ``t0`` and ``y0``, and ``state_map`` gives each

@@ -98,7 +98,8 @@ def _outputs(outputs) -> dict[str, str]:
                     f"paths); received {outputs!r}")
 
 
-def integrate(circuit, simulation_time: float, step_size: float, **kwargs: Any) -> pd.DataFrame:
+def integrate(circuit: str | CircuitTemplate, simulation_time: float, step_size: float,
+              **kwargs: Any) -> pd.DataFrame:
     """PyRates' ``integrate``: ``circuit`` (a template or its name, loaded as
     ``CircuitTemplate.from_yaml`` loads it) run once, as ``CircuitTemplate.run`` runs it; with
     ``clear=True`` the template cache is cleared afterwards, as in PyRates."""
