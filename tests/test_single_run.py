@@ -144,3 +144,11 @@ def test_clear_and_the_compatibility_keywords_change_nothing():
     pd.testing.assert_frame_equal(first, again)
     with pytest.raises(TypeError, match="outputs must be a dict"):
         jrc.run(outputs=None, **TIME)
+
+
+def test_pyrates_frontend_names():
+    # ``from pyrates.frontend import CircuitTemplate`` with only the import changed
+    from csweep.frontend import CircuitTemplate as Circuit
+    from csweep.frontend import NodeTemplate, OperatorTemplate
+    assert Circuit is CircuitTemplate
+    assert NodeTemplate is csweep.NodeTemplate and OperatorTemplate is csweep.OperatorTemplate
