@@ -92,6 +92,15 @@ def test_dop853_is_within_pyrates_own_solver_error():
     assert within_pyrates_solver_error("dop853_default", jrc2.run) < 3e-4
 
 
+def test_the_jansen_rit_introductions_run():
+    jrc = CircuitTemplate.from_yaml(f"{JR}.JRC")
+    # RK45 at solve_ivp's defaults over the whole network in PyRates, per set with its steps
+    # ending on every sample in csweep; measured: PyRates 3.3e-4 of the range from the tight
+    # solution, csweep 7.6e-9
+    error = within_pyrates_solver_error("intro_jrc_scipy", jrc.run)
+    assert error < 1e-3, error
+
+
 def test_the_notebooks_coupled_columns():
     call, z, _ = recorded("notebook_ccm_euler")
     jrc = CircuitTemplate.from_yaml(f"{JR}.JRC")

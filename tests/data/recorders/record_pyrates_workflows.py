@@ -17,6 +17,8 @@ Cases (folders next to ``recorders/``, each a ``call.json`` and a ``results.npz`
 - ``dop853_default``: JRC2 with ``solver="scipy", method="DOP853"`` at solve_ivp's default
   tolerances, 1 s, PyRates' default ``float_precision`` (float32 parameters; its solve_ivp path
   integrates in float64). The tests measure PyRates' error against a tight solution.
+- ``intro_jrc_scipy``: the Jansen-Rit introduction's ``JRC.run(..., solver="scipy")``, 2 s,
+  RK45 at solve_ivp's defaults, PyRates' default float32.
 - ``notebook_grid_float32`` and ``notebook_grid_float64``: the "PyRates basics" notebook's grid
   search of JRC's four edge weights (C = 68 ... 1350 scaled as there) with seeded noise, 2 s,
   at both precisions, after the notebook's ``update_var(node_vars={"pc/pro/s": 400.0})`` on the
@@ -101,6 +103,17 @@ def dop853_cases():
              CircuitTemplate.from_yaml(f"{JR}.JRC2").run(**kwargs))
 
 
+def intro_case():
+    # the Jansen-Rit introduction's run: the network, solver="scipy" at its defaults
+    clear_frontend_caches()
+    kwargs = dict(simulation_time=2.0, step_size=1e-4, sampling_step_size=1e-3,
+                  outputs={"V_pce": "pc/rpo_e_in/v", "V_pci": "pc/rpo_i/v"}, backend="default",
+                  solver="scipy", verbose=False)
+    save("intro_jrc_scipy", "the Jansen-Rit introduction's JRC.run, solver='scipy' (RK45 at "
+         "solve_ivp's defaults, PyRates' default float32)", kwargs,
+         CircuitTemplate.from_yaml(f"{JR}.JRC").run(**kwargs))
+
+
 def notebook_grid_cases():
     noise = np.random.default_rng(2025).uniform(120.0, 320.0, (20000, 1))
     c = np.array([68.0, 128.0, 135.0, 270.0, 675.0, 1350.0])
@@ -171,6 +184,7 @@ def run_func_case():
 if __name__ == "__main__":
     run_cases()
     dop853_cases()
+    intro_case()
     notebook_grid_cases()
     notebook_ccm_cases()
     run_func_case()
