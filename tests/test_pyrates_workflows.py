@@ -36,7 +36,7 @@ def worst(frame, z, columns=None):
     """The largest difference from the recording, as a fraction of each column's range."""
     ours = frame.to_numpy() if columns is None else frame[columns].to_numpy()
     theirs = z["values"]
-    assert ours.shape == theirs.shape
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     np.testing.assert_array_equal(frame.index.to_numpy(), z["index"])
     return worst_between(ours, theirs)
 
