@@ -20,6 +20,7 @@ from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
 from .engine.fit import FitResult, fit
+from .engine.single_run import clear, clear_frontend_caches, integrate
 from .engine.store import verify_store
 from .engine.sweep import Sweep, grid_search
 from .kernels.builds import kernel_info
@@ -39,4 +40,5 @@ del _installed_version
 __all__ = ["grid_search", "Sweep", "SweepResult", "DivergenceWarning", "features", "noise",
            "fit", "FitResult", "losses",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
-           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]
+           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "integrate",
+           "clear_frontend_caches", "clear", "__version__"]

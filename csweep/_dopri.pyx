@@ -18,6 +18,64 @@ from csweep._network cimport (Network, NetworkArrays, Work, bind_network, networ
 cdef extern from *:
     ctypedef double* restrict_double "double *__restrict__"
 
+# The tableaus of method="RK23" (Bogacki-Shampine 3(2)) and method="DOP853" (Hairer's 8(5,3)
+# pair of Dormand and Prince): the published coefficients, as the doubles scipy.integrate
+# holds them (its RK23 class and dop853_coefficients module)
+cdef extern from *:
+    """
+    static const double DOP853_C[12] = {0.0, 0.05260015195876773, 0.0789002279381516,
+        0.1183503419072274, 0.2816496580927726, 0.3333333333333333, 0.25, 0.3076923076923077,
+        0.6512820512820513, 0.6, 0.8571428571428571, 1.0};
+    static const double DOP853_A[12][12] = {{0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        0.0},
+        {0.05260015195876773, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0},
+        {0.0197250569845379, 0.0591751709536137, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0},
+        {0.02958758547680685, 0.0, 0.08876275643042054, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        0.0},
+        {0.2413651341592667, 0.0, -0.8845494793282861, 0.924834003261792, 0.0, 0.0, 0.0, 0.0, 0.0,
+        0.0, 0.0, 0.0},
+        {0.037037037037037035, 0.0, 0.0, 0.17082860872947386, 0.12546768756682242, 0.0, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.0},
+        {0.037109375, 0.0, 0.0, 0.17025221101954405, 0.06021653898045596, -0.017578125, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.0},
+        {0.03709200011850479, 0.0, 0.0, 0.17038392571223998, 0.10726203044637328,
+        -0.015319437748624402, 0.008273789163814023, 0.0, 0.0, 0.0, 0.0, 0.0},
+        {0.6241109587160757, 0.0, 0.0, -3.3608926294469414, -0.868219346841726, 27.59209969944671,
+        20.154067550477894, -43.48988418106996, 0.0, 0.0, 0.0, 0.0},
+        {0.47766253643826434, 0.0, 0.0, -2.4881146199716677, -0.590290826836843, 21.230051448181193,
+        15.279233632882423, -33.28821096898486, -0.020331201708508627, 0.0, 0.0, 0.0},
+        {-0.9371424300859873, 0.0, 0.0, 5.186372428844064, 1.0914373489967295, -8.149787010746927,
+        -18.52006565999696, 22.739487099350505, 2.4936055526796523, -3.0467644718982196, 0.0, 0.0},
+        {2.273310147516538, 0.0, 0.0, -10.53449546673725, -2.0008720582248625, -17.9589318631188,
+        27.94888452941996, -2.8589982771350235, -8.87285693353063, 12.360567175794303,
+        0.6433927460157636, 0.0}};
+    static const double DOP853_B[12] = {0.054293734116568765, 0.0, 0.0, 0.0, 0.0, 4.450312892752409,
+        1.8915178993145003, -5.801203960010585, 0.3111643669578199, -0.1521609496625161,
+        0.20136540080403034, 0.04471061572777259};
+    static const double DOP853_E3[13] = {-0.18980075407240762, 0.0, 0.0, 0.0, 0.0,
+        4.450312892752409, 1.8915178993145003, -5.801203960010585, -0.4226823213237919,
+        -0.1521609496625161, 0.20136540080403034, 0.02265179219836082, 0.0};
+    static const double DOP853_E5[13] = {0.01312004499419488, 0.0, 0.0, 0.0, 0.0,
+        -1.2251564463762044, -0.4957589496572502, 1.6643771824549864, -0.35032884874997366,
+        0.3341791187130175, 0.08192320648511571, -0.022355307863886294, 0.0};
+    static const double RK23_C[3] = {0.0, 0.5, 0.75};
+    static const double RK23_A[3][3] = {{0.0, 0.0, 0.0},
+        {0.5, 0.0, 0.0},
+        {0.0, 0.75, 0.0}};
+    static const double RK23_B[3] = {0.2222222222222222, 0.3333333333333333, 0.4444444444444444};
+    static const double RK23_E[4] = {0.06944444444444445, -0.08333333333333333, -0.1111111111111111,
+        0.125};
+    """
+    const double DOP853_C[12]
+    const double DOP853_A[12][12]
+    const double DOP853_B[12]
+    const double DOP853_E3[13]
+    const double DOP853_E5[13]
+    const double RK23_C[3]
+    const double RK23_A[3][3]
+    const double RK23_B[3]
+    const double RK23_E[4]
+
 cdef enum:
     RK45_OK = 0
     RK45_STEP_UNDERFLOW = 1     # the step needed fell below 10 ulp of the time
@@ -25,6 +83,14 @@ cdef enum:
 
 RK45_STATUS = {RK45_OK: "ok", RK45_STEP_UNDERFLOW: "step size underflow",
                RK45_NOT_FINITE: "the state became NaN or infinite"}
+
+cdef enum:
+    METHOD_RK45 = 0
+    METHOD_DOP853 = 1
+    METHOD_RK23 = 2
+
+#: the method names the entry points take -> their codes
+METHODS = {"RK45": METHOD_RK45, "DOP853": METHOD_DOP853, "RK23": METHOD_RK23}
 
 cdef struct Series:
     # One column of an input series: row k at time k * spacing, linear in between
@@ -115,10 +181,15 @@ cdef inline void _rhs(Problem* c, double t, const double* y, double* dy) noexcep
 
 
 cdef struct Dopri:
-    # One set's Dormand-Prince 5(4) integration in progress, stepped by _dopri_advance.
-    # Step-size control as scipy.integrate.RK45's (Hairer, Norsett & Wanner): the new step is
-    # the old times 0.9 * error^(-1/5) (the safety factor), kept within [0.2, 10].
+    # One set's embedded Runge-Kutta integration in progress, stepped by _dopri_advance:
+    # Dormand-Prince 5(4) (RK45), Hairer's 8(5,3) (DOP853) or Bogacki-Shampine 3(2) (RK23).
+    # Step-size control as scipy.integrate's (Hairer, Norsett & Wanner): the new step is
+    # the old times 0.9 * error^exponent (the safety factor), kept within [0.2, 10], with
+    # exponent -1/5, -1/8 and -1/3 (minus one over the error estimator's order plus one).
     int n                   # states
+    int method              # METHOD_RK45, METHOD_DOP853 or METHOD_RK23
+    int last                # the stage holding f(t + h, y_new), which becomes the next k1
+    double exponent
     double t                # the time of y
     double h                # the next step to try
     double rtol, atol
@@ -127,26 +198,30 @@ cdef struct Dopri:
     long long accepted, rejected
     bint rejected_last
     double* y               # (n,) the state at t
-    double* k               # (7 * n,) the stages; the first n hold f(t, y)
+    double* k               # (13 * n,) the stages (RK45: 7, RK23: 4); k[:n] is f(t, y)
     double* w               # (n,) a stage's state, then the step's result
-    double* err             # (n,) the step's error estimate
+    double* err             # (n,) the step's error estimate (RK45)
 
 cdef enum:
-    DOPRI_BUFFERS = 10      # y, the 7 stages, w, err: 10 * n doubles per set
+    DOPRI_BUFFERS = 16      # y, up to 13 stages, w, err: 16 * n doubles per set
 
 
 cdef void _dopri_start(Dopri* d, Problem* c, int n, double* buffers, double rtol, double atol,
-                       double first_step, Py_ssize_t rows) noexcept nogil:
+                       double first_step, Py_ssize_t rows, int method) noexcept nogil:
     # d at t = 0, its state y = buffers[:n] as the caller filled it, k1 = f(0, y); buffers
     # holds DOPRI_BUFFERS * n doubles; rows is the input series' (c.spacing apart)
     d.n = n
+    d.method = method
+    d.last = 12 if method == METHOD_DOP853 else (3 if method == METHOD_RK23 else 6)
+    d.exponent = -1.0 / 8 if method == METHOD_DOP853 else (-1.0 / 3 if method == METHOD_RK23
+                                                           else -0.2)
     d.rtol = rtol
     d.atol = atol
     d.rows = rows
     d.y = buffers
     d.k = buffers + n
-    d.w = buffers + 8 * n
-    d.err = buffers + 9 * n
+    d.w = buffers + 14 * n
+    d.err = buffers + 15 * n
     d.t = 0
     d.h = first_step
     d.row = 1
@@ -218,6 +293,63 @@ cdef inline double _dopri_trial(Dopri* d, Problem* c, double t, double step) noe
     return _scaled_rms(err, y, w, n, d.rtol, d.atol)
 
 
+cdef inline double _stage_sum(const double* k, const double* coefficients, int stages, int n,
+                              int s) noexcept nogil:
+    # sum_j coefficients[j] * k_j[s] over the stages with a coefficient
+    cdef double total = 0
+    cdef int j
+    for j in range(stages):
+        if coefficients[j] != 0:
+            total += coefficients[j] * k[j * n + s]
+    return total
+
+
+cdef double _dop853_trial(Dopri* d, Problem* c, double t, double step) noexcept nogil:
+    # One step of Hairer's 8(5,3) pair (scipy.integrate.DOP853's rk_step): the result in d.w,
+    # the 12 stages and f(t + step, d.w) in d.k, and scipy's error norm returned, the fifth-
+    # and third-order estimates combined: |h| * e5^2 / sqrt((e5^2 + 0.01 * e3^2) * n)
+    cdef int n = N_STATES if Problem is Jrc2Context else d.n
+    cdef int s, stage
+    cdef double* k = d.k
+    cdef double e5, e3, scale, a, b, sum5 = 0, sum3 = 0
+    for stage in range(1, 12):
+        for s in range(n):
+            d.w[s] = d.y[s] + step * _stage_sum(k, &DOP853_A[stage][0], stage, n, s)
+        _rhs(c, t + DOP853_C[stage] * step, d.w, k + stage * n)
+    for s in range(n):
+        d.w[s] = d.y[s] + step * _stage_sum(k, DOP853_B, 12, n, s)
+    _rhs(c, t + step, d.w, k + 12 * n)
+    for s in range(n):
+        e5 = _stage_sum(k, DOP853_E5, 13, n, s)
+        e3 = _stage_sum(k, DOP853_E3, 13, n, s)
+        a = fabs(d.y[s])
+        b = fabs(d.w[s])
+        scale = d.atol + d.rtol * (a if a > b else b)
+        sum5 += (e5 / scale) * (e5 / scale)
+        sum3 += (e3 / scale) * (e3 / scale)
+    if sum5 == 0 and sum3 == 0:
+        return 0.0
+    return fabs(step) * sum5 / sqrt((sum5 + 0.01 * sum3) * n)
+
+
+cdef double _rk23_trial(Dopri* d, Problem* c, double t, double step) noexcept nogil:
+    # One Bogacki-Shampine 3(2) step (scipy.integrate.RK23's): the result in d.w, the stages
+    # and f(t + step, d.w) in d.k, and the RMS error norm of step * sum_j E_j k_j returned
+    cdef int n = N_STATES if Problem is Jrc2Context else d.n
+    cdef int s, stage
+    cdef double* k = d.k
+    for stage in range(1, 3):
+        for s in range(n):
+            d.w[s] = d.y[s] + step * _stage_sum(k, &RK23_A[stage][0], stage, n, s)
+        _rhs(c, t + RK23_C[stage] * step, d.w, k + stage * n)
+    for s in range(n):
+        d.w[s] = d.y[s] + step * _stage_sum(k, RK23_B, 3, n, s)
+    _rhs(c, t + step, d.w, k + 3 * n)
+    for s in range(n):
+        d.err[s] = step * _stage_sum(k, RK23_E, 4, n, s)
+    return _scaled_rms(d.err, d.y, d.w, n, d.rtol, d.atol)
+
+
 cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
     # Steps d from d.t to target, landing on it and, on the way, on every input row: between
     # rows the interpolated input is linear, so no step straddles a kink, where the error
@@ -227,7 +359,7 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
     cdef restrict_double y = d.y
     cdef restrict_double w = d.w
     cdef restrict_double k1 = d.k
-    cdef restrict_double k7 = d.k + 6 * n
+    cdef restrict_double k7 = d.k + d.last * n     # f(t + h, y_new): the next step's k1
     # d's fields in locals for the loop: the right-hand side's stores to its double arrays
     # would otherwise make the compiler reload them
     cdef double t = d.t, h = d.h, spacing = c.spacing
@@ -248,12 +380,17 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
         if step < 10 * (nextafter(t, INFINITY) - t):
             status = RK45_STEP_UNDERFLOW
             break
-        norm = _dopri_trial(d, c, t, step)
+        if d.method == METHOD_RK45:
+            norm = _dopri_trial(d, c, t, step)
+        elif d.method == METHOD_DOP853:
+            norm = _dop853_trial(d, c, t, step)
+        else:
+            norm = _rk23_trial(d, c, t, step)
         if not isfinite(norm):
             status = RK45_NOT_FINITE
             break
         if norm < 1:
-            factor = 10.0 if norm == 0 else 0.9 * pow(norm, -0.2)
+            factor = 10.0 if norm == 0 else 0.9 * pow(norm, d.exponent)
             if factor > 10.0:
                 factor = 10.0
             if d.rejected_last and factor > 1:
@@ -269,7 +406,7 @@ cdef int _dopri_advance(Dopri* d, Problem* c, double target) noexcept nogil:
             d.accepted += 1
             d.rejected_last = False
         else:
-            factor = 0.9 * pow(norm, -0.2)
+            factor = 0.9 * pow(norm, d.exponent)
             h = step * (factor if factor > 0.2 else 0.2)
             d.rejected += 1
             d.rejected_last = True
@@ -310,7 +447,7 @@ cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
                          const double[:, :] y_init, double[:, :] y_final,
                          const double[::1] times, double t_end, double spacing, double rtol,
                          double atol, double first_step, long long[:, ::1] stats,
-                         Py_ssize_t i) noexcept nogil:
+                         Py_ssize_t i, int method) noexcept nogil:
     # Integrates set i, recording at each of times; on failure the remaining records and the
     # final state are NaN.
     cdef double b[B_SIZE]
@@ -330,7 +467,7 @@ cdef void _jrc2_rk45_set(const double[:, :] coefficients, const double[:, :] u,
     for s in range(N_STATES):
         buffers[s] = y_init[s, i] if y_init.shape[0] > 0 else 0.0
     _dopri_start(&d, &context, N_STATES, buffers, rtol, atol, first_step,
-                 u.shape[0] if u.shape[0] > m_in.shape[0] else m_in.shape[0])
+                 u.shape[0] if u.shape[0] > m_in.shape[0] else m_in.shape[0], method)
     for j in range(times.shape[0]):
         status = _dopri_advance(&d, &context, times[j])
         if status != RK45_OK:
@@ -352,8 +489,9 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
                         const double[:, :] y_init, double[:, :] y_final,
                         const double[::1] times, double t_end, double spacing, double rtol,
                         double atol, double first_step, long long[:, ::1] stats,
-                        int n_threads):
-    """Integrate every JRC2 parameter set with its own adaptive Dormand-Prince 5(4) steps.
+                        int n_threads, str method="RK45"):
+    """Integrate every JRC2 parameter set with its own adaptive steps of ``method`` (a key of
+    METHODS: Dormand-Prince 5(4) by default).
 
     coefficients  IN  (N_COEF, n_sets) one row per name in JRC2_COEFFICIENTS, derived from the
                       parameters by the caller (csweep.models.jrc2_column.adaptive_coefficients)
@@ -371,6 +509,7 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
     cdef Py_ssize_t i
     cdef Py_ssize_t n_sets = coefficients.shape[1]
     cdef Py_ssize_t chunk = max(1, min(16, n_sets // max(1, n_threads)))
+    cdef int code = _method_code(method)
     if coefficients.shape[0] != N_COEF:
         raise ValueError(f"coefficients must have {N_COEF} rows (JRC2_COEFFICIENTS); received "
                          f"{coefficients.shape[0]}")
@@ -379,14 +518,14 @@ def integrate_jrc2_rk45(const double[:, :] coefficients, const double[:, :] u,
     for i in prange(n_sets, nogil=True, schedule="dynamic", chunksize=chunk,
                     num_threads=n_threads):
         _jrc2_rk45_set(coefficients, u, m_in, record, out, y_init, y_final, times, t_end,
-                       spacing, rtol, atol, first_step, stats, i)
+                       spacing, rtol, atol, first_step, stats, i, code)
 
 
 cdef int _network_rk45_set(const Network* net, Py_ssize_t i, const int[::1] record,
                            floating[:, :, :] out, const double[:, :] y_init,
                            double[:, :] y_final, const double[::1] times, double t_end,
                            double spacing, double rtol, double atol, double first_step,
-                           long long[:, ::1] stats) noexcept nogil:
+                           long long[:, ::1] stats, int method) noexcept nogil:
     # Integrates set i as _jrc2_rk45_set does; returns -1 when out of memory.
     cdef int n = net.n_state, status = RK45_OK
     cdef Py_ssize_t size = DOPRI_BUFFERS * n + network_work_size(net), j
@@ -407,7 +546,7 @@ cdef int _network_rk45_set(const Network* net, Py_ssize_t i, const int[::1] reco
     context.i = i
     context.w = &w
     context.spacing = spacing
-    _dopri_start(&d, &context, n, block, rtol, atol, first_step, net.series_rows)
+    _dopri_start(&d, &context, n, block, rtol, atol, first_step, net.series_rows, method)
     for j in range(times.shape[0]):
         status = _dopri_advance(&d, &context, times[j])
         if status != RK45_OK:
@@ -425,8 +564,9 @@ def integrate_network_rk45(NetworkArrays network, const int[::1] record,
                            floating[:, :, :] out, const double[:, :] y_init,
                            double[:, :] y_final, const double[::1] times, double t_end,
                            double spacing, double rtol, double atol, double first_step,
-                           long long[:, ::1] stats, int n_threads):
-    """Integrate every network parameter set with its own adaptive Dormand-Prince 5(4) steps.
+                           long long[:, ::1] stats, int n_threads, str method="RK45"):
+    """Integrate every network parameter set with its own adaptive steps of ``method`` (a key
+    of METHODS: Dormand-Prince 5(4) by default).
 
     network, record, out, y_init and y_final are integrate_network's; the series' rows are
     placed k * spacing apart and interpolated linearly; times .. stats are integrate_jrc2_rk45's.
@@ -436,6 +576,7 @@ def integrate_network_rk45(NetworkArrays network, const int[::1] record,
     cdef Network net
     cdef Py_ssize_t i
     cdef int failed = 0
+    cdef int code = _method_code(method)
     if network.n_ring != 0:
         raise ValueError("solver='scipy' cannot integrate discrete edge delays")
     if not first_step > 0:
@@ -444,7 +585,14 @@ def integrate_network_rk45(NetworkArrays network, const int[::1] record,
     for i in prange(net.n_sets, nogil=True, schedule="dynamic", chunksize=1,
                     num_threads=n_threads):
         if _network_rk45_set(&net, i, record, out, y_init, y_final, times, t_end, spacing,
-                             rtol, atol, first_step, stats) != 0:
+                             rtol, atol, first_step, stats, code) != 0:
             failed += 1
     if failed:
         raise MemoryError("csweep: could not allocate a parameter set's work space")
+
+
+def _method_code(str method):
+    try:
+        return METHODS[method]
+    except KeyError:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; received {method!r}") from None

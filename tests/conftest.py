@@ -46,6 +46,17 @@ def need(module: str):
     return pytest.importorskip(module, reason=_EXTRAS[module.split(".")[0]])
 
 
+@pytest.fixture(autouse=True)
+def _pyrates_template_cache():
+    """Every test starts without the circuits ``CircuitTemplate.from_yaml`` cached (PyRates'
+    template cache: a template one test changed in place must not reach another's
+    ``grid_search`` of the same name)."""
+    import csweep
+    csweep.clear_frontend_caches()
+    yield
+    csweep.clear_frontend_caches()
+
+
 class Case:
     """One recorded call: ``kwargs`` for grid_search (inputs included) and the recorded frames."""
 

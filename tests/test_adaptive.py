@@ -227,7 +227,8 @@ def test_threads_and_blocks_do_not_change_the_numbers():
 
 
 @pytest.mark.parametrize("changes, error, message", [
-    (dict(method="LSODA"), ValueError, "method must be 'RK45' with solver='scipy'.*'LSODA'"),
+    (dict(method="LSODA"), ValueError, "method='LSODA' is an implicit solve_ivp method"),
+    (dict(method="RK8"), ValueError, "method must be one of 'RK45', 'DOP853', 'RK23'.*'RK8'"),
     (dict(rtol=-1.0), ValueError, "rtol must be a positive, finite number"),
     (dict(atol=[1e-6] * 8), TypeError, "per-variable tolerances are not supported"),
     (dict(rtol=1e-20), ValueError, "rtol must be at least"),

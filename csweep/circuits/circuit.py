@@ -18,8 +18,9 @@ is cached from a circuit object, so a sweep always sees its current edges.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from .equations import EquationError, parse_equation
 from .real_values import real_float64, real_number
 from .template_reader import EdgeSpec, TemplateError, load_template
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: what a circuit, node or operator built in Python gives as its file in messages
 BUILT_IN_PYTHON = "<built in Python>"
 #: PyRates' own ``vtype`` names in a variable given as a dict -> csweep's ``Variable.kind``
@@ -35,14 +39,58 @@ _VTYPES = {"input": "input", "output": "output", "state_var": "variable", "varia
            "constant": "constant"}
 
 
+#: what ``CircuitTemplate.from_yaml`` gave for each (name, working directory), as PyRates caches
+#: its templates by name: a later ``from_yaml``, ``integrate`` or ``grid_search`` of that name gets
+#: the same object, changes made by ``update_var`` included, until ``clear_frontend_caches()``
+_TEMPLATE_CACHE: dict[tuple[str, str], CircuitTemplate] = {}
+#: the engine's ``run`` and ``get_run_func`` (the circuits stage cannot import the engine, which
+#: registers them when csweep is imported: see :func:`register_simulator`)
+_SIMULATOR: dict[str, Callable[..., Any]] = {}
+
+
+def register_simulator(**functions: Callable[..., Any]) -> None:
+    """Give ``CircuitTemplate.run`` and ``get_run_func`` their implementations (``run=``,
+    ``get_run_func=``); csweep's engine calls this when csweep is imported."""
+    _SIMULATOR.update(functions)
+
+
+def _simulator(name: str) -> Callable[..., Any]:
+    try:
+        return _SIMULATOR[name]
+    except KeyError:
+        raise RuntimeError(f"CircuitTemplate.{name} needs csweep's engine: import csweep "
+                           "(it registers the engine's implementation)") from None
+
+
+def clear_template_cache() -> None:
+    """Forget every template ``CircuitTemplate.from_yaml`` gave (PyRates' template cache)."""
+    _TEMPLATE_CACHE.clear()
+
+
+def changed_cached_template(name) -> CircuitTemplate | None:
+    """The circuit ``CircuitTemplate.from_yaml(name)`` gave and that was changed in place since
+    (``update_var``, ``update_template(in_place=True)``, ``add_edges_from_matrix``), or None:
+    what PyRates' ``grid_search(name, ...)`` runs, as it loads templates through its cache."""
+    if not isinstance(name, str):
+        return None
+    cached = _TEMPLATE_CACHE.get((name, os.getcwd()))
+    return cached if cached is not None and getattr(cached, "_changed", False) else None
+
+
 def _from_yaml(cls, name):
     """``cls.from_yaml(name)``: the named template, which must be of ``cls``'s kind."""
+    key = (name, os.getcwd()) if isinstance(name, str) else None
+    if cls is CircuitTemplate and key in _TEMPLATE_CACHE:
+        return _TEMPLATE_CACHE[key]
     template = load_template(name)
     kind = cls.__mro__[1]            # the template_reader class the public one extends
     if not isinstance(template, kind):
         raise TypeError(f"{cls.__name__}.from_yaml({name!r}): that template is a "
                         f"{template.kind}, not a {cls.__name__}")
-    return cls._wrap(template)
+    wrapped = cls._wrap(template)
+    if cls is CircuitTemplate and key is not None:
+        _TEMPLATE_CACHE[key] = wrapped
+    return wrapped
 
 
 class OperatorTemplate(reader.OperatorDefinition):
@@ -65,7 +113,7 @@ class OperatorTemplate(reader.OperatorDefinition):
             try:
                 parse_equation(text)
             except EquationError as exc:
-                raise TemplateError(f"{where}: {exc}") from None
+                raise TemplateError(f"{where}: {reader.equation_refusal(exc)}") from None
         if not isinstance(variables, Mapping):
             raise TypeError(f"{where}: variables must be a dict of name -> definition; received "
                             f"{type(variables).__name__}")
@@ -233,6 +281,7 @@ class CircuitTemplate(reader.CircuitDefinition):
             return new
         for key in ("name", "file", "description", "nodes", "circuits", "edges"):
             object.__setattr__(self, key, getattr(new, key))
+        object.__setattr__(self, "_changed", True)
         return None
 
     def add_edges_from_matrix(self, source_var: str, target_var: str, source_nodes: list,
@@ -292,6 +341,99 @@ class CircuitTemplate(reader.CircuitDefinition):
             for i, j, w, d, s in zip(i_index.tolist(), j_index.tolist(), values["weight"].tolist(),
                                      delay.tolist(), spread.tolist(), strict=True))
         object.__setattr__(self, "edges", self.edges + added)
+        object.__setattr__(self, "_changed", True)
+
+    def update_var(self, node_vars: dict | None = None,
+                   edge_vars: list | None = None) -> CircuitTemplate:
+        """Change variable values on nodes and attributes of edges, in place, as PyRates does;
+        returns this circuit (PyRates returns it too).
+
+        ``node_vars`` maps ``"node/op/var"`` paths (``"pc/pro/s"``, ``"jrc1/pc/pro/s"``, with
+        ``"all"`` for every node of a level) to values: the new default of a constant or input,
+        the initial value of a state. An array with one value per node matched gives each node
+        its own. ``edge_vars`` is a list of ``(source, target, {"weight": w, "delay": d,
+        "spread": s})`` naming an edge as written in the circuit (its first such edge, as in
+        PyRates). A node inside a sub-circuit is changed in this circuit only: a sub-circuit
+        object shared with other circuits is copied, not changed (PyRates changes the shared one).
+        """
+        where = f"CircuitTemplate {self.name!r}.update_var"
+        if node_vars is not None and not isinstance(node_vars, Mapping):
+            raise TypeError(f"{where}: node_vars must be a dict of 'node/op/var' -> value; "
+                            f"received {type(node_vars).__name__}")
+        if edge_vars is not None and not isinstance(edge_vars, (list, tuple)):
+            raise TypeError(f"{where}: edge_vars must be a list of (source, target, "
+                            f"{{attribute: value}}); received {type(edge_vars).__name__}")
+        for key, value in (node_vars or {}).items():
+            self._update_node_var(key, value, where)
+        for k, edge in enumerate(edge_vars or []):
+            if (not isinstance(edge, (list, tuple)) or len(edge) != 3
+                    or not isinstance(edge[2], Mapping)):
+                raise TypeError(f"{where}: edge_vars[{k}] must be (source, target, "
+                                f"{{attribute: value}}); received {edge!r}")
+            _replace_edge(self, str(edge[0]), str(edge[1]), dict(edge[2]), where)
+        object.__setattr__(self, "_changed", True)
+        return self
+
+    def _update_node_var(self, key, value, where: str) -> None:
+        parts = str(key).split("/")
+        if len(parts) < 3:
+            raise ValueError(f"{where}: node_vars key {key!r} must be 'node/op/var' (with "
+                             "'circuit/' levels above the node in a nested circuit)")
+        *node, op, var = parts
+        paths = [p for p in self.node_paths() if _node_matches(p.split("/"), node)]
+        if not paths:
+            shown = ", ".join(list(self.node_paths())[:8])
+            raise KeyError(f"{where}: node_vars key {key!r}: circuit {self.name!r} has no node "
+                           f"{'/'.join(node)!r}; its nodes are {shown}")
+        nodes = self.node_paths()
+        with_var = [p for p in paths if op in nodes[p].operators
+                    and var in nodes[p].operators[op].variables]
+        if not with_var:
+            raise KeyError(f"{where}: node_vars key {key!r}: no operator {op!r} with a variable "
+                           f"{var!r} on node(s) {', '.join(paths)}")
+        for i, path in enumerate(with_var):
+            single = value
+            if hasattr(value, "shape") and sum(value.shape) == len(with_var):
+                single = value[i]                   # PyRates: one value per node matched
+            node_template = NodeTemplate._wrap(nodes[path])
+            _replace_node(self, path.split("/"), node_template.update_var(op, var, single))
+
+    def clear(self) -> None:
+        """PyRates frees its compiled model and temporary files of this circuit; csweep keeps
+        neither, so this changes nothing (the circuit, changes included, stays as it is)."""
+        return None
+
+    def run(self, simulation_time: float, step_size: float, inputs: dict | None = None,
+            outputs: dict | list | None = None, sampling_step_size: float | None = None,
+            cutoff: float = 0.0, solver: str = "euler", backend: Any = None,
+            vectorize: Any = True, verbose: bool = True, clear: Any = True,
+            in_place: Any = True, **kwargs: Any) -> pd.DataFrame:
+        """Simulate this circuit once, as PyRates' ``CircuitTemplate.run``: a DataFrame with one
+        column per ``outputs`` key (flat, as PyRates returns one simulation) and the sample
+        times as its index. It is ``grid_search`` with one set of the circuit's own values, run
+        by the same kernel (so the same numbers as that set in a grid). ``solver``, ``method``,
+        ``rtol``, ``atol``, ``float_precision`` (float32 by default, as PyRates') and the other
+        keywords are ``grid_search``'s; ``backend``, ``vectorize``, ``verbose``, ``clear`` and
+        ``in_place`` change nothing (csweep never changes the circuit it runs)."""
+        return _simulator("run")(self, simulation_time=simulation_time, step_size=step_size,
+                                 inputs=inputs, outputs=outputs,
+                                 sampling_step_size=sampling_step_size, cutoff=cutoff,
+                                 solver=solver, backend=backend, vectorize=vectorize,
+                                 verbose=verbose, clear=clear, in_place=in_place, **kwargs)
+
+    def get_run_func(self, func_name: str, step_size: float, inputs: dict | None = None,
+                     backend: Any = None, vectorize: Any = True, verbose: bool = True,
+                     clear: Any = False, in_place: Any = True, **kwargs: Any
+                     ) -> tuple[Callable[..., Any], tuple, tuple, dict]:
+        """The vector field of this circuit for ``scipy.integrate.solve_ivp``, as PyRates'
+        ``get_run_func``: ``(func, args, arg_names, state_map)`` where ``func(t, y, *args[2:])``
+        returns dy/dt, ``args`` starts with ``t0`` and ``y0``, and ``state_map`` gives each
+        ``"node/op/var"`` state its index in ``y``. With ``file_name=``, the equations are also
+        written as a readable Python module (``file_name + ".py"``)."""
+        return _simulator("get_run_func")(self, func_name=func_name, step_size=step_size,
+                                          inputs=inputs, backend=backend, vectorize=vectorize,
+                                          verbose=verbose, clear=clear, in_place=in_place,
+                                          **kwargs)
 
     def _check_nodes(self, names: list[str], var: str, where: str) -> None:
         """Every ``name/var`` must be a variable path on a node of this circuit."""
@@ -305,6 +447,68 @@ class CircuitTemplate(reader.CircuitDefinition):
                 shown = ", ".join(list(nodes)[:8]) + (", ..." if len(nodes) > 8 else "")
                 raise KeyError(f"{where}[{k}] = {name!r} gives {name}/{var}, but circuit "
                                f"{self.name!r} has no node {node!r}; its nodes are {shown}")
+
+
+# --------------------------------------------------------------------------------------------
+# update_var: replacing a node or an edge of a circuit in place
+# --------------------------------------------------------------------------------------------
+
+def _node_matches(parts: list[str], pattern: list[str]) -> bool:
+    """Whether a node path (split) is what a PyRates node identifier names (``all`` alone:
+    every node; else level by level, ``all`` matching any name at its level)."""
+    if pattern == ["all"]:
+        return True
+    return len(parts) == len(pattern) and all(p in ("all", q) for p, q in zip(pattern, parts,
+                                                                             strict=True))
+
+
+def _shallow_copy(circuit: reader.CircuitDefinition) -> CircuitTemplate:
+    new = CircuitTemplate.__new__(CircuitTemplate)
+    reader.CircuitDefinition.__init__(new, circuit.name, circuit.file, dict(circuit.nodes),
+                                    dict(circuit.circuits), tuple(circuit.edges),
+                                    circuit.description)
+    return new
+
+
+def _replace_node(circuit: reader.CircuitDefinition, parts: list[str], node) -> None:
+    """Put ``node`` at ``parts`` in ``circuit`` (changed in place), copying sub-circuits on the
+    way so that no other circuit sharing them changes."""
+    if len(parts) == 1:
+        object.__setattr__(circuit, "nodes", {**circuit.nodes, parts[0]: node})
+        return
+    sub = _shallow_copy(circuit.circuits[parts[0]])
+    _replace_node(sub, parts[1:], node)
+    object.__setattr__(circuit, "circuits", {**circuit.circuits, parts[0]: sub})
+
+
+def _replace_edge(circuit: reader.CircuitDefinition, source: str, target: str, values: dict,
+                  where: str) -> None:
+    """Give the first edge ``source -> target`` of ``circuit`` (or of the sub-circuit both paths
+    start with) the attributes in ``values``."""
+    unknown = set(values) - {"weight", "delay", "spread"}
+    if unknown:
+        raise KeyError(f"{where}: edge {source} -> {target}: {', '.join(map(repr, sorted(unknown)))} "
+                       "is not an edge attribute csweep can change; expected weight, delay, "
+                       "spread")
+    values = {key: v.item() if isinstance(v, (np.ndarray, np.generic)) and np.size(v) == 1 else v
+              for key, v in values.items()}
+    for k, edge in enumerate(circuit.edges):
+        if edge.source == source and edge.target == target:
+            merged = {**dict(edge.attributes), **values}
+            new = reader._parse_edge([source, target, edge.template, merged],
+                                     f"{where}, edge {source} -> {target}")
+            object.__setattr__(circuit, "edges",
+                               circuit.edges[:k] + (new,) + circuit.edges[k + 1:])
+            return
+    head = source.split("/", 1)[0]
+    if head in circuit.circuits and target.startswith(head + "/"):
+        sub = _shallow_copy(circuit.circuits[head])
+        _replace_edge(sub, source[len(head) + 1:], target[len(head) + 1:], values, where)
+        object.__setattr__(circuit, "circuits", {**circuit.circuits, head: sub})
+        return
+    shown = "; ".join(f"{e.source} -> {e.target}" for e in circuit.all_edges()[:8])
+    raise KeyError(f"{where}: circuit {circuit.name!r} has no edge {source} -> {target}; its "
+                   f"edges are {shown or 'none'}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -62,6 +63,21 @@ _VARIABLE = re.compile(r"^\s*(input|output|variable|state_var)\s*(?:\(\s*(.*?)\s
 
 class TemplateError(ValueError):
     """A template that cannot be found or read; the message names file, template and key."""
+
+
+#: what every refusal of a model outside the Jansen-Rit family says (docs/templates.md details it)
+JANSEN_RIT_ONLY = (
+    "csweep runs Jansen-Rit-family models only: the lumped JRC2 column, and networks whose "
+    "nodes are second-order synapses (v' = x, x' linear in v, x and the inputs) summed into "
+    "one sigmoid rate (m = m_max/(1 + exp(s*(v_thr - v)))), joined by weighted, optionally "
+    "delayed edges; the supported forms are listed in docs/templates.md, 'Supported forms' "
+    "(other models, such as QIF, Van der Pol or Kuramoto oscillators, run in PyRates)")
+
+
+def equation_refusal(exc: Exception) -> str:
+    """An equation error's text, with the family note when it names a function csweep lacks."""
+    text = str(exc)
+    return f"{text}. {JANSEN_RIT_ONLY}" if "unknown function" in text else text
 
 
 class TemplateWarning(UserWarning):
@@ -118,9 +134,38 @@ class NodeDefinition:
         return "\n".join(lines)
 
 
+class EdgeAttributes(Mapping):
+    """An edge's ``{"weight": w, "delay": d, "spread": s}`` (delay and spread when given), read
+    as PyRates' edge dict; read-only, since csweep's templates are: change an edge with
+    ``CircuitTemplate.update_var(edge_vars=[(source, target, {...})])``."""
+
+    def __init__(self, values: dict):
+        self._values = dict(values)
+
+    def __getitem__(self, key):
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __setitem__(self, key, value):
+        raise TypeError(f"an edge's attributes are read-only in csweep; to set {key!r} to "
+                        f"{value!r}, call circuit.update_var(edge_vars=[(source, target, "
+                        f"{{{key!r}: {value!r}}})])")
+
+    def __repr__(self):
+        return repr(self._values)
+
+
 @dataclass(frozen=True)
 class EdgeSpec:
-    """One circuit edge as written: ``[source, target, template, {weight, delay, spread}]``."""
+    """One circuit edge as written: ``[source, target, template, {weight, delay, spread}]``.
+
+    It reads as PyRates' edge, the 4-tuple ``(source, target, template, attributes)``
+    (``edge[3]["weight"]``, ``s, t, tpl, attr = edge``), and keeps its named fields."""
 
     source: str
     target: str
@@ -128,6 +173,29 @@ class EdgeSpec:
     weight: float = 1.0
     delay: float | None = None
     spread: float | None = None
+
+    @property
+    def attributes(self) -> EdgeAttributes:
+        """``{"weight": ..., "delay": ..., "spread": ...}``, delay and spread when given."""
+        values = {"weight": self.weight}
+        values.update({key: getattr(self, key) for key in ("delay", "spread")
+                       if getattr(self, key) is not None})
+        return EdgeAttributes(values)
+
+    def _as_tuple(self) -> tuple:
+        return (self.source, self.target, self.template, self.attributes)
+
+    def __iter__(self):
+        return iter(self._as_tuple())
+
+    def __getitem__(self, index):
+        return self._as_tuple()[index]
+
+    def __len__(self) -> int:
+        return 4
+
+    def __repr__(self) -> str:
+        return repr(self._as_tuple())
 
 
 @dataclass(frozen=True)
@@ -484,7 +552,7 @@ class _Builder:
             try:
                 parsed.append(parse_equation(text))
             except EquationError as exc:
-                raise TemplateError(f"{where}, key 'equations': {exc}") from None
+                raise TemplateError(f"{where}, key 'equations': {equation_refusal(exc)}") from None
         variables = dict(parent.variables) if parent else {}
         given_vars = definition.get("variables") or {}
         if not isinstance(given_vars, dict):

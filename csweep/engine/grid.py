@@ -45,6 +45,8 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
     else:
         raise TypeError("param_grid must be a dict of value lists or a pandas DataFrame; "
                         f"received {type(param_grid).__name__}")
+    if not values and isinstance(param_grid, pd.DataFrame) and len(grid.index) == 1:
+        return pd.DataFrame(index=grid.index)   # one set of the template's own values (run())
     if not values:
         raise ValueError("param_grid is empty; expected at least one parameter with values")
     lengths = {key: len(v) for key, v in values.items()}

@@ -67,11 +67,12 @@ NO_EFFECT = {
                 "from csweep's within the tolerances either way)",
     "dense_output": "the frames hold the states at the sample times either way (PyRates: "
                     "solve_ivp also builds an interpolant, which it does not return)",
-    "jac": "RK45 uses no Jacobian (solve_ivp ignores it for RK45 too)",
-    "jac_sparsity": "RK45 uses no Jacobian (solve_ivp ignores it for RK45 too)",
-    "lband": "RK45 uses no Jacobian (solve_ivp ignores it for RK45 too)",
-    "uband": "RK45 uses no Jacobian (solve_ivp ignores it for RK45 too)",
-    "min_step": "RK45 has no smallest step (solve_ivp ignores it for RK45 too)",
+    "jac": "RK45, DOP853 and RK23 use no Jacobian (solve_ivp ignores it for them too)",
+    "jac_sparsity": "RK45, DOP853 and RK23 use no Jacobian (solve_ivp ignores it for them too)",
+    "lband": "RK45, DOP853 and RK23 use no Jacobian (solve_ivp ignores it for them too)",
+    "uband": "RK45, DOP853 and RK23 use no Jacobian (solve_ivp ignores it for them too)",
+    "min_step": "RK45, DOP853 and RK23 have no smallest step (solve_ivp ignores it for them "
+                "too)",
 }
 
 #: keyword -> (PyRates' default, why another value is refused and what to write instead)

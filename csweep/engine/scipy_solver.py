@@ -1,4 +1,5 @@
-"""``solver="scipy"``: PyRates' adaptive-solver call, run by csweep's compiled Dormand-Prince 5(4).
+"""``solver="scipy"``: PyRates' adaptive-solver call, run by csweep's compiled Dormand-Prince 5(4)
+(or, with ``method="DOP853"`` or ``"RK23"``, Hairer's 8(5,3) pair or Bogacki-Shampine 3(2)).
 
 PyRates hands ``solver="scipy"`` to ``scipy.integrate.solve_ivp`` over the whole vectorised
 network, so one step size serves every parameter set and Python runs on every step. csweep
@@ -32,7 +33,10 @@ from .. import _dopri
 from ..analysis.result import DivergenceWarning, user_stacklevel
 from ..noise import Noise
 
-METHODS = ("RK45",)
+#: the solve_ivp methods csweep compiles (explicit embedded Runge-Kutta pairs, each with
+#: solve_ivp's error norm and step-size rule); the implicit ones are refused, saying why
+METHODS = tuple(_dopri.METHODS)
+IMPLICIT = ("Radau", "BDF", "LSODA")
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-6
 STATUS = {**_dopri.RK45_STATUS, -1: "not run by this call (an earlier call's block)"}
@@ -42,6 +46,7 @@ STATUS = {**_dopri.RK45_STATUS, -1: "not run by this call (an earlier call's blo
 class Tolerances:
     rtol: float
     atol: float
+    method: str = "RK45"
 
 
 def check_tolerances(solver: str, method, rtol, atol) -> Tolerances | None:
@@ -49,11 +54,21 @@ def check_tolerances(solver: str, method, rtol, atol) -> Tolerances | None:
     ``method``, ``rtol`` and ``atol`` as PyRates' do)."""
     if solver != "scipy":
         return None
+    if method in IMPLICIT:
+        raise ValueError(f"method={method!r} is an implicit solve_ivp method, for stiff systems, "
+                         "which csweep does not compile; Jansen-Rit models are not stiff at "
+                         "PyRates' step sizes, and csweep compiles RK45 (solve_ivp's default), "
+                         "DOP853 and RK23 per set. CircuitTemplate.run(..., solver='scipy', "
+                         f"method={method!r}) runs one set with SciPy's solve_ivp in Python "
+                         "(for a 1 s JRC2 run: Radau 3.3 s, BDF 1.0 s, LSODA 0.2 s, against "
+                         "0.05 s compiled), and CircuitTemplate.get_run_func(...) gives the "
+                         "vector field for solve_ivp")
     if method not in METHODS:
-        raise ValueError(f"method must be 'RK45' with solver='scipy': csweep runs its own "
-                         f"compiled RK45 (Dormand-Prince 5(4), solve_ivp's default), not SciPy; "
-                         f"received {method!r}. For a fixed step use solver='rk4'")
-    values = {}
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} with "
+                         f"solver='scipy': csweep runs its own compiled embedded Runge-Kutta "
+                         f"pairs, not SciPy; received {method!r}. For a fixed step use "
+                         "solver='rk4'")
+    values: dict = {"method": method}
     for name, value, default in (("rtol", rtol, DEFAULT_RTOL), ("atol", atol, DEFAULT_ATOL)):
         value = default if value is None else value
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -80,6 +95,7 @@ class AdaptivePlan:
     rtol: float
     atol: float
     parameter_precision: str    # how the kernel holds the parameters ("float32" as PyRates does)
+    method: str = "RK45"        # a key of csweep._dopri.METHODS
 
 
 def plan(timeline, dt: float, tolerances: Tolerances, parameter_precision: str) -> AdaptivePlan:
@@ -89,7 +105,8 @@ def plan(timeline, dt: float, tolerances: Tolerances, parameter_precision: str) 
     times = (timeline.first + np.arange(timeline.n_records)) * timeline.every * dt
     return AdaptivePlan(times=np.ascontiguousarray(times, dtype=np.float64), t_end=t_end,
                         spacing=spacing, first_step=dt, rtol=tolerances.rtol,
-                        atol=tolerances.atol, parameter_precision=parameter_precision)
+                        atol=tolerances.atol, parameter_precision=parameter_precision,
+                        method=tolerances.method)
 
 
 def warn_float32_overflow(params: np.ndarray, names: list, labels, float_precision: str):

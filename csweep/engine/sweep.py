@@ -109,9 +109,10 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
         steps end on the rows. Networks with discrete edge delays (no spread) are refused.
         ``SweepResult.solver_stats`` gives each set's accepted and rejected steps and status.
     method, rtol, atol
-        With ``solver="scipy"``: ``"RK45"`` (the one method), relative and absolute tolerance
-        (default 1e-3 and 1e-6, as solve_ivp's). The fixed-step solvers ignore them, as PyRates'
-        do.
+        With ``solver="scipy"``: ``"RK45"`` (default), ``"DOP853"`` or ``"RK23"``, compiled
+        per set with solve_ivp's error control (the implicit ``"Radau"``, ``"BDF"`` and
+        ``"LSODA"`` are refused), relative and absolute tolerance (default 1e-3 and 1e-6, as
+        solve_ivp's). The fixed-step solvers ignore them, as PyRates' do.
     float_precision : {"float32", "float64"}
         dtype of the returned values. csweep computes in float64 unless ``compute_precision``
         says otherwise. With ``solver="scipy"``, as in PyRates: how inputs and the lumped

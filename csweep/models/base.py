@@ -126,13 +126,20 @@ def evaluate_operator(op: OperatorDefinition, values: dict[str, np.ndarray]) -> 
             raise EquationError(f"operator {op.name!r}: cannot evaluate {pending[0].text!r}; "
                                 f"undefined or circular: {', '.join(missing)}")
         for eq in ready:
-            known[eq.target] = evaluate(eq.rhs, known)
+            known[eq.target] = _evaluate(eq, known)
             pending.remove(eq)
     result = {eq.target: known[eq.target] for eq in equations if not eq.is_ode}
     for eq in equations:
         if eq.is_ode:
-            result[f"d/dt {eq.target}"] = evaluate(eq.rhs, known)
+            result[f"d/dt {eq.target}"] = _evaluate(eq, known)
     return result
+
+
+def _evaluate(eq: Equation, known: dict):
+    try:
+        return evaluate(eq.rhs, known)
+    except EquationError as exc:
+        raise EquationError(f"cannot place equation {eq.text!r}: {exc}") from None
 
 
 def refuse_first_bad_set(bad: np.ndarray, message: Callable[[int], str]) -> None:

@@ -198,7 +198,7 @@ class _PreparedColumn(PreparedSweep):
                 channels[0], channels[1], record, out,
                 NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
                 adaptive.times, adaptive.t_end, adaptive.spacing, adaptive.rtol, adaptive.atol,
-                adaptive.first_step, stats, n_threads)
+                adaptive.first_step, stats, n_threads, adaptive.method)
             return
         single = stepping.compute_precision == "float32"
         drawn = [c for c in channels if isinstance(c, NoiseToDraw)]

@@ -26,7 +26,13 @@ import numpy as np
 
 from .. import _dopri, _network, _runtime
 from ..circuits.equations import EquationError
-from ..circuits.template_reader import CircuitDefinition, EdgeSpec, OperatorDefinition, TemplateError
+from ..circuits.template_reader import (
+    JANSEN_RIT_ONLY,
+    CircuitDefinition,
+    EdgeSpec,
+    OperatorDefinition,
+    TemplateError,
+)
 from ..kernels import builds as _kernel
 from .base import (
     NO_STATE,
@@ -92,7 +98,7 @@ def compile_network(circuit: CircuitDefinition) -> CompiledModel:
             raise TemplateError(f"{circuit.file}: circuit {circuit.name!r}, node {node_path!r}: a "
                                 "Jansen-Rit node holds second-order synapse operators and exactly "
                                 f"one rate operator; found {len(node_synapses)} synapse(s) and "
-                                f"{len(node_rates)} rate operator(s)")
+                                f"{len(node_rates)} rate operator(s). {_FAMILY}")
         rate = node_rates[0]
         for syn in node_synapses:
             if syn.v != rate.v:
@@ -138,8 +144,7 @@ def compile_network(circuit: CircuitDefinition) -> CompiledModel:
 # Recognising operators
 # --------------------------------------------------------------------------------------------
 
-_FAMILY = ("csweep's network kernel integrates second-order synapses (d/dt * v = x, d/dt * x "
-           "linear in v, x and inputs) and sigmoid rates (m = m_max/(1 + exp(s*(v_thr - v))))")
+_FAMILY = JANSEN_RIT_ONLY
 
 
 def _classify(op: OperatorDefinition, where: str) -> str:
@@ -151,8 +156,9 @@ def _classify(op: OperatorDefinition, where: str) -> str:
     if len(algebraic) == 1 and not odes:
         return "rate"
     text = equations[0].text if equations else "(no equations)"
-    raise TemplateError(f"{where}: cannot place equation {text!r}: {_FAMILY}; this operator has "
-                        f"{len(odes)} differential and {len(algebraic)} algebraic equation(s)")
+    raise TemplateError(f"{where}: cannot place equation {text!r}: this operator has "
+                        f"{len(odes)} differential and {len(algebraic)} algebraic equation(s). "
+                        f"{_FAMILY}")
 
 
 def _synapse(node, op_name, op, where) -> Synapse:
@@ -177,7 +183,8 @@ def _rate(node, op_name, op, where) -> Rate:
     inputs = [name for name, var in op.variables.items() if var.kind == "input"]
     if len(inputs) != 1 or eq.names() - set(op.variables):
         raise TemplateError(f"{where}: cannot place equation {eq.text!r}: a rate operator reads "
-                            f"one input variable (the node's summed potential); it has {inputs}")
+                            f"one input variable (the node's summed potential); it has {inputs}. "
+                            f"{_FAMILY}")
     rate = Rate(node, op_name, op, inputs[0], eq.target)
     defaults = {name: np.full(1, var.default) for name, var in op.variables.items()
                 if var.kind == "constant"}
@@ -201,7 +208,7 @@ def synapse_coefficients(syn: Synapse, values: dict, where: str) -> dict[str, np
             try:
                 result = evaluate_operator(syn.op, env)
             except EquationError as exc:
-                raise TemplateError(f"{where}: {exc}") from None
+                raise TemplateError(f"{where}: {exc}. {_FAMILY}") from None
         return result[f"d/dt {syn.v}"], result[f"d/dt {syn.x}"]
 
     zero = np.zeros(len(names))
@@ -227,11 +234,11 @@ def synapse_coefficients(syn: Synapse, values: dict, where: str) -> dict[str, np
         fits_v = np.allclose(dv, point[1], rtol=1e-12, atol=0)
         fits_x = np.all(np.abs(dx - linear) <= 1e-9 * scale + 1e-300) and np.all(np.isfinite(dx))
         if not (fits_v and fits_x):
-            bad = f"d/dt * {syn.v}" if not fits_v else f"d/dt * {syn.x}"
+            bad = syn.v if not fits_v else syn.x
             text = next((eq.text for eq in operator_equations(syn.op)
-                         if eq.text.replace(" ", "").startswith(bad.replace(" ", "") + "=")), bad)
-            raise TemplateError(f"{where}: cannot place equation {text!r}: {_FAMILY} (here "
-                                f"d/dt * {syn.v} must equal {syn.x}, and d/dt * {syn.x} be linear)")
+                         if eq.is_ode and eq.target == bad), f"d/dt * {bad}")
+            raise TemplateError(f"{where}: cannot place equation {text!r}: d/dt * {syn.v} must "
+                                f"equal {syn.x}, and d/dt * {syn.x} be linear. {_FAMILY}")
     return coefficients
 
 
@@ -247,7 +254,7 @@ def sigmoid_parameters(rate: Rate, values: dict, where: str) -> tuple[np.ndarray
             try:
                 return np.asarray(evaluate_operator(rate.op, env)[rate.m], float) * np.ones(n)
             except EquationError as exc:
-                raise TemplateError(f"{where}: {exc}") from None
+                raise TemplateError(f"{where}: {exc}. {_FAMILY}") from None
 
     far = 1e4
     high, low = f(np.full(n, far)), f(np.full(n, -far))
@@ -547,7 +554,8 @@ class _PreparedNetwork(PreparedSweep):
         if solver == "scipy":
             _dopri.integrate_network_rk45(
                 network, record, out, *states, adaptive.times, adaptive.t_end, adaptive.spacing,
-                adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads)
+                adaptive.rtol, adaptive.atol, adaptive.first_step, stats, n_threads,
+                adaptive.method)
         else:
             _kernel.network_tiles_for(n_sets, n_threads).integrate_network(
                 network, record, out, *states, stepping.every, stepping.first, stepping.n_steps,

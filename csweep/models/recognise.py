@@ -10,6 +10,7 @@ import hashlib
 import os
 from dataclasses import replace
 
+from ..circuits.circuit import changed_cached_template
 from ..circuits.fingerprint import template_fingerprint
 from ..circuits.template_reader import CircuitDefinition, TemplateError, load_template_and_files
 from .base import CompiledModel
@@ -25,6 +26,9 @@ def compiled_model(circuit_template) -> CompiledModel:
     compiled each time."""
     if not isinstance(circuit_template, (str, os.PathLike)):
         return _with_source(*load_template_and_files(circuit_template))
+    changed = changed_cached_template(circuit_template)
+    if changed is not None:     # PyRates runs its cached template, changes included
+        return _with_source(*load_template_and_files(changed))
     key = (os.fspath(circuit_template), os.getcwd())
     cached = _MODEL_CACHE.get(key)
     if cached is not None and cached[0] == _stamps(f for f, _ in cached[0]):
