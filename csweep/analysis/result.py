@@ -7,10 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ..circuits.real_values import real_float64
-
-
-class DivergenceWarning(RuntimeWarning):
-    """Some parameter sets' state became NaN or infinite (see ``SweepResult.diverged``)."""
+from ..models.divergence import DivergenceWarning as DivergenceWarning
+from ..models.divergence import user_stacklevel as user_stacklevel
 
 
 class SweepResult(tuple):
@@ -138,20 +136,6 @@ class ColumnIndexCache:
 def results_frame(values: np.ndarray, index: np.ndarray, columns: pd.MultiIndex) -> pd.DataFrame:
     """Wrap the kernel's output buffer, ``(n_records, n_outputs * n_sets)``, without copying it."""
     return pd.DataFrame(values, index=pd.Index(index), columns=columns, copy=False)
-
-
-def user_stacklevel() -> int:
-    """The ``stacklevel`` of a warning raised here that points at the caller's line: the first
-    frame outside csweep, counted from the function that warns."""
-    import sys  # noqa: PLC0415
-    from types import FrameType  # noqa: PLC0415
-
-    package = __name__.split(".")[0]
-    frame: FrameType | None = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == package:
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def results_map_frame(grid: pd.DataFrame, labels: list[str]) -> pd.DataFrame:

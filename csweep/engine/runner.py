@@ -15,8 +15,8 @@ from ..analysis.features import allocate, compute
 from ..kernels.builds import fork_safe_threads
 from ..models.inputs import block_channels
 from ..noise import Noise
+from .adaptive_call import new_stats
 from .progress import reporting
-from .scipy_solver import new_stats
 
 if TYPE_CHECKING:
     from .spec import BlockSettings, SweepSpec

@@ -20,8 +20,8 @@ import pandas as pd
 from ..circuits import circuit as circuits_api
 from ..circuits.circuit import CircuitTemplate, register_simulator
 from ..models.timing import make_time_grid
+from .adaptive_call import IMPLICIT
 from .run_func import get_run_func
-from .scipy_solver import IMPLICIT
 from .sweep import grid_search
 
 logger = logging.getLogger("csweep")

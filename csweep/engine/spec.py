@@ -21,16 +21,17 @@ import pandas as pd
 from .. import _runtime
 from ..analysis.features import Feature, check_features
 from ..analysis.result import initial_state_array
+from ..models.adaptive import AdaptivePlan, Tolerances, held_inputs, warn_float32_overflow
+from ..models.adaptive import plan as plan_adaptive
 from ..models.base import CompiledModel, PreparedSweep, Stepping
 from ..models.inputs import align_inputs, check_inputs, mapped_grid, noise_keys, with_noise_values
 from ..models.mapping import ParameterMap, initial_values, map_parameters, resolve, with_initial_values
 from ..models.recognise import compiled_model
 from ..models.timing import TimeGrid, as_python_float, make_time_grid
 from ..noise import set_streams
+from .adaptive_call import check_tolerances
 from .grid import make_grid, set_labels
 from .pyrates_keywords import check_pyrates_keywords
-from .scipy_solver import AdaptivePlan, Tolerances, check_tolerances, held_inputs, warn_float32_overflow
-from .scipy_solver import plan as plan_adaptive
 
 SOLVERS = (*_runtime.SOLVERS, "scipy")
 PRECISIONS = ("float32", "float64")

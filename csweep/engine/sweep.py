@@ -28,12 +28,12 @@ from ..analysis.result import (
     user_stacklevel,
 )
 from ..noise import Noise
+from .adaptive_call import STATUS as adaptive_status
+from .adaptive_call import stats_frame
 from .blocks import check_block_size, check_fits, plan_block_size
 from .cluster import gather, make_pool
 from .progress import check_progress
 from .runner import BlockRunner
-from .scipy_solver import STATUS as adaptive_status
-from .scipy_solver import stats_frame
 from .spec import SweepSetup, SweepSpec, bind_grid, make_setup
 
 if TYPE_CHECKING:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..circuits.equations import Equation, EquationError, evaluate, parse_equation
 from ..circuits.template_reader import OperatorDefinition
+
+if TYPE_CHECKING:
+    from .adaptive import AdaptivePlan
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class CompiledModel:
 class Stepping:
     """How every block of a sweep is stepped: ``n_steps`` steps of ``dt`` with ``solver``,
     recording every ``every``-th step from step ``first``, in ``compute_precision``; with
-    ``solver="scipy"``, ``adaptive`` (a :class:`csweep.engine.scipy_solver.AdaptivePlan`) holds
+    ``solver="scipy"``, ``adaptive`` (a :class:`csweep.models.adaptive.AdaptivePlan`) holds
     the adaptive solver's plan instead."""
 
     solver: str
@@ -68,7 +71,7 @@ class Stepping:
     every: int
     first: int
     compute_precision: str = "float64"
-    adaptive: Any = None
+    adaptive: AdaptivePlan | None = None
 
 
 class PreparedSweep:
@@ -80,7 +83,7 @@ class PreparedSweep:
     (each ``(1 or n_steps, 1 or stop-start)``), writes their records into ``out``
     ``(n_records, n_outputs, stop-start)`` (any strides), and, when ``y_final`` is given, their
     state after ``n_steps`` steps into it ``(n_state, stop-start)``. With ``solver="scipy"``,
-    ``stepping.adaptive`` (a :class:`csweep.engine.scipy_solver.AdaptivePlan`) replaces the fixed steps and
+    ``stepping.adaptive`` (a :class:`csweep.models.adaptive.AdaptivePlan`) replaces the fixed steps and
     ``stats`` ``(stop-start, 3)`` receives each set's step counts and status.
     """
 
