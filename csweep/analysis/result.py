@@ -118,19 +118,22 @@ def column_index(outputs: dict[str, str], labels: list[str]) -> pd.MultiIndex:
     return pd.MultiIndex(levels=levels, codes=codes, verify_integrity=False)
 
 
-class ColumnIndexCache:
-    """The last :func:`column_index` made, returned again for the same outputs and labels (a
-    MultiIndex is immutable, so frames may share it)."""
+#: column indexes :func:`cached_column_index` keeps (a MultiIndex is immutable: frames share it)
+COLUMN_INDEXES_KEPT = 8
+_column_indexes: dict[tuple, pd.MultiIndex] = {}
 
-    def __init__(self) -> None:
-        self._last: tuple[tuple, pd.MultiIndex] | None = None   # replaced whole: thread-safe
 
-    def __call__(self, outputs: dict[str, str], labels: list[str]) -> pd.MultiIndex:
-        key = (tuple(outputs.items()), tuple(labels))
-        last = self._last
-        if last is None or last[0] != key:
-            last = self._last = (key, column_index(outputs, labels))
-        return last[1]
+def cached_column_index(outputs: dict[str, str], labels: list[str]) -> pd.MultiIndex:
+    """:func:`column_index`, kept for the next sweep of the same outputs and sets (a Sweep's
+    runs, repeated grid_search calls): building it costs more than a small sweep."""
+    key = (tuple(outputs.items()), tuple(labels))
+    index = _column_indexes.get(key)
+    if index is None:
+        index = column_index(outputs, labels)
+        while len(_column_indexes) >= COLUMN_INDEXES_KEPT:
+            _column_indexes.pop(next(iter(_column_indexes)), None)
+        _column_indexes[key] = index
+    return index
 
 
 def results_frame(values: np.ndarray, index: np.ndarray, columns: pd.MultiIndex) -> pd.DataFrame:

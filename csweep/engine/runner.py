@@ -123,11 +123,13 @@ class BlockRunner:
         """The part of :meth:`block` after the kernel: the block's features and divergence flags
         from its records ``out`` and final ``state`` (NumPy only: may run on another thread)."""
         t, settings = self.settings.timeline, self.settings
-        # a non-finite value never returns to finite, so the last state tells; the records are
-        # checked too, for float32 records that overflow while the float64 state does not
-        with np.errstate(all="ignore"):
-            diverged = ~(np.isfinite(state).all(axis=0)
-                         & np.isfinite(out.sum(axis=(0, 1), dtype=np.float64)))
+        # a non-finite value never returns to finite, so the last state tells; float32 records
+        # are checked too, for values that overflow float32 while the float64 state does not
+        finite = np.isfinite(state).all(axis=0)
+        if out.dtype != np.float64:
+            with np.errstate(all="ignore"):
+                finite &= np.isfinite(out.sum(axis=(0, 1), dtype=np.float64))
+        diverged = ~finite
         features = (compute(self.features, out, settings.output_names, t.index)
                     if self.features else {})
         return features, diverged

@@ -19,9 +19,9 @@ import numpy as np
 
 from ..analysis.features import feature_frame
 from ..analysis.result import (
-    ColumnIndexCache,
     DivergenceWarning,
     SweepResult,
+    cached_column_index,
     final_state_frame,
     results_frame,
     results_map_frame,
@@ -227,9 +227,9 @@ class Sweep:
     the grid and where a run goes (``param_grid``, ``permute_grid``, ``store``, ``resume``,
     ``client``, ``executor``: :meth:`run`'s). The template is read and recognised, ``param_map``
     resolved against it, inputs, outputs and features checked here, once; each :meth:`run` then
-    maps its grid and calls the kernel, keeping a features thread and the frames' column index
-    between calls. ``sweep.run(grid)`` returns what ``grid_search(..., param_grid=grid)``
-    returns, bitwise.
+    maps its grid and calls the kernel, keeping a features thread and scratch blocks between
+    calls (and, like ``grid_search``, the last frames' column indexes). ``sweep.run(grid)``
+    returns what ``grid_search(..., param_grid=grid)`` returns, bitwise.
 
     A ``Sweep`` is immutable: :meth:`replace` makes a new one with some settings changed. It
     pickles (for Dask and executors) as its arguments and is prepared again where it is
@@ -330,7 +330,7 @@ class Sweep:
             with self._cache.scratch() as scratch:
                 results, computed, final, diverged = _execute(
                     spec, run, pool, block, slots, arguments["progress"],
-                    (self._cache.worker(), scratch, self._cache.column_index))
+                    (self._cache.worker(), scratch))
         finally:
             if pool is not None:
                 pool.close()
@@ -351,14 +351,13 @@ def _constructor_names() -> list[str]:
 
 
 class _RunCache:
-    """What a :class:`Sweep` keeps between runs: a features thread, the scratch blocks and the
-    last frame columns. Not part of its settings, and not pickled."""
+    """What a :class:`Sweep` keeps between runs: a features thread and the scratch blocks. Not
+    part of its settings, and not pickled."""
 
     def __init__(self) -> None:
         self._worker: ThreadPoolExecutor | None = None
         self._scratch: list = [None, None]
         self._scratch_lock = threading.Lock()
-        self.column_index = ColumnIndexCache()
 
     def worker(self) -> ThreadPoolExecutor:
         if self._worker is None:
@@ -412,7 +411,7 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[BlockRunner, in
 def _execute(spec: SweepSpec, run: BlockRunner, pool, block: int, slots: int, progress, kept):
     """Every block, in memory, into the store, or as tasks on the pool: the results frame (or
     None), the features, final states and divergence flags of every set. ``kept``: what the
-    Sweep keeps between runs (its features thread, scratch blocks and column index)."""
+    Sweep keeps between runs (its features thread and scratch blocks)."""
     if spec.store is not None:
         from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
 
@@ -424,10 +423,11 @@ def _execute(spec: SweepSpec, run: BlockRunner, pool, block: int, slots: int, pr
     timeline = spec.settings.timeline
     values = (np.empty((timeline.n_records, len(spec.settings.record) * spec.n_sets),
                        dtype=spec.values_dtype) if spec.keep_timeseries else None)
-    worker, scratch, column_index = kept
+    worker, scratch = kept
     computed, final, diverged = run.in_memory(values, block, progress, spec.values_dtype, worker,
                                               scratch)
-    results = (results_frame(values, timeline.index, column_index(spec.outputs, spec.labels))
+    results = (results_frame(values, timeline.index,
+                             cached_column_index(spec.outputs, spec.labels))
                if values is not None else None)
     return results, computed, final, diverged
 

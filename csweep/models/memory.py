@@ -18,7 +18,7 @@ MEMORY_LIMIT_ENV = "CSWEEP_MEMORY_LIMIT"
 AVAILABLE_SHARE = 0.9
 #: needs below this are not checked (reading the memory available costs more than a small
 #: sweep; no limit worth setting is this small)
-ALWAYS_FITS = 2**16
+ALWAYS_FITS = 2**20
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
