@@ -187,3 +187,14 @@ def test_kept_scratch_blocks_do_not_carry_one_run_into_the_next():
     sweep.run({"C": np.full(20, 1000.0)})
     again = sweep.run({"C": np.linspace(60, 700, 24)}).features
     pd.testing.assert_frame_equal(again, first, check_exact=True)
+
+
+def test_column_indexes_are_kept_for_the_same_outputs_and_sets_only():
+    from csweep.analysis.result import cached_column_index
+
+    labels = [f"JRC2_{i}" for i in range(5)]
+    first = cached_column_index(OUTPUTS, labels)
+    assert cached_column_index(dict(OUTPUTS), list(labels)) is first
+    other = cached_column_index(OUTPUTS, labels[:4])
+    assert other is not first and len(other) == 8
+    assert cached_column_index({"V_e": "jrc/jrc_op/V_e"}, labels) is not first
