@@ -20,6 +20,7 @@ from . import features, noise  # the public modules (features: csweep.analysis.f
 from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
+from .engine.equilibria import bifurcations, equilibria
 from .engine.store_check import verify_store
 from .engine.sweep import grid_search
 from .kernels.builds import kernel_info
@@ -29,6 +30,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
+__all__ = ["grid_search", "equilibria", "bifurcations", "SweepResult", "DivergenceWarning", "features", "noise",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
            "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]
