@@ -30,6 +30,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["grid_search", "equilibria", "bifurcations", "SweepResult", "DivergenceWarning", "features", "noise",
-           "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
-           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]
+__all__ = ["grid_search", "equilibria", "bifurcations", "SweepResult", "DivergenceWarning",
+           "features", "noise", "list_templates", "load_template", "openmp_enabled", "kernel_info",
+           "TemplateError", "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store",
+           "__version__"]
