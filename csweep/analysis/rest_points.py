@@ -18,12 +18,38 @@ rates' ranges: what is found is an equilibrium, but one may be missed.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from ..models.fixed_points import RestSystem, rest_jacobian, rest_states
+from ..models.fixed_points import RestSystem, rest_eigenvalues, rest_states
 
-#: sets solved per chunk: the scan's arrays stay in cache
+#: sets scanned per chunk: the scan's arrays stay in cache
 CHUNK = 1024
+#: sets solved per task of :func:`solve` (NumPy releases the GIL in its array loops)
+BLOCK = 8192
+
+
+def solve(system: RestSystem, scan_points: int = 256, *, starts: int = 64,
+          eigenvalues: bool = True, n_threads: int = 1) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Every equilibrium of every set: set ``(m,)``, node potentials ``(N, m)`` and
+    :func:`describe`'s states and eigenvalues, the sets solved in blocks on ``n_threads``
+    threads (the results do not depend on their number)."""
+    blocks = [np.arange(k, min(k + BLOCK, system.n_sets)) for k in range(0, system.n_sets, BLOCK)]
+
+    def block(rows):
+        part = system.take(rows)
+        set_index, V, rate = equilibrium_roots(part, scan_points, starts=starts)
+        return rows[set_index], V, describe(part, set_index, V, rate, eigenvalues=eigenvalues)
+
+    if n_threads > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(min(n_threads, len(blocks))) as pool:
+            parts = list(pool.map(block, blocks))
+    else:
+        parts = [block(rows) for rows in blocks]
+    info = {key: np.concatenate([p[2][key] for p in parts]) for key in parts[0][2]}
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1),
+            info)
 
 
 def equilibrium_roots(system: RestSystem, scan_points: int = 256, *,
@@ -32,99 +58,119 @@ def equilibrium_roots(system: RestSystem, scan_points: int = 256, *,
     set and then by the cut node's potential (the first node's without a cut)."""
     if system.cut is None:
         return _newton_roots(system, starts)
-    sets, ys = [], []
-    for start in range(0, system.n_sets, CHUNK):
-        rows = np.arange(start, min(start + CHUNK, system.n_sets))
-        found_set, found_y = _chunk_roots(system.take(rows), scan_points)
-        sets.append(rows[found_set])
-        ys.append(found_y)
-    set_index, y = np.concatenate(sets), np.concatenate(ys)
-    order = np.lexsort((y, set_index))
-    set_index, y = set_index[order], y[order]
-    _, _, V, rate = system.take(set_index).residual(y)
-    return set_index, V, rate
+    cells, plain = _scan_all(system, scan_points)
+    crit_set, a, b, Fa, Fb, y_crit = _critical(system, cells)
+    F_crit, _, _, _ = system.take(crit_set).residual(y_crit, derivative=False)
+    # pieces on which F is monotone: cells without a critical point, and the two halves of
+    # each cell with one
+    piece_set = np.concatenate([plain[0], crit_set, crit_set])
+    lo = np.concatenate([plain[1], a, y_crit])
+    hi = np.concatenate([plain[2], y_crit, b])
+    F_lo = np.concatenate([plain[3], Fa, F_crit])
+    F_hi = np.concatenate([plain[4], F_crit, Fb])
+    change = (F_lo > 0) != (F_hi > 0)
+    root_set = piece_set[change]
+    y = _polish(system.take(root_set), lo[change], hi[change], F_lo[change], F_hi[change])
+    order = np.lexsort((y, root_set))
+    root_set, y = root_set[order], y[order]
+    keep = np.ones(len(y), bool)      # a root exactly at a piece's end is found twice
+    keep[1:] = ~((root_set[1:] == root_set[:-1])
+                 & (np.abs(y[1:] - y[:-1]) <= 1e-13 * (np.abs(y[1:]) + 1e-300)))
+    root_set, y = root_set[keep], y[keep]
+    _, _, V, rate = system.take(root_set).residual(y, derivative=False)
+    return root_set, V, rate
 
 
 def critical_points(system: RestSystem, scan_points: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """Every critical point of ``F`` (where ``F' = 0``): its set ``(m,)`` and ``y`` ``(m,)``,
     sorted by set and ``y``."""
-    sets, ys = [], []
+    cells, _ = _scan_all(system, scan_points)
+    crit_set, _, _, _, _, y = _critical(system, cells)
+    order = np.lexsort((y, crit_set))
+    return crit_set[order], y[order]
+
+
+def _scan_all(system: RestSystem, scan_points: int):
+    """The scan, chunk by chunk: the cells where ``F'`` changes sign (set, ends, ``F`` and
+    ``F'`` at the ends) and the other cells where ``F`` does (set, ends, ``F`` at the ends)."""
+    t = np.linspace(0.0, 1.0, scan_points)
+    cells: list[list] = [[] for _ in range(7)]
+    plain: list[list] = [[] for _ in range(5)]
     for start in range(0, system.n_sets, CHUNK):
         rows = np.arange(start, min(start + CHUNK, system.n_sets))
         part = system.take(rows)
-        y, F, dF = _scan(part, scan_points)
-        cell_set, cell, y_crit = _critical(part, y, dF)
-        sets.append(rows[cell_set])
-        ys.append(y_crit)
-    set_index, y = np.concatenate(sets), np.concatenate(ys)
-    order = np.lexsort((y, set_index))
-    return set_index[order], y[order]
+        lo, hi = part.bounds()
+        margin = 1e-9 * (hi - lo) + 1e-300
+        y = (lo - margin)[:, np.newaxis] + (hi - lo + 2 * margin)[:, np.newaxis] * t
+        F, dF, _, _ = part.residual(y)
+        rising = dF > 0
+        turn = rising[:, :-1] != rising[:, 1:]
+        k_set, k = np.nonzero(turn)
+        for out, value in zip(cells, (rows[k_set], y[k_set, k], y[k_set, k + 1], F[k_set, k],
+                                      F[k_set, k + 1], dF[k_set, k], dF[k_set, k + 1]),
+                              strict=True):
+            out.append(value)
+        positive = F > 0
+        k_set, k = np.nonzero((positive[:, :-1] != positive[:, 1:]) & ~turn)
+        for out, value in zip(plain, (rows[k_set], y[k_set, k], y[k_set, k + 1], F[k_set, k],
+                                      F[k_set, k + 1]), strict=True):
+            out.append(value)
+    return [np.concatenate(c) for c in cells], [np.concatenate(c) for c in plain]
 
 
-def _scan(system: RestSystem, scan_points: int):
-    lo, hi = system.bounds()
-    margin = 1e-9 * (hi - lo) + 1e-300
-    t = np.linspace(0.0, 1.0, scan_points)
-    y = (lo - margin)[:, np.newaxis] + (hi - lo + 2 * margin)[:, np.newaxis] * t
-    F, dF, _, _ = system.residual(y)
-    return y, F, dF
-
-
-def _critical(system: RestSystem, y, dF):
-    """Cells where ``F'`` changes sign, and the critical point in each (bisection on ``F'``)."""
-    cell_set, cell = np.nonzero((dF[:, :-1] > 0) != (dF[:, 1:] > 0))
-    a, b = y[cell_set, cell], y[cell_set, cell + 1]
-    rising = dF[cell_set, cell] > 0          # F' > 0 at a: F' falls through 0 in the cell
-    sub = system.take(cell_set)
-    for _ in range(80):
-        mid = 0.5 * (a + b)
-        if not np.any((mid > a) & (mid < b)):
+def _critical(system: RestSystem, cells):
+    """The critical point in each cell where ``F'`` changes sign: regula falsi on ``F'`` with
+    the Illinois rule, to 1e-13 of the potential (a fold's ``F`` there is exact to ~1e-26)."""
+    crit_set, a, b, Fa, Fb, da, db = cells
+    x_a, x_b, d_a, d_b = a.copy(), b.copy(), da.copy(), db.copy()
+    side = np.zeros(len(a), np.int8)
+    active = np.arange(len(a))
+    for _ in range(100):
+        if not len(active):
             break
-        _, d_mid, _, _ = sub.residual(mid)
-        left = (d_mid > 0) == rising         # the sign change lies right of mid
-        a, b = np.where(left, mid, a), np.where(left, b, mid)
-    return cell_set, cell, 0.5 * (a + b)
-
-
-def _chunk_roots(system: RestSystem, scan_points: int):
-    y, F, dF = _scan(system, scan_points)
-    cell_set, cell, y_crit = _critical(system, y, dF)
-    F_crit, _, _, _ = system.take(cell_set).residual(y_crit, derivative=False)
-    # pieces: every cell, with each cell holding a critical point split there
-    split = np.zeros(y[:, :-1].shape, bool)
-    split[cell_set, cell] = True
-    whole_set, whole = np.nonzero(~split)
-    piece_set = np.concatenate([whole_set, cell_set, cell_set])
-    a = np.concatenate([y[whole_set, whole], y[cell_set, cell], y_crit])
-    b = np.concatenate([y[whole_set, whole + 1], y_crit, y[cell_set, cell + 1]])
-    Fa = np.concatenate([F[whole_set, whole], F[cell_set, cell], F_crit])
-    Fb = np.concatenate([F[whole_set, whole + 1], F_crit, F[cell_set, cell + 1]])
-    change = (Fa > 0) != (Fb > 0)
-    root_set = piece_set[change]
-    root = _polish(system.take(root_set), a[change], b[change], Fa[change] > 0)
-    keep = np.ones(len(root), bool)   # a root exactly at a piece's end is found twice
-    if len(root) > 1:
-        same = (root_set[1:] == root_set[:-1]) & (np.abs(root[1:] - root[:-1])
-                                                  <= 1e-13 * (np.abs(root[1:]) + 1e-300))
-        keep[1:] = ~same
-    return root_set[keep], root[keep]
-
-
-def _polish(system: RestSystem, a, b, positive_at_a, iterations: int = 100) -> np.ndarray:
-    """Safeguarded Newton on brackets ``[a, b]`` of a sign change of ``F``."""
-    x = 0.5 * (a + b)
-    for _ in range(iterations):
-        F, dF, _, _ = system.residual(x)
-        towards_b = (F > 0) == positive_at_a     # the root lies right of x
-        a, b = np.where(towards_b, x, a), np.where(towards_b, b, x)
+        xa, xb, fa, fb = x_a[active], x_b[active], d_a[active], d_b[active]
         with np.errstate(divide="ignore", invalid="ignore"):
-            newton = x - F / dF
-        inside = (newton > a) & (newton < b)
-        new = np.where(inside, newton, 0.5 * (a + b))
-        done = (new == x) | (F == 0)
-        x = np.where(F == 0, x, new)
-        if np.all(done):
+            x = xb - fb * (xb - xa) / (fb - fa)
+        x = np.where((x > xa) & (x < xb), x, 0.5 * (xa + xb))
+        _, d, _, _ = system.take(crit_set[active]).residual(x)
+        same_as_a = (d > 0) == (fa > 0)
+        # Illinois: halve the value kept at the end that stays twice in a row
+        fb = np.where(same_as_a & (side[active] == 1), 0.5 * fb, fb)
+        fa = np.where(~same_as_a & (side[active] == -1), 0.5 * fa, fa)
+        x_a[active], d_a[active] = np.where(same_as_a, x, xa), np.where(same_as_a, d, fa)
+        x_b[active], d_b[active] = np.where(same_as_a, xb, x), np.where(same_as_a, fb, d)
+        side[active] = np.where(same_as_a, 1, -1)
+        scale = np.maximum(np.abs(x_a[active]), np.abs(x_b[active])) + 1e-300
+        open_ = (x_b[active] - x_a[active] > 1e-13 * scale) & (d != 0)
+        active = active[open_]
+    return crit_set, a, b, Fa, Fb, 0.5 * (x_a + x_b)
+
+
+def _polish(system: RestSystem, a, b, Fa, Fb, iterations: int = 100) -> np.ndarray:
+    """Safeguarded Newton on brackets ``[a, b]`` of a sign change of ``F``, from the secant,
+    until a step is below 4e-16 of ``|y|`` plus the width of the set's interval of roots (the
+    rounding of ``F``'s terms, which are that large, makes smaller steps noise)."""
+    positive_at_a = Fa > 0
+    lo_all, hi_all = system.bounds()
+    scale = hi_all - lo_all
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = a - Fa * (b - a) / (Fb - Fa)
+    x = np.where((x > a) & (x < b), x, 0.5 * (a + b))
+    a, b = a.copy(), b.copy()
+    active = np.arange(len(x))
+    for _ in range(iterations):
+        if not len(active):
             break
+        xs, lo, hi = x[active], a[active], b[active]
+        F, dF, _, _ = system.take(active).residual(xs)
+        towards_b = (F > 0) == positive_at_a[active]     # the root lies right of x
+        lo, hi = np.where(towards_b, xs, lo), np.where(towards_b, hi, xs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = xs - F / dF
+        new = np.where((newton >= lo) & (newton <= hi), newton, 0.5 * (lo + hi))
+        new = np.where(F == 0, xs, new)
+        x[active], a[active], b[active] = new, lo, hi
+        active = active[np.abs(new - xs) > 4e-16 * (np.abs(xs) + scale[active])]
     return x
 
 
@@ -169,7 +215,7 @@ def describe(system: RestSystem, set_index: np.ndarray, V: np.ndarray, rate: np.
     states = rest_states(sub, V, rate)
     out = {"states": states}
     if eigenvalues:
-        values = np.linalg.eigvals(rest_jacobian(sub, V)) if len(set_index) else \
+        values = rest_eigenvalues(sub, V) if len(set_index) else \
             np.zeros((0, states.shape[1]), complex)
         order = np.argsort(-values.real, axis=1, kind="stable")
         out["eigenvalues"] = np.take_along_axis(values, order, axis=1)

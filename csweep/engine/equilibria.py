@@ -19,18 +19,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.rest_points import critical_points, describe, equilibrium_roots
+from ..analysis.rest_points import critical_points, describe, equilibrium_roots, solve
 from ..models.fixed_points import RestSystem, rest_system
 from ..models.mapping import initial_values, map_parameters
 from ..models.recognise import compiled_model
 from .grid import make_grid
+from .spec import resolve_n_threads
 
 __all__ = ["equilibria", "bifurcations"]
 
 
 def equilibria(circuit_template: Any, param_grid: Mapping[str, Any] | pd.DataFrame,
                param_map: Mapping[str, Mapping[str, Any]], permute_grid: bool = False, *,
-               scan_points: int = 256, eigenvalues: bool = True, starts: int = 64) -> pd.DataFrame:
+               scan_points: int = 256, eigenvalues: bool = True, starts: int = 64,
+               n_threads: int | None = None) -> pd.DataFrame:
     """Every equilibrium of every parameter set, its state, eigenvalues and stability.
 
     Parameters
@@ -45,6 +47,8 @@ def equilibria(circuit_template: Any, param_grid: Mapping[str, Any] | pd.DataFra
         Compute the Jacobian's eigenvalues (and so ``stable``); False gives states only.
     starts : int
         For networks that no single node reduces to one equation: Newton starts per set.
+    n_threads : int, optional
+        Threads solving blocks of sets (None or -1: every core, as in ``grid_search``).
 
     Returns
     -------
@@ -60,8 +64,8 @@ def equilibria(circuit_template: Any, param_grid: Mapping[str, Any] | pd.DataFra
     model, grid, system = _rest_of(circuit_template, param_grid, param_map, permute_grid)
     _check_count(scan_points, "scan_points", 8)
     _check_count(starts, "starts", 1)
-    set_index, V, rate = equilibrium_roots(system, scan_points, starts=starts)
-    info = describe(system, set_index, V, rate, eigenvalues=eigenvalues)
+    set_index, V, info = solve(system, scan_points, starts=starts, eigenvalues=eigenvalues,
+                               n_threads=resolve_n_threads(n_threads))
     return _frame(model, grid, system, set_index, V, info)
 
 
