@@ -280,15 +280,21 @@ class _Sweep:
         _, _, V, rate = system.residual(y)
         info = describe(system, np.arange(len(rows)), V, rate)
         frequency = np.full(len(rows), np.nan)
+        keep = np.ones(len(rows), bool)
         if part["kind"] == "hopf":
             ev = info["eigenvalues"]
             nearest = np.argmin(np.where(ev.imag != 0, np.abs(ev.real), np.inf), axis=1)
-            frequency = np.abs(ev[np.arange(len(rows)), nearest].imag) / (2 * np.pi)
+            pair = ev[np.arange(len(rows)), nearest]
+            frequency = np.abs(pair.imag) / (2 * np.pi)
+            # a crossing pair, not a pair meeting on the real axis (where the count of
+            # complex eigenvalues with positive real part changes too)
+            scale = np.abs(ev).max(axis=1)
+            keep = (np.abs(pair.real) <= 1e-6 * scale) & (np.abs(pair.imag) > 1e-6 * scale)
         columns: dict[str, Any] = {c: self.other[c].to_numpy()[rows] for c in self.other.columns}
         columns.update({"kind": part["kind"], self.key: value, "frequency": frequency,
                         "potential": y, "_row": rows})
         columns.update({path: info["states"][:, k] for k, path in enumerate(self.model.states)})
-        return pd.DataFrame(columns)
+        return pd.DataFrame(columns)[keep]
 
 
 def _pairs(sets: np.ndarray, n_points: int, n_sets: int) -> tuple[np.ndarray, np.ndarray]:
