@@ -269,3 +269,29 @@ def test_threads_do_not_change_the_result():
     two = csweep.equilibria("JRC2", grid, JRC2_MAP, n_threads=2)
     pd.testing.assert_frame_equal(one, two)
     assert one.groupby(level="set").size().max() == 3
+
+
+def test_bifurcation_diagram_draws_branches_points_and_simulations():
+    matplotlib = pytest.importorskip("matplotlib", reason="plots need the 'csweep[plot]' extra")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    from csweep import plot  # noqa: PLC0415
+
+    branches = csweep.equilibria("JRC2", {"u": np.linspace(-60, 420, 241)}, JRC2_MAP)
+    points = csweep.bifurcations("JRC2", {"u": (-60, 420)}, param_map=JRC2_MAP, points=100)
+    sweep = csweep.grid_search("JRC2", {"u": [0.0, 200.0]}, JRC2_MAP, 1e-4, 0.5,
+                               {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"},
+                               progress=False)
+    fig, ax = plot.bifurcation_diagram(branches, "u", points, results=sweep.results,
+                                       results_map=sweep.results_map, after=0.25)
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[:2] == ["stable equilibria", "unstable equilibria"]
+    assert {"folds", "Hopf points", "maximum", "minimum"} <= set(labels)
+    stable_y = ax.lines[0].get_ydata()
+    assert np.nanmax(stable_y) == pytest.approx(1e3 * branches["potential"].max())
+    folds = next(line for line in ax.lines if line.get_label() == "folds")
+    np.testing.assert_allclose(folds.get_xdata(), [-41.3014, 113.5863], atol=1e-4)
+    with pytest.raises(KeyError, match="'c' is not a column of branches"):
+        plot.bifurcation_diagram(branches, "c")
+    plt.close(fig)
