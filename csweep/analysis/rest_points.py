@@ -60,7 +60,7 @@ def equilibrium_roots(system: RestSystem, scan_points: int = 256, *,
         return _newton_roots(system, starts)
     cells, plain = _scan_all(system, scan_points)
     crit_set, a, b, Fa, Fb, y_crit = _critical(system, cells)
-    F_crit, _, _, _ = system.take(crit_set).residual(y_crit, derivative=False)
+    F_crit, _, _, _ = system.take(crit_set, data=False).residual(y_crit, derivative=False)
     # pieces on which F is monotone: cells without a critical point, and the two halves of
     # each cell with one
     piece_set = np.concatenate([plain[0], crit_set, crit_set])
@@ -70,15 +70,15 @@ def equilibrium_roots(system: RestSystem, scan_points: int = 256, *,
     F_hi = np.concatenate([plain[4], F_crit, Fb])
     change = (F_lo > 0) != (F_hi > 0)
     root_set = piece_set[change]
-    y = _polish(system.take(root_set), lo[change], hi[change], F_lo[change], F_hi[change])
+    y = _polish(system.take(root_set, data=False), lo[change], hi[change], F_lo[change], F_hi[change])
     order = np.lexsort((y, root_set))
     root_set, y = root_set[order], y[order]
     keep = np.ones(len(y), bool)      # a root exactly at a piece's end is found twice
     keep[1:] = ~((root_set[1:] == root_set[:-1])
                  & (np.abs(y[1:] - y[:-1]) <= 1e-13 * (np.abs(y[1:]) + 1e-300)))
     root_set, y = root_set[keep], y[keep]
-    _, _, V, rate = system.take(root_set).residual(y, derivative=False)
-    return root_set, V, rate
+    _, _, V, rate = system.take(root_set, data=False).residual(y, derivative=False)
+    return root_set, np.array(V), np.array(rate)
 
 
 def critical_points(system: RestSystem, scan_points: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +98,7 @@ def _scan_all(system: RestSystem, scan_points: int):
     plain: list[list] = [[] for _ in range(5)]
     for start in range(0, system.n_sets, CHUNK):
         rows = np.arange(start, min(start + CHUNK, system.n_sets))
-        part = system.take(rows)
+        part = system.take(slice(start, start + CHUNK), data=False)   # views, not copies
         lo, hi = part.bounds()
         margin = 1e-9 * (hi - lo) + 1e-300
         y = (lo - margin)[:, np.newaxis] + (hi - lo + 2 * margin)[:, np.newaxis] * t
@@ -132,7 +132,7 @@ def _critical(system: RestSystem, cells):
         with np.errstate(divide="ignore", invalid="ignore"):
             x = xb - fb * (xb - xa) / (fb - fa)
         x = np.where((x > xa) & (x < xb), x, 0.5 * (xa + xb))
-        _, d, _, _ = system.take(crit_set[active]).residual(x)
+        _, d, _, _ = system.take(crit_set[active], data=False).residual(x)
         same_as_a = (d > 0) == (fa > 0)
         # Illinois: halve the value kept at the end that stays twice in a row
         fb = np.where(same_as_a & (side[active] == 1), 0.5 * fb, fb)
@@ -162,7 +162,7 @@ def _polish(system: RestSystem, a, b, Fa, Fb, iterations: int = 100) -> np.ndarr
         if not len(active):
             break
         xs, lo, hi = x[active], a[active], b[active]
-        F, dF, _, _ = system.take(active).residual(xs)
+        F, dF, _, _ = system.take(active, data=False).residual(xs)
         towards_b = (F > 0) == positive_at_a[active]     # the root lies right of x
         lo, hi = np.where(towards_b, xs, lo), np.where(towards_b, hi, xs)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -277,7 +277,7 @@ class _Sweep:
     def _describe(self, part: dict) -> pd.DataFrame:
         rows, value, y = part["rows"], part["value"], part["y"]
         system = self.system(value, rows)
-        _, _, V, rate = system.residual(y)
+        _, _, V, rate = (np.array(x) for x in system.residual(y))
         info = describe(system, np.arange(len(rows)), V, rate)
         frequency = np.full(len(rows), np.nan)
         keep = np.ones(len(rows), bool)

@@ -54,10 +54,12 @@ class RestSystem:
     def n_sets(self) -> int:
         return self.b.shape[0]
 
-    def take(self, rows: np.ndarray) -> RestSystem:
-        """The system of sets ``rows`` (repeats allowed): one row per root being refined."""
+    def take(self, rows: np.ndarray | slice, data: bool = True) -> RestSystem:
+        """The system of sets ``rows`` (repeats allowed): one row per root being refined;
+        without ``data`` (what states and the Jacobian need), only what :meth:`residual` reads."""
         return replace(self, b=self.b[rows], W=self.W[rows], A=self.A[rows], B=self.B[rows],
-                       C=self.C[rows], data={k: v[rows] for k, v in self.data.items()})
+                       C=self.C[rows], data={k: v[rows] for k, v in self.data.items()} if data
+                       else {})
 
     def sigmoid(self, j: int, V: np.ndarray):
         """``sigma_j(V)`` and its derivative; ``V`` is ``(n,)`` or ``(n, K)`` (sets first)."""
@@ -75,7 +77,7 @@ class RestSystem:
 
     def residual(self, y: np.ndarray, derivative: bool = True):
         """``F(y)`` and ``F'(y)`` for ``y`` ``(n,)`` or ``(n, K)``, and the node potentials and
-        rates ``(N, ...)`` it computed on the way."""
+        rates it computed on the way (lists of N arrays shaped as ``y``)."""
         p = self.cut
         N = self.b.shape[1]
         V: list = [None] * N
@@ -103,7 +105,7 @@ class RestSystem:
             F = F + w * rate[j]
             if derivative:
                 dF = dF + w * slope[j] * dV[j]
-        return F, dF, np.array(V), np.array(rate)
+        return F, dF, V, rate
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Per set, an interval holding every equilibrium's ``y``: the rates lie in ``[0, A]``."""
