@@ -93,15 +93,12 @@ def critical_points(system: RestSystem, scan_points: int = 256) -> tuple[np.ndar
 def _scan_all(system: RestSystem, scan_points: int):
     """The scan, chunk by chunk: the cells where ``F'`` changes sign (set, ends, ``F`` and
     ``F'`` at the ends) and the other cells where ``F`` does (set, ends, ``F`` at the ends)."""
-    t = np.linspace(0.0, 1.0, scan_points)
     cells: list[list] = [[] for _ in range(7)]
     plain: list[list] = [[] for _ in range(5)]
     for start in range(0, system.n_sets, CHUNK):
         rows = np.arange(start, min(start + CHUNK, system.n_sets))
         part = system.take(slice(start, start + CHUNK), data=False)   # views, not copies
-        lo, hi = part.bounds()
-        margin = 1e-9 * (hi - lo) + 1e-300
-        y = (lo - margin)[:, np.newaxis] + (hi - lo + 2 * margin)[:, np.newaxis] * t
+        y = _scan_grid(part, scan_points)
         F, dF, _, _ = part.residual(y)
         rising = dF > 0
         turn = rising[:, :-1] != rising[:, 1:]
@@ -116,6 +113,27 @@ def _scan_all(system: RestSystem, scan_points: int):
                                       F[k_set, k + 1]), strict=True):
             out.append(value)
     return [np.concatenate(c) for c in cells], [np.concatenate(c) for c in plain]
+
+
+def _scan_grid(system: RestSystem, scan_points: int) -> np.ndarray:
+    """Each set's scan points ``(n, scan_points)``, sorted: half spread evenly over the interval
+    holding every root, half evenly over the cut node's rate ``m = sigma(y)`` from 0 to its
+    maximum. ``F`` depends on ``y`` through ``m`` alone, besides ``-y``, so its narrow features
+    (another node's sigmoid switching as ``m`` passes a value) are as many points apart in
+    ``m`` as the switch's share of ``m``'s range, however steep they are in ``y``."""
+    lo, hi = system.bounds()
+    margin = 1e-9 * (hi - lo) + 1e-300
+    lo, hi = lo - margin, hi + margin
+    half = scan_points // 2
+    even = lo[:, np.newaxis] + (hi - lo)[:, np.newaxis] * np.linspace(0.0, 1.0, scan_points - half)
+    q = (np.arange(half) + 0.5) / half            # m / A, inside (0, 1)
+    p = system.cut
+    B, C = system.B[:, p, np.newaxis], system.C[:, p, np.newaxis]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_rate = C + np.log(q / (1.0 - q)) / B   # sigma's inverse
+    by_rate = np.where(np.isfinite(by_rate), np.clip(by_rate, lo[:, np.newaxis],
+                                                     hi[:, np.newaxis]), lo[:, np.newaxis])
+    return np.sort(np.concatenate([even, by_rate], axis=1), axis=1)
 
 
 def _critical(system: RestSystem, cells):
