@@ -295,3 +295,12 @@ def test_bifurcation_diagram_draws_branches_points_and_simulations():
     with pytest.raises(KeyError, match="'c' is not a column of branches"):
         plot.bifurcation_diagram(branches, "c")
     plt.close(fig)
+
+
+def test_root_pairs_next_to_a_fold_are_found(reference):
+    """1e-7 Hz inside a fold the two meeting equilibria are 1.5e-7 V apart (2e-4 of a scan cell);
+    both are found, and 1e-7 Hz outside neither is."""
+    low, high = reference["fold"]
+    u_values = [low - 1e-7, low + 1e-7, high - 1e-7, high + 1e-7]
+    counts = csweep.equilibria("JRC2", {"u": u_values}, JRC2_MAP).groupby(level="set").size()
+    assert list(counts) == [1, 3, 3, 1]
