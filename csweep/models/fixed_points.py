@@ -64,12 +64,17 @@ class RestSystem:
     def sigmoid(self, j: int, V: np.ndarray):
         """``sigma_j(V)`` and its derivative; ``V`` is ``(n,)`` or ``(n, K)`` (sets first)."""
         A, B, C = (self._col(x, j, V.ndim) for x in (self.A, self.B, self.C))
+        s = np.subtract(C, V)
+        s *= B
         with np.errstate(over="ignore"):
-            s = np.exp(B * (C - V))
+            np.exp(s, out=s)
         s += 1.0
-        np.reciprocal(s, out=s)
+        np.reciprocal(s, out=s)            # 1 / (1 + exp(-B (V - C)))
         rate = A * s
-        return rate, B * rate * (1.0 - s)
+        np.subtract(1.0, s, out=s)
+        s *= rate
+        s *= B                             # B * rate * (1 - s): the slope
+        return rate, s
 
     @staticmethod
     def _col(x, j, ndim):
@@ -84,27 +89,25 @@ class RestSystem:
         dV: list = [None] * N
         rate: list = [None] * N
         slope: list = [None] * N
-        V[p], dV[p] = y, 1.0
+        V[p], dV[p] = y, None                       # None: d y / d y = 1
         rate[p], slope[p] = self.sigmoid(p, y)
         sources = self.shared["sources"]
         for n in self.order:
-            V[n] = self._col(self.b, n, y.ndim)
-            dV[n] = 0.0
+            V[n] = np.broadcast_to(self._col(self.b, n, y.ndim), y.shape).copy()
+            dV[n] = np.zeros_like(y) if derivative else None
             for j in sources[n]:
                 w = self._col(self.W[:, n], j, y.ndim)
-                V[n] = V[n] + w * rate[j]
+                V[n] += w * rate[j]
                 if derivative:
-                    dV[n] = dV[n] + w * slope[j] * dV[j]
-            if np.shape(V[n]) != y.shape:      # a node no rate reaches
-                V[n] = np.broadcast_to(V[n], y.shape)
+                    dV[n] += _times_derivative(w * slope[j], dV[j])
             rate[n], slope[n] = self.sigmoid(n, V[n])
         F = self._col(self.b, p, y.ndim) - y
-        dF = -1.0
+        dF = -np.ones_like(y) if derivative else -1.0
         for j in sources[p]:
             w = self._col(self.W[:, p], j, y.ndim)
-            F = F + w * rate[j]
+            F += w * rate[j]
             if derivative:
-                dF = dF + w * slope[j] * dV[j]
+                dF += _times_derivative(w * slope[j], dV[j])
         return F, dF, V, rate
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -113,6 +116,14 @@ class RestSystem:
         reach = self.W[:, p, :] * self.A
         return (self.b[:, p] + np.minimum(reach, 0).sum(axis=1),
                 self.b[:, p] + np.maximum(reach, 0).sum(axis=1))
+
+
+def _times_derivative(factor: np.ndarray, derivative) -> np.ndarray:
+    """``factor * derivative``, where None stands for a derivative of 1 (the cut's own)."""
+    if derivative is None:
+        return factor
+    factor *= derivative
+    return factor
 
 
 def rest_system(model: CompiledModel, params: np.ndarray, constants: np.ndarray) -> RestSystem:
