@@ -25,7 +25,7 @@ import numpy as np
 from ..models.fixed_points import RestSystem, rest_eigenvalues, rest_states
 
 #: sets scanned per chunk: the scan's arrays stay in cache
-CHUNK = 1024
+CHUNK = 256
 #: sets solved per task of :func:`solve` (NumPy releases the GIL in its array loops)
 BLOCK = 8192
 
@@ -130,10 +130,15 @@ def _scan_grid(system: RestSystem, scan_points: int) -> np.ndarray:
     p = system.cut
     B, C = system.B[:, p, np.newaxis], system.C[:, p, np.newaxis]
     with np.errstate(divide="ignore", invalid="ignore"):
-        by_rate = C + np.log(q / (1.0 - q)) / B   # sigma's inverse
-    by_rate = np.where(np.isfinite(by_rate), np.clip(by_rate, lo[:, np.newaxis],
-                                                     hi[:, np.newaxis]), lo[:, np.newaxis])
-    return np.sort(np.concatenate([even, by_rate], axis=1), axis=1)
+        by_rate = np.log(q / (1.0 - q)) / B       # sigma's inverse, less C
+    by_rate += C
+    np.clip(by_rate, lo[:, np.newaxis], hi[:, np.newaxis], out=by_rate)
+    flat = ~(B[:, 0] > 0)                         # a flat sigmoid: no rate to follow
+    if np.any(flat):
+        by_rate[flat] = lo[flat, np.newaxis]
+    grid = np.concatenate([even, by_rate], axis=1)
+    grid.sort(axis=1)
+    return grid
 
 
 def _critical(system: RestSystem, cells):
