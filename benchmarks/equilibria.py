@@ -1,6 +1,7 @@
 """Equilibria of 100,000 sets against simulating them for 1,000 steps, measured in one run.
 
     python benchmarks/equilibria.py [--sets 100000] [--repeats 2] [--template JRC2]
+                                    [--scan-points 256]
 
 The grid: the lumped column's input u from -60 to 420 Hz times 10 values of C from 100 to 300
 (permute_grid), so that a third of the sets have three equilibria. Timed A B A B (medians):
@@ -34,6 +35,7 @@ def main():
     parser.add_argument("--sets", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--template", default="JRC2", choices=sorted(MAPS))
+    parser.add_argument("--scan-points", type=int, default=256)
     args = parser.parse_args()
     n_c = 10
     if args.template == "JRC2":
@@ -53,7 +55,7 @@ def main():
 
     def rest(eigenvalues):
         return csweep.equilibria(args.template, grid, param_map, permute_grid=True,
-                                 eigenvalues=eigenvalues)
+                                 eigenvalues=eigenvalues, scan_points=args.scan_points)
 
     runs = {"simulate 1,000 steps": simulate, "equilibria": lambda: rest(True),
             "equilibria, eigenvalues=False": lambda: rest(False)}
