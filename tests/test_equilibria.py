@@ -236,7 +236,7 @@ def test_arguments_are_checked_with_grid_searchs_messages():
     with pytest.raises(ValueError, match="tau_e must be > 0"):
         csweep.equilibria("JRC2", {"t": [0.0]}, {"t": {"vars": ["jrc_op/tau_e"],
                                                        "nodes": ["jrc"]}})
-    with pytest.raises(ValueError, match="sets an initial value"):
+    with pytest.raises(ValueError, match="sets the initial value of jrc/jrc_op/V_e"):
         csweep.equilibria("JRC2", {"v": [0.0]}, {"v": {"vars": ["jrc_op/V_e"], "nodes": ["jrc"]}})
     with pytest.raises(ValueError, match="scan_points must be an integer >= 8"):
         csweep.equilibria("JRC2", {"u": [1.0]}, JRC2_MAP, scan_points=2)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..analysis.rest_points import critical_points, describe, equilibrium_roots, solve
 from ..models.fixed_points import RestSystem, rest_system
-from ..models.mapping import initial_values, map_parameters
+from ..models.mapping import map_parameters, resolve_param_map
 from ..models.recognise import compiled_model
 from .grid import make_grid
 from .spec import resolve_n_threads
@@ -76,11 +76,11 @@ def _rest_of(circuit_template, param_grid, param_map, permute_grid=False):
 
 
 def _system(model, grid: pd.DataFrame, param_map) -> RestSystem:
-    if initial_values(model, grid, param_map):
-        key = next(k for k, e in param_map.items() if any(
-            f"{n}/{v}" in model.states for n in e.get("nodes", ()) for v in e["vars"]))
-        raise ValueError(f"param_map[{key!r}] sets an initial value (a state variable); "
-                         "equilibria do not depend on initial values: leave it out")
+    for key, paths in resolve_param_map(model, grid, param_map).items():
+        states = [path for path in paths if path in model.states]
+        if states:
+            raise ValueError(f"param_map[{key!r}] sets the initial value of {states[0]} (a state "
+                             "variable); equilibria do not depend on initial values: leave it out")
     params, constants, _ = map_parameters(model, grid, param_map)
     return rest_system(model, params, constants)
 
@@ -169,7 +169,7 @@ def bifurcations(circuit_template: str | os.PathLike[str] | Any,
                       UserWarning, stacklevel=2)
     else:
         found.append(sweep.hopfs(values))
-    return sweep.frame(found, points)
+    return sweep.frame(found)
 
 
 def _parameter(parameter) -> tuple[str, float, float]:
@@ -260,7 +260,7 @@ class _Sweep:
             y_a, y_b = np.where(keep_left, y, y_a), np.where(keep_left, y_b, y)
         return {"kind": kind, "value": 0.5 * (a + b), "rows": rows, "y": 0.5 * (y_a + y_b)}
 
-    def frame(self, found: list[dict], points: int) -> pd.DataFrame:
+    def frame(self, found: list[dict]) -> pd.DataFrame:
         parts = []
         for part in found:
             if not len(part["value"]):
@@ -319,7 +319,7 @@ def _nearest_index(sets, y, target, n_sets) -> np.ndarray:
     distance = np.abs(y - target[sets])
     order = np.lexsort((distance, sets))
     first = np.searchsorted(sets[order], np.arange(n_sets))
-    return order[first]
+    return order[np.minimum(first, len(order) - 1)]   # (every set has a point)
 
 
 def _nearest(sets, y, target, n_sets) -> np.ndarray:
