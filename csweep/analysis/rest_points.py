@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..models.fixed_points import RestSystem, rest_eigenvalues, rest_states
+from ..models.fixed_points import RestSystem, rest_eigenvalues, rest_stable, rest_states
 
 #: sets scanned per chunk: the scan's arrays stay in cache
 CHUNK = 256
@@ -232,14 +232,21 @@ def _newton_roots(system: RestSystem, starts: int):
 
 def describe(system: RestSystem, set_index: np.ndarray, V: np.ndarray, rate: np.ndarray, *,
              eigenvalues: bool = True) -> dict[str, np.ndarray]:
-    """States ``(m, n_states)``, eigenvalues ``(m, n_states)`` (by falling real part) of the
-    equilibria of sets ``set_index`` with node potentials ``V`` and rates ``rate`` ``(N, m)``."""
+    """States ``(m, n_states)``, stability ``(m,)`` and, with ``eigenvalues``, the eigenvalues
+    ``(m, n_states)`` (by falling real part) of the equilibria of sets ``set_index`` with node
+    potentials ``V`` and rates ``rate`` ``(N, m)``."""
     sub = system.take(set_index)
-    states = rest_states(sub, V, rate)
-    out = {"states": states}
+    out = {"states": rest_states(sub, V, rate)}
+    if not len(set_index):
+        out["stable"] = np.zeros(0, bool)
+        if eigenvalues:
+            out["eigenvalues"] = np.zeros((0, out["states"].shape[1]), complex)
+        return out
     if eigenvalues:
-        values = rest_eigenvalues(sub, V) if len(set_index) else \
-            np.zeros((0, states.shape[1]), complex)
+        values = rest_eigenvalues(sub, V)
         order = np.argsort(-values.real, axis=1, kind="stable")
         out["eigenvalues"] = np.take_along_axis(values, order, axis=1)
+        out["stable"] = out["eigenvalues"][:, 0].real < 0
+    else:
+        out["stable"] = rest_stable(sub, V)
     return out

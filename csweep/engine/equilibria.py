@@ -44,7 +44,9 @@ def equilibria(circuit_template: Any, param_grid: Mapping[str, Any] | pd.DataFra
         Points of the scan that brackets the roots of the one-dimensional rest equation (see
         :doc:`/bifurcations`); a root pair closer than one cell of it is missed.
     eigenvalues : bool
-        Compute the Jacobian's eigenvalues (and so ``stable``); False gives states only.
+        Give the Jacobian's eigenvalues. False leaves them out and, for the lumped column, tells
+        ``stable`` by the Routh-Hurwitz test on its characteristic polynomial instead (half the
+        time of the call with them).
     starts : int
         For networks that no single node reduces to one equation: Newton starts per set.
     n_threads : int, optional
@@ -98,12 +100,12 @@ def _frame(model, grid: pd.DataFrame, system: RestSystem, set_index, V, info) ->
     columns: dict[str, Any] = {key: grid[key].to_numpy()[set_index] for key in grid.columns}
     columns["potential"] = V[cut]
     columns.update({path: info["states"][:, k] for k, path in enumerate(model.states)})
+    stable = pd.array(info["stable"], dtype="boolean")
+    if system.delayed:
+        stable[:] = pd.NA
+    columns["stable"] = stable
     if "eigenvalues" in info:
         values = info["eigenvalues"]
-        stable = pd.array(values[:, 0].real < 0, dtype="boolean")
-        if system.delayed:
-            stable[:] = pd.NA
-        columns["stable"] = stable
         columns.update({f"eigenvalue_{k}": values[:, k] for k in range(values.shape[1])})
     return pd.DataFrame(columns, index=index)
 

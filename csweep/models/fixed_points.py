@@ -292,7 +292,28 @@ def rest_eigenvalues(system: RestSystem, V: np.ndarray) -> np.ndarray:
     """
     if system.kind != "column":
         return np.linalg.eigvals(rest_jacobian(system, V))
-    slope = np.array([system.sigmoid(j, V[j])[1] for j in range(3)])
+    sextic, a = _column_sextic(system, V)
+    companion = np.zeros((len(a), 6, 6))
+    companion[:, 0, :] = -sextic[:, 1:]
+    companion[:, np.arange(1, 6), np.arange(5)] = 1.0
+    roots = np.linalg.eigvals(companion)
+    return np.concatenate([roots, -np.stack([a, a], axis=1)], axis=1)
+
+
+def rest_stable(system: RestSystem, V: np.ndarray) -> np.ndarray:
+    """Whether every eigenvalue's real part is < 0, without the eigenvalues where the
+    characteristic polynomial is known (the lumped column: the Routh-Hurwitz test on its
+    sextic, whose other factor's roots are ``-1/tau_e``); from the eigenvalues otherwise."""
+    if system.kind != "column":
+        return rest_eigenvalues(system, V).real.max(axis=1) < 0
+    sextic, _ = _column_sextic(system, V)
+    return _routh_hurwitz(sextic)
+
+
+def _column_sextic(system: RestSystem, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The column's sextic ``P_e**2 P_i - G1 P_i + G2 P_e`` (rows of 7 coefficients from the
+    highest power) and ``1/tau_e``."""
+    slope = [system.sigmoid(j, V[j])[1] for j in range(3)]
     a, b = 1.0 / system.data["tau"][:, 0], 1.0 / system.data["tau"][:, 3]
     W = system.W
     g1 = a**4 * W[:, 1, 0] * W[:, 0, 1] * slope[0] * slope[1]
@@ -303,11 +324,25 @@ def rest_eigenvalues(system: RestSystem, V: np.ndarray) -> np.ndarray:
     sextic = _times(_times(p_e, p_e), p_i)
     sextic[:, 4:] -= g1[:, np.newaxis] * p_i
     sextic[:, 4:] += g2[:, np.newaxis] * p_e
-    companion = np.zeros((len(a), 6, 6))
-    companion[:, 0, :] = -sextic[:, 1:]
-    companion[:, np.arange(1, 6), np.arange(5)] = 1.0
-    roots = np.linalg.eigvals(companion)
-    return np.concatenate([roots, -np.stack([a, a], axis=1)], axis=1)
+    return sextic, a
+
+
+def _routh_hurwitz(coefficients: np.ndarray) -> np.ndarray:
+    """Per row of a polynomial's coefficients (highest power first, leading one > 0): whether
+    every root has a negative real part (every entry of the Routh table's first column > 0)."""
+    degree = coefficients.shape[1] - 1
+    width = degree // 2 + 1
+    upper = np.zeros((len(coefficients), width + 1))
+    lower = np.zeros((len(coefficients), width + 1))
+    upper[:, :len(coefficients[0, 0::2])] = coefficients[:, 0::2]
+    lower[:, :len(coefficients[0, 1::2])] = coefficients[:, 1::2]
+    stable = upper[:, 0] > 0
+    for _ in range(degree):
+        stable &= lower[:, 0] > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            following = (lower[:, :1] * upper[:, 1:] - upper[:, :1] * lower[:, 1:]) / lower[:, :1]
+        upper, lower = lower, np.concatenate([following, np.zeros((len(following), 1))], axis=1)
+    return stable
 
 
 def _times(p: np.ndarray, q: np.ndarray) -> np.ndarray:
