@@ -101,6 +101,7 @@ def test_folds_and_hopf_points_match_the_reference(template, param_map, referenc
         assert len(found) == len(reference[kind]) == len(LITERATURE[kind])
         np.testing.assert_allclose(found, reference[kind], rtol=0, atol=1e-6)
         np.testing.assert_allclose(found, LITERATURE[kind], rtol=0, atol=0.01)
+    np.testing.assert_array_equal(points["value"], points["u"])
     hopf = points[points["kind"] == "hopf"]
     assert np.all((hopf["frequency"] > 5) & (hopf["frequency"] < 12))   # alpha-band pairs
     assert points["frequency"][points["kind"] == "fold"].isna().all()

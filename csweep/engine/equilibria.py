@@ -139,9 +139,10 @@ def bifurcations(circuit_template: str | os.PathLike[str] | Any,
     Returns
     -------
     DataFrame
-        One row per point: the other parameters, ``kind`` ("fold" or "hopf"), the parameter's
-        value, ``frequency`` (Hz, of the Hopf point's eigenvalue pair; NaN at folds),
-        ``potential`` and the state variables at the point (as in :func:`equilibria`).
+        One row per point: the other parameters, ``kind`` ("fold" or "hopf"), ``value`` (the
+        parameter's value, also under the parameter's own name), ``frequency`` (Hz, of the
+        Hopf point's eigenvalue pair; NaN at folds), ``potential`` and the state variables
+        at the point (as in :func:`equilibria`).
         Sorted by set and value. With delayed edges only folds are reported (a warning says so).
     """
     key, low, high = _parameter(parameter)
@@ -268,7 +269,8 @@ class _Sweep:
             if not len(part["value"]):
                 continue
             parts.append(self._describe(part))
-        columns = [*self.other.columns, "kind", self.key, "frequency", "potential",
+        value = [] if self.key == "value" else ["value"]
+        columns = [*self.other.columns, "kind", *value, self.key, "frequency", "potential",
                    *self.model.states]
         if not parts:
             return pd.DataFrame(columns=columns)
@@ -293,7 +295,8 @@ class _Sweep:
             scale = np.abs(ev).max(axis=1)
             keep = (np.abs(pair.real) <= 1e-6 * scale) & (np.abs(pair.imag) > 1e-6 * scale)
         columns: dict[str, Any] = {c: self.other[c].to_numpy()[rows] for c in self.other.columns}
-        columns.update({"kind": part["kind"], self.key: value, "frequency": frequency,
+        columns.update({"kind": part["kind"], "value": value, self.key: value,
+                        "frequency": frequency,
                         "potential": y, "_row": rows})
         columns.update({path: info["states"][:, k] for k, path in enumerate(self.model.states)})
         return pd.DataFrame(columns)[keep]
