@@ -325,3 +325,25 @@ def test_stability_without_eigenvalues_agrees_with_them():
                                   full["stable"].to_numpy(bool)[clear])
     assert full["stable"].any() and not full["stable"].all()
     np.testing.assert_array_equal(fast["potential"], full["potential"])
+
+
+def test_newton_from_several_starts_finds_what_the_scan_finds():
+    """The networks' method (Newton from 256 starts), run on PyRates' JRC, whose one-dimensional
+    reduction finds every equilibrium: the same equilibria at every input, bistable ones
+    included, to 1e-12 V."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from csweep.analysis.rest_points import equilibrium_roots  # noqa: PLC0415
+    from csweep.engine.grid import make_grid  # noqa: PLC0415
+    from csweep.models.fixed_points import rest_system  # noqa: PLC0415
+    from csweep.models.mapping import map_parameters  # noqa: PLC0415
+    from csweep.models.recognise import compiled_model  # noqa: PLC0415
+
+    model = compiled_model("JRC")
+    grid = make_grid({"u": np.linspace(-60, 420, 97)})
+    system = rest_system(model, *map_parameters(model, grid, JRC_MAP)[:2])
+    scan = equilibrium_roots(system)
+    newton = equilibrium_roots(replace(system, cut=None))
+    np.testing.assert_array_equal(newton[0], scan[0])
+    assert (np.bincount(scan[0]) == 3).sum() > 10
+    np.testing.assert_allclose(newton[1], scan[1], rtol=0, atol=1e-12)

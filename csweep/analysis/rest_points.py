@@ -30,7 +30,7 @@ CHUNK = 256
 BLOCK = 8192
 
 
-def solve(system: RestSystem, scan_points: int = 256, *, starts: int = 64,
+def solve(system: RestSystem, scan_points: int = 256, *, starts: int = 256,
           eigenvalues: bool = True, n_threads: int = 1) -> tuple[np.ndarray, np.ndarray, dict]:
     """Every equilibrium of every set: set ``(m,)``, node potentials ``(N, m)`` and
     :func:`describe`'s states and eigenvalues, the sets solved in blocks on ``n_threads``
@@ -53,7 +53,7 @@ def solve(system: RestSystem, scan_points: int = 256, *, starts: int = 64,
 
 
 def equilibrium_roots(system: RestSystem, scan_points: int = 256, *,
-                      starts: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      starts: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every root: its set ``(m,)``, node potentials ``(N, m)`` and rates ``(N, m)``, sorted by
     set and then by the cut node's potential (the first node's without a cut)."""
     if system.cut is None:
@@ -198,36 +198,51 @@ def _polish(system: RestSystem, a, b, Fa, Fb, iterations: int = 100) -> np.ndarr
 
 
 def _newton_roots(system: RestSystem, starts: int):
-    """Newton's method on ``G(V) = b + W sigma(V) - V`` from rate vectors drawn uniformly in the
-    rates' ranges (a fixed seed, so a call is reproducible); distinct converged points kept."""
+    """Newton's method on ``G(V) = b + W sigma(V) - V`` from ``starts`` rate vectors drawn
+    uniformly in the rates' ranges (a fixed seed, so a call is reproducible), each step kept
+    inside the box the rates' ranges allow; the distinct converged points kept."""
     n, N = system.b.shape
     rng = np.random.default_rng(2006)
-    rates = rng.uniform(0.0, 1.0, (starts, N))
     set_index = np.repeat(np.arange(n), starts)
-    sub = system.take(set_index)
-    V = sub.b + np.einsum("mnj,mj->mn", sub.W, sub.A * np.tile(rates, (n, 1)))
+    sub = system.take(set_index, data=False)
+    reach = sub.W * sub.A[:, np.newaxis, :]
+    low = sub.b + np.minimum(reach, 0).sum(axis=2)
+    high = sub.b + np.maximum(reach, 0).sum(axis=2)
+    scale = np.abs(high - low).max(axis=1) + np.abs(sub.b).max(axis=1) + 1e-300
+    fractions = np.tile(rng.uniform(0.0, 1.0, (starts, N)), (n, 1))
+    V = sub.b + np.einsum("mnj,mj->mn", sub.W, sub.A * fractions)
     eye = np.eye(N)
     for _ in range(100):
-        rate, slope = (np.array(x).T for x in zip(*(sub.sigmoid(j, V[:, j]) for j in range(N)),
-                                                  strict=True))
-        G = sub.b + np.einsum("mnj,mj->mn", sub.W, rate) - V
-        J = sub.W * slope[:, np.newaxis, :] - eye
+        G, J = _network_residual(sub, V, eye)
         try:
             step = np.linalg.solve(J, -G[..., np.newaxis])[..., 0]
         except np.linalg.LinAlgError:   # a start exactly at a fold: nudge the matrices
             step = np.linalg.solve(J - 1e-12 * eye, -G[..., np.newaxis])[..., 0]
-        V = V + step
-    rate = np.array([sub.sigmoid(j, V[:, j])[0] for j in range(N)]).T
+        V = np.clip(V + step, low, high)
+        if not np.any(np.abs(step).max(axis=1) > 1e-15 * scale):
+            break
+    G, _ = _network_residual(sub, V, eye)
+    good = np.all(np.isfinite(V), axis=1) & (np.abs(G).max(axis=1) <= 1e-10 * scale)
+    set_index, V, scale = set_index[good], V[good], scale[good]
+    order = np.lexsort((V[:, 0], set_index))
+    set_index, V, scale = set_index[order], V[order], scale[order]
+    repeat = np.zeros(len(V), bool)     # the same point reached from several starts
+    repeat[1:] = (set_index[1:] == set_index[:-1]) & (
+        np.abs(V[1:] - V[:-1]).max(axis=1) <= 1e-8 * scale[1:])
+    set_index, V = set_index[~repeat], V[~repeat]
+    rate = np.array([system.take(set_index, data=False).sigmoid(j, V[:, j])[0]
+                     for j in range(N)])
+    return set_index, V.T, rate
+
+
+def _network_residual(sub: RestSystem, V: np.ndarray, eye: np.ndarray):
+    """``G(V)`` ``(m, N)`` and its Jacobian ``(m, N, N)``."""
+    N = V.shape[1]
+    pairs = [sub.sigmoid(j, V[:, j]) for j in range(N)]
+    rate = np.array([r for r, _ in pairs]).T
+    slope = np.array([d for _, d in pairs]).T
     G = sub.b + np.einsum("mnj,mj->mn", sub.W, rate) - V
-    scale = np.abs(sub.W).sum(axis=2).max(axis=1) * sub.A.max(axis=1) + np.abs(sub.b).max(axis=1)
-    good = np.all(np.isfinite(V), axis=1) & (np.abs(G).max(axis=1) <= 1e-10 * (scale + 1e-300))
-    set_index, V = set_index[good], V[good]
-    key = np.round(V / (1e-8 * scale[good][:, np.newaxis] + 1e-300))
-    _, first = np.unique(np.column_stack([set_index, key]), axis=0, return_index=True)
-    first = first[np.lexsort((V[first, 0], set_index[first]))]
-    V = V[first]
-    rate = np.array([system.take(set_index[first]).sigmoid(j, V[:, j])[0] for j in range(N)])
-    return set_index[first], V.T, rate
+    return G, sub.W * slope[:, np.newaxis, :] - eye
 
 
 def describe(system: RestSystem, set_index: np.ndarray, V: np.ndarray, rate: np.ndarray, *,

@@ -31,7 +31,7 @@ __all__ = ["equilibria", "bifurcations"]
 
 def equilibria(circuit_template: Any, param_grid: Mapping[str, Any] | pd.DataFrame,
                param_map: Mapping[str, Mapping[str, Any]], permute_grid: bool = False, *,
-               scan_points: int = 256, eigenvalues: bool = True, starts: int = 64,
+               scan_points: int = 256, eigenvalues: bool = True, starts: int = 256,
                n_threads: int | None = None) -> pd.DataFrame:
     """Every equilibrium of every parameter set, its state, eigenvalues and stability.
 
