@@ -41,6 +41,8 @@ DEBUG = os.environ.get("CSWEEP_DEBUG", "") not in ("", "0")
 SANITIZE = os.environ.get("CSWEEP_SANITIZE", "") not in ("", "0")
 if SANITIZE and os.environ["CSWEEP_SANITIZE"] != "address":
     sys.exit(f"csweep: CSWEEP_SANITIZE must be 'address'; received {os.environ['CSWEEP_SANITIZE']!r}")
+# the source tree's root: the kernel's C headers are included as "csweep/src/x.h" from it
+ROOT = os.path.dirname(os.path.abspath(__file__))
 VARIANT = "-".join(name for name, on in (("debug", DEBUG), ("asan", SANITIZE)) if on)
 
 
@@ -133,16 +135,19 @@ def simd_flags(name):
 # The kernel's modules, each built once with the baseline flags, except the tiles (_integrate:
 # JRC2, _network_tiles: networks) and the noise generator (_noise), the code that gains from wider
 # vectors, built again per instruction set below (_features: the features' mean, std and Welch
-# spectra around NumPy's FFT, for csweep.analysis.features). They share inline code through the
-# .pxd files.
+# spectra around NumPy's FFT, for csweep.analysis.features; _runtime: OpenMP and the CPU's
+# instruction sets). They share inline code through the .pxd files, and C code through the
+# headers in csweep/src (included as "csweep/src/x.h", from the source tree's root).
 KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_network_tiles8", "_dopri", "_noise",
-                  "_features")
+                  "_features", "_runtime")
 PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_network_tiles8", "_noise")
 # _network_tiles8 is _network_tiles in tiles of 8 sets instead of 16 (for sweeps of few sets)
 MACROS = {"_network_tiles8": [("CSWEEP_NET_TILE", "8")]}
 INCLUDES = {"_network_tiles8": ["csweep/_network_tiles.pyx"]}
 SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd", "csweep/_philox.pxd",
-          "csweep/_network_tile.pxd", "csweep/_fixed_step.pxd"]
+          "csweep/_network_lanes.pxd", "csweep/_fixed_step.pxd"] + sorted(
+    f"csweep/src/{name}" for name in os.listdir(os.path.join(ROOT, "csweep", "src"))
+    if name.endswith(".h"))
 
 
 def kernel_extension(name, source, extra_flags=(), depends=()):
@@ -150,7 +155,8 @@ def kernel_extension(name, source, extra_flags=(), depends=()):
                      extra_compile_args=compile_args + compile_openmp + list(extra_flags),
                      extra_link_args=link_openmp + link_args,
                      depends=SHARED + list(depends) + INCLUDES.get(name.rsplit("_avx", 1)[0], []),
-                     define_macros=MACROS.get(name.rsplit("_avx", 1)[0], []))
+                     define_macros=MACROS.get(name.rsplit("_avx", 1)[0], []),
+                     include_dirs=[ROOT])
 
 
 extensions = [kernel_extension(name, f"csweep/{name}.pyx") for name in KERNEL_MODULES]

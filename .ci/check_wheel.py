@@ -7,8 +7,8 @@
   debug sections) and at most 1 MB;
 - the bundled templates and py.typed are in the wheel;
 - a Linux wheel is tagged manylinux and carries its OpenMP runtime (auditwheel's csweep.libs/);
-- the sdist holds what a wheel is built from (the .pyx, templates, LICENSE, README) and no
-  generated C.
+- the sdist holds what a wheel is built from (the .pyx, the C headers, templates, LICENSE,
+  README) and no generated C.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def check_sdist(path: Path) -> list[str]:
     problems = [f"{want} is not in the sdist" for want in ("LICENSE", "README.md", "CHANGELOG.md",
                                                             "csweep/py.typed", "setup.py")
                 if want not in names]
-    for pattern in ("csweep/*.pyx", "templates/*.yaml"):
+    for pattern in ("csweep/*.pyx", "csweep/src/*.h", "templates/*.yaml"):
         if not fnmatch.filter(names, pattern):
             problems.append(f"no {pattern} in the sdist")
     generated = fnmatch.filter(names, "csweep/*.c")

@@ -40,7 +40,7 @@ import numpy as np
 
 try:
     import csweep
-    from csweep import _integrate
+    from csweep import _integrate, _runtime
     from csweep.kernels.builds import kernel, single_kernel
 except ImportError as exc:  # pragma: no cover - a newcomer's first run
     sys.exit(f"cannot import csweep ({exc}); install it first: pip install .")
@@ -132,7 +132,7 @@ def time_kernel(c: np.ndarray, u_column: np.ndarray, threads: int, single: bool 
     record = np.array([_integrate.JRC2_RECORDABLE.index(name) for name in ("V_e", "V_i")],
                       dtype=np.intc)
     out = np.empty((N_RECORDS, 2, len(c)))   # not touched yet, as in the C programs
-    solver = _integrate.SOLVERS["euler"]
+    solver = _runtime.SOLVERS["euler"]
     no_state = np.empty((0, 0))
     start = time.perf_counter()
     # the builds grid_search would use for this precision

@@ -37,9 +37,9 @@ class Timed:
         real_digest, real_background = checksums.digest, store.BackgroundDigests
         timer = self
 
-        def digest(values, dtype):
+        def digest(values, dtype, where=""):
             started = time.perf_counter()
-            value = real_digest(values, dtype)
+            value = real_digest(values, dtype, where)
             timer.hash_cpu[-1] += time.perf_counter() - started
             return value
 
@@ -72,8 +72,8 @@ class NoChecksums:
 
     def __enter__(self):
         self.real = checksums.digest
-        checksums.digest = store.digest = lambda values, dtype: np.zeros(checksums.DIGEST_BYTES,
-                                                                         np.uint8)
+        checksums.digest = store.digest = lambda values, dtype, where="": np.zeros(
+            checksums.DIGEST_BYTES, np.uint8)
         return self
 
     def __exit__(self, *exc):

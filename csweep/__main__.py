@@ -9,7 +9,9 @@ traceback instead. main() is the one place that turns exceptions into those line
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -23,7 +25,7 @@ from .engine.store import StoreBusyError
 #: exceptions that report a mistake in what the user asked for, or a store another process is
 #: writing (a bug raises something else)
 USER_ERRORS = (ValueError, TypeError, KeyError, LookupError, OSError, ImportError, TemplateError,
-               yaml.YAMLError, StoreBusyError)
+               yaml.YAMLError, StoreBusyError, MemoryError, ArithmeticError)
 #: the Python API's words in messages -> the command line's
 CLI_WORDS = {
     "pass resume=True": "run again with --resume",
@@ -33,6 +35,8 @@ CLI_WORDS = {
     "client=": "--scheduler",
 }
 DEBUG_HINT = "--debug shows the traceback"
+#: the demo's simulation times, s: long enough to summarise, short enough to hold in memory
+DEMO_MIN_SECONDS, DEMO_MAX_SECONDS = 0.1, 3600.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +62,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: sys.argv[1:]); returns the exit status."""
     args = _parser().parse_args(argv)
     prog = f"csweep {args.command}"
+    if args.debug:                   # tracebacks and warnings as Python shows them
+        return _command(args, prog, [])
+    # warnings (NumPy's among them) are held back: shown after a command that succeeds, folded
+    # into the one line of one that fails
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("default")
+        status = _command(args, prog, warned)
+    if status in (0, 1) or status == 130:
+        for w in warned:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return status
+
+
+def _command(args: argparse.Namespace, prog: str, warned: list) -> int:
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -70,12 +88,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
+        told = _one_line(exc) + _folded(warned)
         if isinstance(exc, USER_ERRORS):
-            print(f"{prog}: {_one_line(exc)}", file=sys.stderr)
+            print(f"{prog}: {told}", file=sys.stderr)
             return 2
-        print(f"{prog}: internal error, {type(exc).__name__}: {_one_line(exc)} ({DEBUG_HINT}; "
+        print(f"{prog}: internal error, {type(exc).__name__}: {told} ({DEBUG_HINT}; "
               "please report it)", file=sys.stderr)
+        warned.clear()
         return 1
+
+
+def _folded(warned) -> str:
+    """The warnings given before an error, as the end of its line."""
+    if not warned:
+        return ""
+    texts = list(dict.fromkeys(" ".join(str(w.message).split()) for w in warned))
+    return f" (after warnings: {'; '.join(texts[:3])}{'; ...' if len(texts) > 3 else ''})"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +131,11 @@ def _parser() -> argparse.ArgumentParser:
                     "120-320 Hz noise, prints the regime of each C (mean and peak-to-peak of "
                     "V_e - V_i and its dominant frequency), and writes the tutorial's figure when "
                     "matplotlib is installed.")
-    demo.add_argument("--simulation-time", type=float, default=10.0, help="seconds (default 10)")
+    demo.add_argument("--simulation-time", type=_demo_seconds, default=10.0,
+                      help=f"seconds, at most {DEMO_MAX_SECONDS:g} (default 10)")
+    demo.add_argument("--cutoff", type=float, default=None,
+                      help="seconds of transient left out of the summary (default 1, or half "
+                           "the simulation time when that is shorter than 2 s)")
     demo.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     demo.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
     demo.add_argument("--figure", type=Path, default=Path("csweep_demo.png"),
@@ -149,6 +181,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _demo_seconds(text: str) -> float:
+    """``--simulation-time``: a finite number of seconds the demo can run and summarise."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not (math.isfinite(seconds) and DEMO_MIN_SECONDS <= seconds <= DEMO_MAX_SECONDS):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds from {DEMO_MIN_SECONDS:g} to {DEMO_MAX_SECONDS:g}; "
+            f"received {text}")
+    return seconds
+
+
+def _demo_cutoff(args: argparse.Namespace) -> float:
+    """The demo's cutoff, checked against its simulation time as the demo's own option."""
+    cutoff = args.cutoff if args.cutoff is not None else min(1.0, args.simulation_time / 2)
+    if not (math.isfinite(cutoff) and 0.0 <= cutoff < args.simulation_time):
+        raise ValueError(f"--cutoff must be from 0 up to (not including) --simulation-time "
+                         f"({args.simulation_time:g} s); received {cutoff:g}")
+    return cutoff
+
+
 def _templates(args: argparse.Namespace) -> int:
     names = list_templates()
     width = max(map(len, names), default=0)
@@ -170,11 +224,13 @@ def _show(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import PYRATES_SECONDS, plot_tutorial, run_tutorial, summarise  # noqa: PLC0415
 
+    cutoff = _demo_cutoff(args)
     results, results_map, seconds = run_tutorial(args.simulation_time, seed=args.seed,
-                                                 n_threads=args.threads)
+                                                 n_threads=args.threads, cutoff=cutoff)
     table = summarise(results, results_map)
     print(f"PyRates tutorial sweep: {len(results_map)} values of C, {args.simulation_time:g} s at "
-          f"dt = 1e-4, uniform 120-320 Hz noise (seed {args.seed})")
+          f"dt = 1e-4 (the first {cutoff:g} s left out), uniform 120-320 Hz noise "
+          f"(seed {args.seed})")
     print(table.to_string(float_format=lambda x: f"{x:9.3f}"))
     print(f"grid_search took {seconds:.3f} s (PyRates 1.2.3 took {PYRATES_SECONDS:g} s for this "
           "call on a 2-core machine)")
@@ -190,7 +246,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .engine.store_check import verify_store  # noqa: PLC0415
+    from .engine.store import verify_store  # noqa: PLC0415
 
     report = verify_store(args.store)
     print(report)

@@ -4,7 +4,7 @@
 
 from csweep._common cimport EULER, HEUN, real
 from csweep._jrc2 cimport jrc2_euler, jrc2_rhs
-from csweep._network_tile cimport NetworkTile, tile_euler, tile_rhs
+from csweep._network_lanes cimport NetworkTile, tile_euler, tile_rhs
 
 
 cdef struct Jrc2Tile:

@@ -19,48 +19,11 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport uint64_t
 
-from csweep._common cimport EULER, HEUN, RK4, csweep_exp, csweep_expf, csweep_simd, real
+from csweep._common cimport csweep_exp, csweep_expf, csweep_simd, real
 from csweep._fixed_step cimport Jrc2Tile, fixed_step
 from csweep._jrc2 cimport (B_DY, B_K, B_M, B_SIZE, B_U, B_Y, N_PARAMS, N_STATES, TILE,
                            jrc2_coefficients, jrc2_lane, jrc2_rate)
 from csweep._philox cimport NO_NOISE, NoiseSpec, noise_rows
-
-cdef extern from *:
-    """
-    #ifdef _OPENMP
-    #include <omp.h>
-    static int csweep_openmp_enabled(void) { return 1; }
-    static int csweep_max_threads(void) { return omp_get_max_threads(); }
-    #else
-    static int csweep_openmp_enabled(void) { return 0; }
-    static int csweep_max_threads(void) { return 1; }
-    #endif
-
-    /* What the CPU running us has (to pick a build), and what this build uses. */
-    static int csweep_cpu_has_avx2(void) {
-    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2");
-    #else
-        return 0;
-    #endif
-    }
-    static int csweep_cpu_has_avx512(void) {
-    #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f")
-            && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
-            && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd");
-    #else
-        return 0;
-    #endif
-    }
-    """
-    int csweep_openmp_enabled() noexcept nogil
-    int csweep_cpu_has_avx2() noexcept nogil
-    int csweep_cpu_has_avx512() noexcept nogil
-    int csweep_max_threads() noexcept nogil
-
 
 # Row order of the ``params`` argument, state order and recordable order of the JRC2 kernel.
 # csweep.models.jrc2_column reads these names: they are the one definition of the layout.
@@ -69,7 +32,6 @@ JRC2_PARAMETERS = ("h_e", "tau_e", "h_i", "tau_i", "m_max", "r", "V_thr", "c", "
 JRC2_INPUTS = ("u", "m_in")
 JRC2_STATES = ("V_ein", "X_ein", "V_iin", "X_iin", "V_e", "X_e", "V_i", "X_i")
 JRC2_RECORDABLE = JRC2_STATES + ("m",)
-SOLVERS = {"euler": EULER, "heun": HEUN, "rk4": RK4}
 #: parameter sets per tile: blocks of a sweep hold whole tiles (csweep.engine.blocks)
 SETS_PER_TILE = TILE
 
@@ -77,26 +39,6 @@ SETS_PER_TILE = TILE
 # which stay in the first-level cache while the tile steps through them)
 cdef enum:
     DRAWN_ROWS = 64
-
-
-def openmp_enabled():
-    """True when this build of csweep runs parameter sets on several threads (OpenMP)."""
-    return bool(csweep_openmp_enabled())
-
-
-def max_threads():
-    """The number of threads OpenMP would use by default (1 without OpenMP)."""
-    return csweep_max_threads()
-
-
-def cpu_has_avx2():
-    """True when the CPU this process runs on has AVX2."""
-    return bool(csweep_cpu_has_avx2())
-
-
-def cpu_has_avx512():
-    """True when the CPU this process runs on has the AVX-512 subsets the avx512 build uses."""
-    return bool(csweep_cpu_has_avx512())
 
 
 def simd():
@@ -166,6 +108,18 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
     cdef real k3[N_STATES * TILE]
     cdef Py_ssize_t j, i, o, step = 0, target
     cdef int var
+    # per-set noise values: the tile's lanes' own a and b, in a copy of the spec pointing at them
+    cdef NoiseSpec lane_noise[2]
+    cdef double lane_a[2 * TILE]
+    cdef double lane_b[2 * TILE]
+    for j in range(2):
+        lane_noise[j] = noise[j]
+        if noise[j].kind != NO_NOISE and noise[j].a_set != NULL:
+            for i in range(TILE):
+                lane_a[j * TILE + i] = noise[j].a_set[start + (i if i < n else 0)]
+                lane_b[j * TILE + i] = noise[j].b_set[start + (i if i < n else 0)]
+            lane_noise[j].a_set = &lane_a[j * TILE]
+            lane_noise[j].b_set = &lane_b[j * TILE]
     for j in range(B_SIZE):
         b[j] = 0
     if y_init.shape[0] > 0:
@@ -185,11 +139,11 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
         target = (first + j) * every if j < out.shape[0] else n_steps
         while step < target:
             if noise[0].kind != NO_NOISE:
-                _draw_input(&noise[0], lanes, step, drawn_u, spare, &b[B_U])
+                _draw_input(&lane_noise[0], lanes, step, drawn_u, spare, &b[B_U])
             elif u.shape[0] > 1:
                 _load_input(u, step, start, n, &b[B_U])
             if noise[1].kind != NO_NOISE:
-                _draw_input(&noise[1], lanes, step, drawn_m, spare, &b[B_M])
+                _draw_input(&lane_noise[1], lanes, step, drawn_m, spare, &b[B_M])
             elif m_in.shape[0] > 1:
                 _load_input(m_in, step, start, n, &b[B_M])
             fixed_step(&model, solver, <real>dt, &b[B_Y], &b[B_DY], N_STATES * TILE, y0, k1, k2,
@@ -227,11 +181,12 @@ def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double
     y_final  OUT (N_STATES, n_sets) state after n_steps steps, or (0, 0): not wanted (the
                  integration then stops at the last record)
     every    steps between records; first: index of the first record kept
-    solver   SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
+    solver   csweep._runtime.SOLVERS value; dt: step size (> 0); n_threads: OpenMP threads (>= 1)
     single   compute in float instead of double (inputs and parameters rounded to float)
-    noise    None, or for (u, m_in) each None (read the array) or (kind, a, b, seed): generated
-             noise the tiles draw as they step (csweep._noise.fill_noise's values, kind a
-             NOISE_KINDS value); the array is then not read
+    noise    None, or for (u, m_in) each None (read the array) or (kind, a, b, seed, a_values,
+             b_values): generated noise the tiles draw as they step (csweep._noise.fill_noise's
+             values, kind a NOISE_KINDS value; a_values and b_values None or (n_sets,) float64
+             arrays, each set's own a and b); the array is then not read
     streams  IN  (n_sets,) uint64   each set's noise stream, when noise has an entry
     Every array may be a strided view (a block of a larger sweep's arrays).
     """
@@ -240,15 +195,31 @@ def integrate_jrc2(const double[:, :] params, const double[:, :] u, const double
     cdef Py_ssize_t t, c
     cdef NoiseSpec drawn[2]
     cdef const uint64_t* stream_of = NULL
+    # per-set a and b of u (0, 1) and of m_in (2, 3), held here while the tiles read them
+    cdef const double[::1] a_u = None
+    cdef const double[::1] b_u = None
+    cdef const double[::1] a_m = None
+    cdef const double[::1] b_m = None
     drawn[0].kind = drawn[1].kind = NO_NOISE
+    drawn[0].a_set = drawn[0].b_set = drawn[1].a_set = drawn[1].b_set = NULL
     for c, channel in enumerate(noise if noise is not None else ()):
         if channel is not None:
             if streams is None or streams.shape[0] != n_sets:
                 raise ValueError(f"integrate_jrc2: generated noise needs streams of shape "
                                  f"({n_sets},); received "
                                  f"{None if streams is None else streams.shape[0]}")
-            drawn[c].kind, drawn[c].a, drawn[c].b, drawn[c].seed = channel
+            drawn[c].kind, drawn[c].a, drawn[c].b, drawn[c].seed = channel[:4]
             stream_of = &streams[0]
+            if len(channel) > 4 and channel[4] is not None:
+                if len(channel[4]) != n_sets or len(channel[5]) != n_sets:
+                    raise ValueError(f"integrate_jrc2: per-set noise values need {n_sets} "
+                                     "values each")
+                if c == 0:
+                    a_u, b_u = channel[4], channel[5]
+                    drawn[0].a_set, drawn[0].b_set = &a_u[0], &b_u[0]
+                else:
+                    a_m, b_m = channel[4], channel[5]
+                    drawn[1].a_set, drawn[1].b_set = &a_m[0], &b_m[0]
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
         if single:
             _jrc2_tile(<float>0, params, u, m_in, drawn, stream_of, record, out, y_init,

@@ -1,7 +1,7 @@
 # Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, users' variants):
 # the kernel's view of a network (Network, built from NetworkArrays by bind_network), one set's
 # work space (Work) and one set's right-hand side, used by _dopri (solver="scipy"); the
-# fixed-step tiles (_network_tiles) compute the same, lane by lane, in _network_tile.pxd.
+# fixed-step tiles (_network_tiles) compute the same, lane by lane, in _network_lanes.pxd.
 
 from cython cimport floating
 

@@ -3,7 +3,7 @@ the kernel's arrays (NetworkArrays) and one set's state exchange, shared by the 
 (_network_tiles, built per instruction set) and solver="scipy" (_dopri). Built once.
 
 The network's layout and one set's right-hand side are in _network.pxd (_dopri's); a tile's in
-_network_tile.pxd.
+_network_lanes.pxd.
 """
 
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, EDGE_NONE

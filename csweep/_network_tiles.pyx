@@ -1,7 +1,7 @@
 """Networks of second-order synapses and sigmoid rates (JRC, JRC_2delaycoupled, connectomes):
 fixed-step integration of every parameter set, in tiles of TILE sets (16; 8 in the
 _network_tiles8 build, for sweeps of few sets) stepped together as the JRC2 kernel steps its tiles
-(the tile's layout and right-hand side: _network_tile.pxd). OpenMP distributes tiles over
+(the tile's layout and right-hand side: _network_lanes.pxd). OpenMP distributes tiles over
 threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build and
 the width); every build computes each set's numbers bitwise as a single set's scalar steps would.
 
@@ -20,27 +20,11 @@ from libc.string cimport memcmp
 from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_tile cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
-                                   tile_rates)
+from csweep._network_lanes cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
+                                    tile_rates)
 
 
-cdef extern from *:
-    """
-    /* Tile blocks aligned to a cache line: a row of TILE doubles is then whole vectors that
-       never straddle two lines (a straddling store defeats store-to-load forwarding). */
-    #include <stdlib.h>
-    #ifdef _WIN32
-    #include <malloc.h>
-    static void* csweep_aligned_malloc(size_t size) { return _aligned_malloc(size, 64); }
-    static void csweep_aligned_free(void* p) { _aligned_free(p); }
-    #else
-    static void* csweep_aligned_malloc(size_t size) {
-        void* p = NULL;
-        return posix_memalign(&p, 64, size) == 0 ? p : NULL;
-    }
-    static void csweep_aligned_free(void* p) { free(p); }
-    #endif
-    """
+cdef extern from "csweep/src/aligned.h":
     void* csweep_aligned_malloc(size_t size) noexcept nogil
     void csweep_aligned_free(void* p) noexcept nogil
 
@@ -183,53 +167,93 @@ cdef void _record(const Network* net, NetworkTile* t, const int[::1] record,
             out[j, o, start + i] = <floating>row[i]
 
 
+cdef struct TileSize:
+    # what a tile takes: doubles (rows of TILE, then the values every lane shares), ints and
+    # row pointers
+    Py_ssize_t doubles
+    Py_ssize_t ints
+    Py_ssize_t pointers
+
+
+cdef inline double* _doubles(double* block, TileSize* size, Py_ssize_t n) noexcept nogil:
+    # the next n doubles of block (NULL while only counting)
+    cdef double* p = block + size.doubles if block != NULL else NULL
+    size.doubles += n
+    return p
+
+
+cdef inline int* _ints(int* ints, TileSize* size, Py_ssize_t n) noexcept nogil:
+    cdef int* p = ints + size.ints if ints != NULL else NULL
+    size.ints += n
+    return p
+
+
+cdef inline const double** _pointers(const double** source, TileSize* size,
+                                     Py_ssize_t n) noexcept nogil:
+    cdef const double** p = source + size.pointers if source != NULL else NULL
+    size.pointers += n
+    return p
+
+
+cdef TileSize _carve(const Network* net, const Histories* h, NetworkTile* t, double* block,
+                     int* ints, const double** source) noexcept nogil:
+    # The tile's rows one after another in ``block``, its integers in ``ints``, its row pointers
+    # in ``source``, and what they take: the one statement of a tile's memory (with NULLs it
+    # only counts, for the allocation).
+    cdef int n = net.n_state, n_edges = net.n_edges
+    cdef TileSize size
+    size.doubles = size.ints = size.pointers = 0
+    t.y = _doubles(block, &size, n * TILE)
+    t.dy = _doubles(block, &size, n * TILE)
+    t.y0 = _doubles(block, &size, n * TILE)
+    t.k1 = _doubles(block, &size, n * TILE)
+    t.k2 = _doubles(block, &size, n * TILE)
+    t.k3 = _doubles(block, &size, n * TILE)
+    t.syn_coef = _doubles(block, &size, 3 * net.n_syn * TILE)
+    t.term_coef = _doubles(block, &size, net.n_terms * TILE)
+    t.rate_abc = _doubles(block, &size, 3 * net.n_nodes * TILE)
+    t.in_const = _doubles(block, &size, net.n_in * TILE)
+    t.weight = _doubles(block, &size, n_edges * TILE)
+    t.rate = _doubles(block, &size, n_edges * TILE)
+    t.v_in = _doubles(block, &size, net.n_nodes * TILE)
+    t.m = _doubles(block, &size, net.n_nodes * TILE)
+    t.ext = _doubles(block, &size, net.n_in * TILE)
+    t.inp = _doubles(block, &size, net.n_in * TILE)
+    t.delayed = _doubles(block, &size, n_edges * TILE)
+    t.chain_last = _doubles(block, &size, n_edges * TILE)
+    t.mixed = _doubles(block, &size, n_edges * TILE)
+    t.history = _doubles(block, &size, h.rows * TILE)
+    t.weight_shared = _doubles(block, &size, n_edges)
+    t.coef_shared = _doubles(block, &size, 3 * net.n_syn + 3 * net.n_nodes)
+    t.order = _ints(ints, &size, n_edges * TILE)
+    t.order_max = _ints(ints, &size, n_edges)
+    t.uniform = _ints(ints, &size, n_edges)
+    t.mixed_edges = _ints(ints, &size, n_edges)
+    t.discrete_edges = _ints(ints, &size, n_edges)
+    t.shared_start = _ints(ints, &size, net.n_nodes + 1)
+    t.shared_pos = _ints(ints, &size, n_edges)
+    t.shared_back = _ints(ints, &size, n_edges)
+    t.edge_pos = _ints(ints, &size, n_edges)
+    t.gamma_edges = _ints(ints, &size, n_edges)
+    t.slot = _ints(ints, &size, net.n_nodes)
+    t.series_inputs = _ints(ints, &size, net.n_in)
+    t.syn_shared = _ints(ints, &size, net.n_syn)
+    t.node_shared = _ints(ints, &size, net.n_nodes)
+    t.source = _pointers(source, &size, n_edges)
+    t.ext_row = _pointers(source, &size, net.n_in)
+    t.term_row = _pointers(source, &size, net.n_terms)
+    return size
+
+
 cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, NetworkTile* t,
                    double* block, int* ints, const double** source) noexcept nogil:
-    # The tile's rows one after another in ``block``, its per-edge integers in ``ints``.
-    cdef int n = net.n_state, n_edges = net.n_edges, i
+    # The tile's memory as _carve lays it out, and the pointers and counts that start it.
+    cdef int i
     t.net = net
     t.lists = lists
-    t.y = block
-    t.dy = t.y + n * TILE
-    t.y0 = t.dy + n * TILE
-    t.k1 = t.y0 + n * TILE
-    t.k2 = t.k1 + n * TILE
-    t.k3 = t.k2 + n * TILE
-    t.syn_coef = t.k3 + n * TILE
-    t.term_coef = t.syn_coef + 3 * net.n_syn * TILE
-    t.rate_abc = t.term_coef + net.n_terms * TILE
-    t.in_const = t.rate_abc + 3 * net.n_nodes * TILE
-    t.weight = t.in_const + net.n_in * TILE
-    t.rate = t.weight + n_edges * TILE
-    t.v_in = t.rate + n_edges * TILE
-    t.m = t.v_in + net.n_nodes * TILE
-    t.ext = t.m + net.n_nodes * TILE
-    t.inp = t.ext + net.n_in * TILE
-    t.delayed = t.inp + net.n_in * TILE
-    t.chain_last = t.delayed + n_edges * TILE
-    t.mixed = t.chain_last + n_edges * TILE
-    t.history = t.mixed + n_edges * TILE
-    t.weight_shared = t.history + h.rows * TILE
-    t.coef_shared = t.weight_shared + n_edges
-    t.order = ints
-    t.order_max = ints + n_edges * TILE
-    t.uniform = t.order_max + n_edges
-    t.mixed_edges = t.uniform + n_edges
-    t.discrete_edges = t.mixed_edges + n_edges
-    t.shared_start = t.discrete_edges + n_edges
-    t.shared_pos = t.shared_start + net.n_nodes + 1
-    t.shared_back = t.shared_pos + n_edges
-    t.edge_pos = t.shared_back + n_edges
-    t.gamma_edges = t.edge_pos + n_edges
-    t.slot = t.gamma_edges + n_edges
-    t.source = source
-    t.ext_row = source + n_edges
-    t.term_row = t.ext_row + net.n_in
+    _carve(net, h, t, block, ints, source)
     for i in range(net.n_terms):
         t.term_row[i] = t.term_coef + i * TILE
-    t.series_inputs = t.slot + net.n_nodes
-    t.syn_shared = t.series_inputs + net.n_in
-    t.node_shared = t.syn_shared + net.n_syn
     t.n_series = 0
     for i in range(net.n_in):
         if net.in_col[i] < 0:       # a constant: read in place each step
@@ -312,16 +336,13 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
     # Integrates sets start..start+width-1 from y_init (or rest) and writes their records and,
     # when y_final has rows, their state after n_steps steps; returns -1 when out of memory.
     cdef int n = net.n_state, n_edges = net.n_edges
-    cdef Py_ssize_t rows = (6 * n + 3 * net.n_syn + net.n_terms + 3 * net.n_nodes + net.n_in
-                            + 2 * n_edges + 2 * net.n_nodes + 2 * net.n_in + 3 * n_edges
-                            + h.rows
-                            + (n_edges + 3 * net.n_syn + 3 * net.n_nodes + TILE - 1) // TILE)
-    cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
-    cdef int* ints = <int*>malloc((n_edges * TILE + 8 * n_edges + 3 * net.n_nodes + 1 + net.n_in
-                                   + net.n_syn) * sizeof(int))
-    cdef const double** source = <const double**>malloc(
-        (n_edges + net.n_in + net.n_terms + 1) * sizeof(double*))
     cdef NetworkTile t
+    cdef TileSize size = _carve(net, h, &t, NULL, NULL, NULL)
+    cdef Py_ssize_t rows = (size.doubles + TILE - 1) // TILE    # whole rows: aligned vectors
+    cdef double* block = <double*>csweep_aligned_malloc(rows * TILE * sizeof(double))
+    cdef int* ints = <int*>malloc(size.ints * sizeof(int))
+    cdef const double** source = <const double**>malloc(   # + 1: no malloc(0) (NULL)
+        (size.pointers + 1) * sizeof(double*))
     cdef Py_ssize_t j, step = 0, target
     if block == NULL or ints == NULL or source == NULL:
         csweep_aligned_free(block)

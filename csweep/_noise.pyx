@@ -51,7 +51,8 @@ def philox4x32_10(counter, key):
 
 
 def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
-               Py_ssize_t first_step, int kind, double a, double b, int n_threads):
+               Py_ssize_t first_step, int kind, double a, double b, int n_threads,
+               const double[::1] a_values=None, const double[::1] b_values=None):
     """Fill out[k, c] with the noise value of stream streams[c] at step first_step + k.
 
     out      OUT (n_steps, n_streams)
@@ -64,6 +65,8 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
              Box-Muller pair of the call at counter (j, stream): with u1 = 1 - (words 0, 1) in
              (0, 1] and u2 = (words 2, 3) in [0, 1) (their top 53 bits) and
              r = b * sqrt(-2 log u1), step 2j is a + r cos(2 pi u2), step 2j + 1 a + r sin(...)
+    a_values, b_values  IN (n_streams,) or None: column c's own a and b (both or neither),
+             in the same arithmetic (uniform: drawn on [0, 1), then a + (b - a) * u)
     """
     cdef Py_ssize_t task, first, n = out.shape[1], n_steps = out.shape[0]
     cdef Py_ssize_t n_tasks = (n_steps + ROWS_PER_TASK - 1) // ROWS_PER_TASK
@@ -72,6 +75,14 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
     if n == 0 or n_steps == 0:
         return
     spec.kind, spec.a, spec.b, spec.seed = kind, a, b, seed
+    spec.a_set = spec.b_set = NULL
+    if (a_values is None) != (b_values is None):
+        raise ValueError("fill_noise: give both a_values and b_values, or neither")
+    if a_values is not None:
+        if a_values.shape[0] != n or b_values.shape[0] != n:
+            raise ValueError(f"fill_noise: a_values and b_values need {n} values (one per "
+                             f"stream); received {a_values.shape[0]} and {b_values.shape[0]}")
+        spec.a_set, spec.b_set = &a_values[0], &b_values[0]
     # each thread's scratch row: the half of an edge pair outside its rows (uniform), or the
     # second uniforms (normal)
     cdef double[:, ::1] scratch = cvarray(shape=(threads, n), itemsize=8, format="d")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -29,15 +30,19 @@ def regime(peak_to_peak_mV: float, dominant_Hz: float) -> str:
 
 
 def run_tutorial(simulation_time: float = 10.0, step_size: float = 1e-4, seed: int = 0,
-                 n_threads: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+                 n_threads: int | None = None, cutoff: float = 1.0
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The tutorial call (uniform 120-320 Hz noise on u), timed: (results, results_map, seconds)."""
+    if not (isinstance(simulation_time, (int, float)) and 0 < simulation_time < math.inf):
+        raise ValueError(f"simulation_time must be a positive, finite number of seconds; "
+                         f"received {simulation_time!r}")
     noise = np.random.default_rng(seed).uniform(120.0, 320.0, (round(simulation_time / step_size), 1))
     started = time.perf_counter()
     results, results_map = grid_search(
         circuit_template="model_templates.neural_mass_models.jansenrit.JRC2",
         param_grid={"C": list(TUTORIAL_C)},
         param_map={"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
-        simulation_time=simulation_time, step_size=step_size, sampling_step_size=1e-3, cutoff=1.0,
+        simulation_time=simulation_time, step_size=step_size, sampling_step_size=1e-3, cutoff=cutoff,
         inputs={"jrc/jrc_op/u": noise},
         outputs={"V_pce": "jrc/jrc_op/V_e", "V_pci": "jrc/jrc_op/V_i"},
         backend="default", solver="euler", n_threads=n_threads)

@@ -1,21 +1,49 @@
-"""Shared test helpers: the PyRates reference recordings and a NumPy oracle of the JRC2 model.
+"""Shared test helpers: the PyRates reference recordings, a NumPy oracle of the JRC2 model, the
+constants many tests sweep the JRC2 column with, and the skips for optional packages.
 
-Exposed as fixtures because the tests run in pytest's importlib mode (they import the installed
-csweep, not the source tree), in which test modules cannot import one another.
+The tests run in pytest's importlib mode (they import the installed csweep, not the source tree),
+in which pytest imports this file as ``tests.conftest`` and puts no folder on ``sys.path``; it
+registers itself as ``conftest`` too, so that test modules read the constants and ``need`` with
+``from conftest import ...`` (the same module, not a second copy). The recordings and the oracle
+are fixtures.
 """
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+sys.modules.setdefault("conftest", sys.modules[__name__])
+
 DATA = Path(__file__).parent / "data"
 
+#: the JRC2 column's parameters as the bundled template sets them
 JRC2_DEFAULTS = dict(h_e=3.25e-3, tau_e=10e-3, h_i=22e-3, tau_i=20e-3, m_max=5.0, r=560.0,
                      V_thr=6e-3, c=135.0, ei_ratio=4.0, io_ratio=3.0)
+#: the JRC2 column by PyRates' name (csweep's bundled copy), the sweep of its connectivity c most
+#: tests run, its pyramidal potentials as outputs, and its states in the kernel's order
 JRC2 = "model_templates.neural_mass_models.jansenrit.JRC2"
+JRC2_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
+JRC2_OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
+JRC2_STATES = ("V_ein", "X_ein", "V_iin", "X_iin", "V_e", "X_e", "V_i", "X_i")
+JRC = "model_templates.neural_mass_models.jansenrit.JRC"
+
+# which extra brings each optional package the tests use
+_EXTRAS = {"zarr": "the store needs the 'csweep[zarr]' extra (CI installs it)",
+           "xarray": "reading a store as a dataset needs the 'csweep[zarr]' extra (CI installs it)",
+           "distributed": "client= needs the 'csweep[dask]' extra (CI installs it)",
+           "scipy": "the references need scipy (the 'csweep[test]' extra)",
+           "matplotlib": "plots need the 'csweep[plot]' extra",
+           "hypothesis": "the fuzz tests need hypothesis (the 'csweep[test]' extra)"}
+
+
+def need(module: str):
+    """``module`` imported, or the calling test (or, at module level, the module) skipped with the
+    reason saying which extra installs it."""
+    return pytest.importorskip(module, reason=_EXTRAS[module.split(".")[0]])
 
 
 class Case:

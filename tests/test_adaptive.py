@@ -6,10 +6,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import need
 
 import csweep
 
-solve_ivp = pytest.importorskip("scipy.integrate", reason="the references need scipy").solve_ivp
+solve_ivp = need("scipy.integrate").solve_ivp
 
 C_VALUES = [68.0, 128.0, 135.0, 270.0, 675.0, 1350.0]
 JRC2 = dict(h_e=3.25e-3, tau_e=10e-3, h_i=22e-3, tau_i=20e-3, m_max=5.0, r=560.0, V_thr=6e-3,
@@ -58,6 +59,7 @@ def tight(column):
     return scipy_frame(column, times, "DOP853", rtol=1e-13, atol=1e-16)
 
 
+@pytest.mark.slow     # the tight SciPy reference (DOP853 at 1e-13), seconds
 def test_tight_tolerances_reach_the_true_solution(recorded, tight):
     """rtol 1e-8, atol 1e-10 (the recorded PyRates call), float64: against DOP853 at 1e-13."""
     result = csweep.grid_search(**{**recorded.kwargs, "float_precision": "float64"})
@@ -68,6 +70,7 @@ def test_tight_tolerances_reach_the_true_solution(recorded, tight):
     assert result.solver_stats["accepted_steps"].between(1000, 5000).all()
 
 
+@pytest.mark.slow     # the tight SciPy reference, seconds
 def test_agrees_with_the_pyrates_recording(recorded, tight):
     """The recorded call as it stands (PyRates' default float_precision, float32): PyRates holds
     the parameters in float32, which moves its trajectories off the float64 model's by up to
@@ -82,6 +85,7 @@ def test_agrees_with_the_pyrates_recording(recorded, tight):
     assert held_apart.max() > 2e-5
 
 
+@pytest.mark.slow     # seconds of adaptive steps
 def test_pyrates_float64_recording_carries_its_buffer_reuse_error(case, tight, column):
     """PyRates 1.2.3 in float64: its right-hand side returns its own dy buffer, which solve_ivp
     keeps (no float32 -> float64 copy) as the derivative a step starts from, so a rejected
@@ -111,6 +115,7 @@ def test_pyrates_float64_recording_carries_its_buffer_reuse_error(case, tight, c
     np.testing.assert_allclose(ours, pyrates_error, rtol=0.05, atol=2e-7)
 
 
+@pytest.mark.slow     # the tight SciPy reference, seconds
 def test_default_tolerances_are_as_accurate_as_scipys_rk45(recorded, tight, column):
     kwargs = {k: v for k, v in recorded.kwargs.items() if k not in ("rtol", "atol")}
     result = csweep.grid_search(**{**kwargs, "float_precision": "float64"})
@@ -314,7 +319,7 @@ def test_the_fixed_step_solvers_ignore_tolerances_as_pyrates_does():
 
 
 def test_a_resumed_store_says_which_sets_this_call_integrated(tmp_path):
-    zarr = pytest.importorskip("zarr", reason="stores need the 'csweep[zarr]' extra")
+    zarr = need("zarr")
     kw = dict(step_size=1e-4, simulation_time=0.1, outputs=OUTPUTS, solver="scipy",
               block_size=2, store=tmp_path / "s.zarr", progress=False)
     first = csweep.grid_search("JRC2", {"C": [68.0, 135.0, 270.0, 675.0]}, C_MAP, **kw)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
@@ -28,8 +29,6 @@ from csweep import noise
 DATA = Path(__file__).parent / "data"
 RECORDED = DATA / "bitwise.json"
 JRC2 = "JRC2"
-JRC2_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
-JRC2_OUT = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
 JRC2_U = "jrc/jrc_op/u"
 SHORT = dict(step_size=1e-4, simulation_time=0.3, sampling_step_size=1e-3, cutoff=0.1)
 C_VALUES = np.array([68.0, 135.0, 270.0, 675.0, 1350.0, 200.0, 95.0, 500.0, 330.0])
@@ -40,7 +39,7 @@ def _per_set_input(n_sets, steps=3000, seed=11):
 
 
 def _jrc2(**kw):
-    args = dict(SHORT, outputs=JRC2_OUT, float_precision="float64")
+    args = dict(SHORT, outputs=JRC2_OUTPUTS, float_precision="float64")
     args.update(kw)
     return csweep.grid_search(JRC2, {"c": C_VALUES}, JRC2_MAP, **args)
 
@@ -71,8 +70,8 @@ FEATURES = {"freq": F.dominant_frequency("V_e - V_i", band=(1, 40), segment=0.1)
 
 def _store(tmp_path, **kw):
     """A store's arrays as xarray reads them back (the in-memory frames are None)."""
-    xr = pytest.importorskip("xarray", reason="the store needs the 'csweep[zarr]' extra")
-    pytest.importorskip("zarr", reason="the store needs the 'csweep[zarr]' extra")
+    xr = need("xarray")
+    need("zarr")
     path = tmp_path / "bitwise.zarr"
     _jrc2(store=path, **kw)
     ds = xr.open_zarr(path)
@@ -209,3 +208,24 @@ def test_outputs_are_bitwise_as_recorded(name, recorded, tmp_path):
     assert got == recorded[name], f"{name}: the outputs changed (see tests/data/README.md)"
     if "=" in name:     # a variation of engine, blocks or threads gives the same bytes
         assert got == recorded[name.split("=")[1]]
+
+
+def _through_a_reused_sweep(template, param_grid, param_map, step_size, simulation_time, outputs,
+                            inputs=None, sampling_step_size=None, permute_grid=False, *,
+                            store=None, resume=False, client=None, executor=None, **kwargs):
+    """``grid_search``'s call made as a ``csweep.Sweep`` that has run the grid once already (in
+    memory), then pickled and unpickled, then run on the grid as the call asked."""
+    import pickle
+
+    sweep = csweep.Sweep(template, param_map, simulation_time, step_size, inputs=inputs,
+                         outputs=outputs, sampling_step_size=sampling_step_size, **kwargs)
+    sweep.run(param_grid, permute_grid)
+    return pickle.loads(pickle.dumps(sweep)).run(param_grid, permute_grid, store=store,
+                                                 resume=resume, client=client, executor=executor)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_reused_and_pickled_sweep_gives_the_recorded_outputs(name, recorded, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setattr(csweep, "grid_search", _through_a_reused_sweep)
+    assert digest(CASES[name](tmp_path)) == recorded[name]

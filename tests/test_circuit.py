@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import need
 
 import csweep
 from csweep import CircuitTemplate, NodeTemplate, OperatorTemplate, TemplateError
@@ -231,6 +232,7 @@ def test_a_68_column_connectome_builds_in_well_under_a_second():
     assert results.shape == (100, 1) and np.isfinite(results.to_numpy()).all()
 
 
+@pytest.mark.slow     # a 500-column network
 def test_a_500_column_network_runs():
     rng = np.random.default_rng(2)
     w = rng.uniform(1.0, 5.0, (500, 500)) * (rng.uniform(size=(500, 500)) < 0.01)
@@ -276,7 +278,7 @@ def test_loaded_parts_answer_to_the_api():
 
 
 def test_resuming_a_store_refuses_a_changed_circuit(tmp_path):
-    pytest.importorskip("zarr")
+    need("zarr")
     jrc = CircuitTemplate.from_yaml(f"{JR}.JRC")
     net = CircuitTemplate("net", circuits={"a": jrc, "b": jrc})
     call = dict(param_grid={"h": [3.25e-3]}, param_map={"h": {"vars": ["rpo_e/h"],

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 from csweep.__main__ import main
 
@@ -42,6 +43,7 @@ def test_templates_and_show(capsys):
     assert "node jrc" in out and "operator jrc_op" in out and "c          constant  135" in out
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_module_entry_point_help(tmp_path):
     # run outside the source tree, whose uncompiled csweep/ would shadow the installed package
     done = subprocess.run([sys.executable, "-m", "csweep", "--help"], capture_output=True, text=True,
@@ -88,9 +90,9 @@ def test_run_a_sweep_file_writes_the_features(tmp_path, capsys):
     assert "40 parameter sets" in capsys.readouterr().out
     written = pd.read_csv(table, index_col=0)
     expected = csweep.grid_search(
-        "JRC2", {"c": np.linspace(60, 1400, 40)}, {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
+        "JRC2", {"c": np.linspace(60, 1400, 40)}, JRC2_MAP,
         step_size=1e-4, simulation_time=1.0, sampling_step_size=1e-3, cutoff=0.2,
-        outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"},
+        outputs=JRC2_OUTPUTS,
         inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=0)}, keep_timeseries=False,
         features={"frequency": F.dominant_frequency("V_e - V_i", band=(1, 40)),
                   "amplitude": F.peak_to_peak("V_e - V_i")}).features
@@ -116,6 +118,7 @@ def test_bad_sweep_files_are_explained(tmp_path, capsys, old, new, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_run_help_lists_the_keys():
     out = subprocess.run([sys.executable, "-m", "csweep", "run", "--help"], capture_output=True,
                          text=True, cwd="/").stdout
@@ -141,8 +144,9 @@ def _one_line_error(done, *expected):
     return lines[0]
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_an_existing_store_asks_for_resume_in_the_command_lines_words(tmp_path):
-    pytest.importorskip("zarr")
+    need("zarr")
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(SWEEP_FILE.replace("simulation_time: 1\n", "simulation_time: 0.3\n")
                      + "store: out.zarr\n")
@@ -153,11 +157,13 @@ def test_an_existing_store_asks_for_resume_in_the_command_lines_words(tmp_path):
     assert _csweep("run", sweep, "--resume", "--progress", "no", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_an_unknown_template_names_the_bundled_ones(tmp_path):
     _one_line_error(_csweep("show", "JRC5", cwd=tmp_path),
                     "csweep show: unknown template 'JRC5'", "jansenrit.JRC2")
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_a_sweep_file_with_an_unknown_variable(tmp_path):
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(SWEEP_FILE.replace("vars: [jrc_op/c]", "vars: [jrc_op/cc]"))
@@ -165,6 +171,7 @@ def test_a_sweep_file_with_an_unknown_variable(tmp_path):
                     "csweep run: ", "'jrc_op/cc' is not a variable of node 'jrc'", "jrc_op/c,")
 
 
+@pytest.mark.slow     # the command line in a subprocess
 @pytest.mark.parametrize("args, expected", [
     (("run", "missing.yaml"), "missing.yaml: No such file or directory"),
     (("run",), "required: sweep_file"),
@@ -175,12 +182,14 @@ def test_other_mistakes_are_one_line(tmp_path, args, expected):
     _one_line_error(_csweep(*args, cwd=tmp_path), expected)
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_a_bad_yaml_file_is_one_line(tmp_path):
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text("template: [JRC2\n")
     _one_line_error(_csweep("run", sweep, cwd=tmp_path), "csweep run: ")
 
 
+@pytest.mark.slow     # the command line in a subprocess
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_shows_the_traceback(tmp_path, where):
     args = ("--debug", "show", "JRC5") if where == "before" else ("show", "JRC5", "--debug")
@@ -189,6 +198,7 @@ def test_debug_shows_the_traceback(tmp_path, where):
     assert "Traceback (most recent call last)" in done.stderr and "TemplateError" in done.stderr
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_run_help_lists_every_solver(tmp_path):
     from csweep.engine.spec import SOLVERS
 
@@ -199,6 +209,7 @@ def test_run_help_lists_every_solver(tmp_path):
         assert solver in solver_line
 
 
+@pytest.mark.slow     # the command line in a subprocess
 def test_templates_shows_each_description(tmp_path):
     import csweep
 

@@ -10,19 +10,18 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
 from csweep import noise
 
-xr = pytest.importorskip("xarray", reason="reading stores needs the 'csweep[zarr]' extra "
-                                          "(CI installs it)")
-pytest.importorskip("zarr", reason="stores need the 'csweep[zarr]' extra (CI installs it)")
-distributed = pytest.importorskip("distributed", reason="client= needs the 'csweep[dask]' "
-                                                        "extra (CI installs it)")
+xr = need("xarray")
+need("zarr")
+distributed = need("distributed")
 
-PARAM_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
-OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
+pytestmark = pytest.mark.slow     # Dask clusters, process pools and subprocesses
+
 FEATURES = {"freq": F.dominant_frequency("V_e - V_i", band=(1, 40)),
             "ptp": F.peak_to_peak("V_e - V_i")}
 N_SETS = 60
@@ -31,11 +30,11 @@ N_STEPS = 5000
 
 def call(**kw):
     args = dict(step_size=1e-4, simulation_time=N_STEPS * 1e-4, sampling_step_size=1e-3,
-                cutoff=0.1, outputs=OUTPUTS, features=FEATURES, block_size=8, progress=False,
+                cutoff=0.1, outputs=JRC2_OUTPUTS, features=FEATURES, block_size=8, progress=False,
                 return_final_state=True,
                 inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=7)})
     args.update(kw)
-    return csweep.grid_search("JRC2", {"c": np.linspace(60, 1400, N_SETS)}, PARAM_MAP, **args)
+    return csweep.grid_search("JRC2", {"c": np.linspace(60, 1400, N_SETS)}, JRC2_MAP, **args)
 
 
 def assert_same_sweep(a, b, store_a=None, store_b=None):

@@ -6,9 +6,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from conftest import JRC2_MAP
 
 import csweep
-from csweep import _integrate, noise
+from csweep import _integrate, _runtime, noise
 from csweep.engine import blocks
 from csweep.kernels import builds as _kernel
 from csweep.models.inputs import NoiseToDraw, block_channels
@@ -28,7 +29,7 @@ def _kernel_run(params, u, m_in, n_steps, solver, single, **drawn):
     final = np.empty((8, params.shape[1]))
     (_kernel.single_kernel if single else _kernel.kernel).integrate_jrc2(
         params, u, m_in, np.array([4, 6, 8], np.intc), out, NO_STATE, final, 10, 0, n_steps,
-        _integrate.SOLVERS[solver], 1e-4, 2, single, **drawn)
+        _runtime.SOLVERS[solver], 1e-4, 2, single, **drawn)
     return out, final
 
 
@@ -74,7 +75,7 @@ def test_only_fixed_step_jrc2_blocks_leave_noise_to_the_kernel():
 
 def _jrc2_sweep(inputs, **kw):
     return csweep.grid_search(
-        "JRC2", {"c": np.linspace(60, 1400, 21)}, {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
+        "JRC2", {"c": np.linspace(60, 1400, 21)}, JRC2_MAP,
         step_size=1e-4, simulation_time=0.2, sampling_step_size=1e-3, inputs=inputs,
         outputs={"V_e": "jrc/jrc_op/V_e"}, float_precision="float64", progress=False, **kw)
 
@@ -98,7 +99,7 @@ def test_a_features_only_sweep_holds_no_noise_series():
     try:
         csweep.grid_search(
             "JRC2", {"c": np.linspace(60, 1400, 400)},
-            {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, step_size=1e-4,
+            JRC2_MAP, step_size=1e-4,
             simulation_time=2.0, sampling_step_size=1e-2, inputs={"jrc/jrc_op/u": u},
             outputs={"V_e": "jrc/jrc_op/V_e"}, features={"p2p": csweep.features.peak_to_peak(
                 "V_e")}, keep_timeseries=False, progress=False)

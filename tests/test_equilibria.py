@@ -336,12 +336,12 @@ def test_newton_from_several_starts_finds_what_the_scan_finds():
     from csweep.analysis.rest_points import equilibrium_roots  # noqa: PLC0415
     from csweep.engine.grid import make_grid  # noqa: PLC0415
     from csweep.models.fixed_points import rest_system  # noqa: PLC0415
-    from csweep.models.mapping import map_parameters  # noqa: PLC0415
+    from csweep.models.mapping import map_parameters, resolve  # noqa: PLC0415
     from csweep.models.recognise import compiled_model  # noqa: PLC0415
 
     model = compiled_model("JRC")
     grid = make_grid({"u": np.linspace(-60, 420, 97)})
-    system = rest_system(model, *map_parameters(model, grid, JRC_MAP)[:2])
+    system = rest_system(model, *map_parameters(model, grid, resolve(model, JRC_MAP)))
     scan = equilibrium_roots(system)
     newton = equilibrium_roots(replace(system, cut=None))
     np.testing.assert_array_equal(newton[0], scan[0])

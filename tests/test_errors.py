@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import JRC2
 
 import csweep
 
-JRC2 = "model_templates.neural_mass_models.jansenrit.JRC2"
 GRID = {"C": [68.0, 135.0]}
 MAP = {"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
 OUT = {"V_pce": "jrc/jrc_op/V_e"}

@@ -4,6 +4,7 @@ of sets cut at a time), and are NumPy's and scipy.signal.welch's numbers."""
 
 import numpy as np
 import pytest
+from conftest import need
 
 from csweep import _features
 from csweep.analysis import features
@@ -44,7 +45,7 @@ def test_a_sets_spectrum_is_the_same_alone_and_in_any_chunk(monkeypatch, method,
 
 @pytest.mark.parametrize("n_samples, nperseg", [(3000, 500), (3001, 501), (999, 2), (50, 50)])
 def test_welch_of_even_and_odd_segments_matches_scipy(n_samples, nperseg):
-    signal = pytest.importorskip("scipy.signal")
+    signal = need("scipy.signal")
     x = signals(n_samples, 5, seed=1)
     freqs, psd = _spectrum(x, 1e-3, "welch", nperseg * 1e-3)
     ref_f, ref = signal.welch(x, fs=1000.0, nperseg=nperseg, axis=0)
@@ -54,7 +55,7 @@ def test_welch_of_even_and_odd_segments_matches_scipy(n_samples, nperseg):
 
 
 def test_periodogram_of_an_odd_record_matches_scipy():
-    signal = pytest.importorskip("scipy.signal")
+    signal = need("scipy.signal")
     x = signals(1001, 4, seed=2)
     freqs, psd = _spectrum(x, 1e-3, "fft", 2.0)
     ref_f, ref = signal.periodogram(x, fs=1000.0, axis=0)

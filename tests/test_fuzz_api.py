@@ -13,23 +13,24 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import JRC2_MAP, need
 
 import csweep
 
-hypothesis = pytest.importorskip("hypothesis", reason="the fuzz tests need hypothesis "
-                                                      "(in the 'csweep[test]' extra)")
+hypothesis = need("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+
+pytestmark = pytest.mark.slow     # hundreds of generated calls
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 DOCUMENTED = (ValueError, TypeError, KeyError)
 STEPS = 50                     # 5 ms at dt = 0.1 ms: each call integrates 50 steps
-C_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
 OUTPUTS = {"V_e": "jrc/jrc_op/V_e"}
 
 
-def sweep(param_grid, param_map=C_MAP, inputs=None, **kw):
+def sweep(param_grid, param_map=JRC2_MAP, inputs=None, **kw):
     args = dict(step_size=1e-4, simulation_time=STEPS * 1e-4, outputs=OUTPUTS,
                 float_precision="float64", progress=False)
     args.update(kw)

@@ -8,15 +8,17 @@ from importlib import resources
 import numpy as np
 import pytest
 import yaml
+from conftest import need
 
 import csweep
 from csweep import TemplateError, load_template
 from csweep.models.recognise import compiled_model
 
-hypothesis = pytest.importorskip("hypothesis", reason="the fuzz tests need hypothesis "
-                                                      "(in the 'csweep[test]' extra)")
+hypothesis = need("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+
+pytestmark = pytest.mark.slow     # hundreds of generated templates
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import csweep
-from csweep import _integrate
+from csweep import _runtime
 from csweep.kernels import builds as _kernel
 
 SWEEPS = textwrap.dedent("""
@@ -46,9 +46,10 @@ def run_with_kernel(choice, path, tmp_path):
     return np.load(path)
 
 
-@pytest.mark.skipif(not _integrate.cpu_has_avx2(), reason="this CPU has no AVX2: one build only")
+@pytest.mark.slow     # a subprocess per build
+@pytest.mark.skipif(not _runtime.cpu_has_avx2(), reason="this CPU has no AVX2: one build only")
 def test_widest_build_is_used_and_every_build_equals_the_baseline_bitwise(tmp_path):
-    widest = "avx512" if _integrate.cpu_has_avx512() else "avx2"
+    widest = "avx512" if _runtime.cpu_has_avx512() else "avx2"
     if os.environ.get("CSWEEP_ALLOW_NO_AVX2") != "1":
         assert csweep.kernel_info()["simd"] == widest, f"{widest} CPU but that kernel was not built"
         assert csweep.kernel_info()["simd_network"] == widest, f"{widest} network tiles not built"

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
@@ -12,15 +13,13 @@ from csweep import noise
 from csweep.analysis.features import _spectrum
 from csweep.engine import blocks
 
-PARAM_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
-OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
 TIMES = dict(step_size=1e-4, simulation_time=0.5, sampling_step_size=1e-3)
 
 
 def sweep(grid, **kw):
-    args = dict(TIMES, outputs=OUTPUTS, float_precision="float64")
+    args = dict(TIMES, outputs=JRC2_OUTPUTS, float_precision="float64")
     args.update(kw)
-    return csweep.grid_search("JRC2", grid, PARAM_MAP, **args)
+    return csweep.grid_search("JRC2", grid, JRC2_MAP, **args)
 
 
 def test_blocks_and_threads_do_not_change_results():
@@ -227,7 +226,7 @@ def test_block_size_is_checked_and_planned():
 
 
 def test_welch_matches_scipy():
-    signal = pytest.importorskip("scipy.signal")
+    signal = need("scipy.signal")
     x = np.random.default_rng(2).normal(size=(5000, 3)) + np.sin(np.arange(5000) * 0.3)[:, None]
     freqs, psd = _spectrum(x, 1e-3, "welch", 0.5)
     ref_f, ref = signal.welch(x, fs=1000.0, nperseg=500, axis=0)
@@ -238,6 +237,7 @@ def test_welch_matches_scipy():
     np.testing.assert_allclose(psd[1:], ref[1:], rtol=1e-10)
 
 
+@pytest.mark.slow     # a subprocess interrupted
 def test_ctrl_c_stops_a_long_sweep_at_the_next_block(tmp_path):
     """Ctrl-C is honoured between blocks: once it arrives, at most the block in flight finishes.
     Counted in blocks, not seconds, so a busy machine (slower blocks) cannot fail it."""

@@ -10,19 +10,16 @@ docs/literature.md states the figures these tests check.
 
 import numpy as np
 import pytest
+from conftest import JRC2_DEFAULTS, JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
 from csweep import noise
 
-brentq = pytest.importorskip("scipy.optimize", reason="the analysis needs scipy").brentq
-hilbert = pytest.importorskip("scipy.signal").hilbert
+brentq = need("scipy.optimize").brentq
+hilbert = need("scipy.signal").hilbert
 
-JRC2 = dict(h_e=3.25e-3, tau_e=10e-3, h_i=22e-3, tau_i=20e-3, m_max=5.0, r=560.0, V_thr=6e-3,
-            c=135.0, ei_ratio=4.0, io_ratio=3.0)
-STATES = ("V_ein", "X_ein", "V_iin", "X_iin", "V_e", "X_e", "V_i", "X_i")
 P_MAP = {"p": {"vars": ["jrc_op/u"], "nodes": ["jrc"]}}
-V = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
 
 
 # -- 1. Jansen & Rit (1995): six values of C ---------------------------------------------------------
@@ -31,7 +28,7 @@ def test_jansen_rit_1995_regimes_of_the_connectivity():
     c = [68.0, 128.0, 135.0, 270.0, 675.0, 1350.0]
     result = csweep.grid_search(
         "JRC2", {"C": c}, {"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, step_size=1e-4,
-        simulation_time=10.0, sampling_step_size=1e-3, cutoff=1.0, outputs=V,
+        simulation_time=10.0, sampling_step_size=1e-3, cutoff=1.0, outputs=JRC2_OUTPUTS,
         inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=0)}, keep_timeseries=False,
         features={"hz": F.dominant_frequency("V_e - V_i", band=(0.5, 40)),
                   "ptp": F.peak_to_peak("V_e - V_i"),
@@ -58,17 +55,17 @@ def test_jansen_rit_1995_regimes_of_the_connectivity():
 
 # -- 2. Bifurcations under constant input p -----------------------------------------------------------
 
-def sigmoid(x, q=JRC2):
+def sigmoid(x, q=JRC2_DEFAULTS):
     return q["m_max"] / (1 + np.exp(-q["r"] * (x - q["V_thr"])))
 
 
 @pytest.fixture(scope="module")
 def rhs(jrc2_equations):
     """The column's derivatives at state s under constant input p (conftest's equations)."""
-    return lambda s, p: jrc2_equations(s, JRC2, p, 0.0)
+    return lambda s, p: jrc2_equations(s, JRC2_DEFAULTS, p, 0.0)
 
 
-def equilibrium(y, q=JRC2):
+def equilibrium(y, q=JRC2_DEFAULTS):
     """The equilibrium whose output V_e - V_i is ``y``, and the input p that holds it there."""
     he, te, hi, ti, c, k = q["h_e"], q["tau_e"], q["h_i"], q["tau_i"], q["c"], q["ei_ratio"]
     v_ein, v_iin = he * te * c * sigmoid(y), he * te * c / k * sigmoid(y)
@@ -130,7 +127,7 @@ def test_the_analysis_finds_the_published_bifurcation_points(analysis):
 
 
 def sweep_p(p, **kw):
-    args = dict(step_size=1e-4, sampling_step_size=1e-3, outputs=V, solver="rk4",
+    args = dict(step_size=1e-4, sampling_step_size=1e-3, outputs=JRC2_OUTPUTS, solver="rk4",
                 keep_timeseries=False, progress=False)
     args.update(kw)
     return csweep.grid_search("JRC2", {"p": np.asarray(p, float)}, P_MAP, **args)
@@ -167,7 +164,7 @@ def growth_rate(p, y_start):
     states[:, 4] += 1e-7                                # perturb V_e by 0.1 uV
     result = csweep.grid_search(
         "JRC2", {"p": p}, P_MAP, step_size=1e-4, simulation_time=1.6, sampling_step_size=1e-4,
-        outputs=V, solver="rk4", initial_state=states, float_precision="float64",
+        outputs=JRC2_OUTPUTS, solver="rk4", initial_state=states, float_precision="float64",
         progress=False)[0]
     v = (result["V_e"].to_numpy() - result["V_i"].to_numpy()) - np.array(y_start)
     t = result.index.to_numpy()

@@ -4,12 +4,12 @@ a partial last one, in the wide and the narrow tiles, for every fixed-step solve
 
 import numpy as np
 import pytest
+from conftest import JRC
 
 import csweep
 from csweep import CircuitTemplate
 from csweep.kernels import builds
 
-JRC = "model_templates.neural_mass_models.jansenrit.JRC"
 WIDE = builds.network_kernel.tile_width()
 NARROW = builds.narrow_network_kernel.tile_width()
 COMMON = dict(step_size=1e-4, sampling_step_size=1e-3, float_precision="float64",

@@ -4,11 +4,11 @@ each bit for bit what a set run alone (or in one piece) gives."""
 
 import numpy as np
 import pytest
+from conftest import JRC, need
 
 import csweep
 from csweep import CircuitTemplate
 
-JRC = "model_templates.neural_mass_models.jansenrit.JRC"
 N = 6
 
 
@@ -52,7 +52,7 @@ def test_connectome_set_alone_equals_the_set_in_tiles(density, solver):
 
 
 def test_sparse_weight_matrix_is_the_dense_one():
-    sparse = pytest.importorskip("scipy.sparse")
+    sparse = need("scipy.sparse")
     weight, delay = matrices(0.3)
     dense_run, _ = sweep(connectome(weight, delay), {"h": H[:3]}, H_MAP)
     sparse_run, _ = sweep(connectome(sparse.csr_matrix(weight), delay), {"h": H[:3]}, H_MAP)

@@ -55,11 +55,11 @@ def test_nested_node_sets_only_the_node_named(case):
     np.testing.assert_array_equal(only_jrc1.loc[:, default_set], both.loc[:, default_set])
     assert np.abs(only_jrc1.to_numpy() - both.to_numpy()).max() > 1e-3
     from csweep.circuits.template_reader import load_template
-    from csweep.models.mapping import map_parameters
+    from csweep.models.mapping import map_parameters, resolve
     from csweep.models.recognise import compile_circuit
     model = compile_circuit(load_template("JRC_2delaycoupled"))
     grid = pd.DataFrame({"h": [0.003, 0.0035]})
-    params, _, _ = map_parameters(model, grid, c.kwargs["param_map"])
+    params, _ = map_parameters(model, grid, resolve(model, c.kwargs["param_map"]))
     rows = list(model.parameters)
     np.testing.assert_array_equal(params[rows.index("jrc1/pc/rpo_e_in/h")], [0.003, 0.0035])
     np.testing.assert_array_equal(params[rows.index("jrc2/pc/rpo_e_in/h")], [3.25e-3, 3.25e-3])
@@ -248,3 +248,21 @@ def test_bundled_variants():
                                    outputs={"v": "pc/rpo_e_in/v"}, **common)
     np.testing.assert_array_equal(coupled.to_numpy()[:, 0], single.to_numpy()[:, 0])
     assert np.abs(coupled.to_numpy()[:, 1] - coupled.to_numpy()[:, 0]).max() > 1e-3
+
+
+JRC = "model_templates.neural_mass_models.jansenrit.JRC"
+
+
+def test_probes_of_distinct_values_give_every_set_its_own_and_name_a_failing_set():
+    """A network's coefficients are probed on the distinct parameter values of a sweep (and kept
+    for the next): sets with equal values get equal numbers, each set the numbers it gets alone,
+    and a failing set is still named by its own index."""
+    m_map = {"m": {"vars": ["pro/m_max"], "nodes": ["pc"]}}
+    kw = dict(step_size=1e-4, simulation_time=0.05, outputs={"v": "pc/rpo_e_in/v"},
+              float_precision="float64", progress=False)
+    together = csweep.grid_search(JRC, {"m": [5.0, 4.0, 5.0, 6.0, 4.0]}, m_map, **kw)[0]
+    for k, m in enumerate([5.0, 4.0, 5.0, 6.0, 4.0]):
+        alone = csweep.grid_search(JRC, {"m": [m]}, m_map, **kw)[0]
+        np.testing.assert_array_equal(together.iloc[:, k].to_numpy(), alone.iloc[:, 0].to_numpy())
+    with pytest.raises(ValueError, match="parameter set 3 gives m = -5"):
+        csweep.grid_search(JRC, {"m": [5.0, 5.0, 5.0, -5.0, 5.0]}, m_map, **kw)

@@ -6,7 +6,7 @@ import importlib
 import numpy as np
 import pytest
 
-from csweep import _integrate, _noise, noise
+from csweep import _noise, _runtime, noise
 from csweep.kernels import builds as _kernel
 
 # Random123's known-answer vectors for philox4x32 with 10 rounds (its kat_vectors file):
@@ -22,7 +22,7 @@ KNOWN_ANSWERS = [
 def _builds():
     """Every build of the generator this CPU can run."""
     found = [_noise]
-    for name, has in (("avx2", _integrate.cpu_has_avx2), ("avx512", _integrate.cpu_has_avx512)):
+    for name, has in (("avx2", _runtime.cpu_has_avx2), ("avx512", _runtime.cpu_has_avx512)):
         if has():
             try:
                 found.append(importlib.import_module(f"csweep._noise_{name}"))

@@ -43,7 +43,8 @@ def test_licence_matches_the_metadata():
 
 def test_the_sdist_carries_what_a_wheel_is_built_from():
     manifest = (ROOT / "MANIFEST.in").read_text().splitlines()
-    for line in ("include csweep/*.pyx csweep/*.pxd", "include templates/*.yaml",
+    for line in ("include csweep/*.pyx csweep/*.pxd", "include csweep/src/*.h csweep/*.pyi",
+                 "include templates/*.yaml",
                  "include LICENSE README.md CHANGELOG.md", "include csweep/py.typed",
                  "exclude csweep/*.c"):
         assert line in manifest

@@ -2,18 +2,18 @@
 
 import numpy as np
 import pytest
+from conftest import JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
 
-matplotlib = pytest.importorskip("matplotlib", reason="plots need the 'csweep[plot]' extra")
+matplotlib = need("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from csweep import plot  # noqa: E402
 
 MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}, "p": {"vars": ["jrc_op/u"], "nodes": ["jrc"]}}
-OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +26,7 @@ def never_shown(monkeypatch):
 @pytest.fixture(scope="module")
 def sweep():
     return csweep.grid_search("JRC2", {"c": [270.0, 68.0, 135.0], "p": [220.0, 220.0, 150.0]}, MAP,
-                              1e-4, 1.0, OUTPUTS, sampling_step_size=1e-3, progress=False)
+                              1e-4, 1.0, JRC2_OUTPUTS, sampling_step_size=1e-3, progress=False)
 
 
 def test_timeseries_has_one_panel_per_set_sorted_by_a_parameter(sweep):
@@ -65,7 +65,7 @@ def test_bifurcation_plots_min_and_max_after_the_transient(sweep):
 
 def test_feature_map_draws_a_grid_of_a_feature():
     result = csweep.grid_search("JRC2", {"c": [100.0, 200.0, 300.0], "p": [150.0, 250.0]}, MAP,
-                                1e-4, 0.5, OUTPUTS, permute_grid=True, keep_timeseries=False,
+                                1e-4, 0.5, JRC2_OUTPUTS, permute_grid=True, keep_timeseries=False,
                                 features={"ptp": F.peak_to_peak("V_e - V_i")}, progress=False)
     fig, ax, mesh = plot.feature_map(result.features, "c", "p", "ptp")
     values = mesh.get_array().reshape(2, 3)

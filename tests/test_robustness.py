@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
@@ -17,11 +18,10 @@ from csweep import noise
 
 JRC2_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]},
             "tau_e": {"vars": ["jrc_op/tau_e"], "nodes": ["jrc"]}}
-OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
 
 
 def jrc2(grid, **kw):
-    args = dict(step_size=1e-4, simulation_time=0.5, sampling_step_size=1e-3, outputs=OUTPUTS,
+    args = dict(step_size=1e-4, simulation_time=0.5, sampling_step_size=1e-3, outputs=JRC2_OUTPUTS,
                 float_precision="float64", progress=False)
     args.update(kw)
     return csweep.grid_search("JRC2", grid, JRC2_MAP, **args)
@@ -53,8 +53,8 @@ def test_a_set_that_blows_up_is_flagged_and_the_others_are_unchanged():
 
 
 def test_blow_ups_are_flagged_without_time_series_and_in_a_store(tmp_path):
-    pytest.importorskip("zarr", reason="the store needs 'csweep[zarr]' (CI installs it)")
-    xr = pytest.importorskip("xarray")
+    need("zarr")
+    xr = need("xarray")
     kw = dict(features={"ptp": F.peak_to_peak("V_e")}, block_size=2)
     with pytest.warns(csweep.DivergenceWarning):
         only_features = jrc2(UNSTABLE, keep_timeseries=False, **kw)
@@ -98,7 +98,7 @@ def test_meaningless_column_parameters_are_refused(var, value, message):
     with pytest.raises(ValueError, match=message):
         csweep.grid_search("JRC2", {"x": [1.0, value]}, {"x": {"vars": [f"jrc_op/{var}"],
                                                               "nodes": ["jrc"]}},
-                           1e-4, 0.01, OUTPUTS, progress=False)
+                           1e-4, 0.01, JRC2_OUTPUTS, progress=False)
 
 
 @pytest.mark.parametrize("param_map, value, message", [
@@ -123,6 +123,7 @@ def test_meaningless_network_parameters_are_refused(param_map, value, message):
 
 # -- concurrency ------------------------------------------------------------------------------------
 
+@pytest.mark.slow     # eight threads of sweeps
 def test_concurrent_calls_from_eight_threads_equal_serial_calls():
     """8 threads x 50 calls of grid_search, each of one of five different sweeps (lumped and
     network, noise and arrays, Euler, Heun and RK4), bitwise equal to the same calls made one by one."""
@@ -130,10 +131,10 @@ def test_concurrent_calls_from_eight_threads_equal_serial_calls():
     u = rng.uniform(120, 320, (500, 3))
     calls = [
         lambda: csweep.grid_search("JRC2", {"c": [68.0, 135.0, 675.0]},
-                                   {"c": JRC2_MAP["c"]}, 1e-4, 0.05, OUTPUTS,
+                                   {"c": JRC2_MAP["c"]}, 1e-4, 0.05, JRC2_OUTPUTS,
                                    inputs={"jrc/jrc_op/u": u}, n_threads=2, progress=False)[0],
         lambda: csweep.grid_search("JRC2", {"c": np.linspace(60, 1400, 20)},
-                                   {"c": JRC2_MAP["c"]}, 1e-4, 0.05, OUTPUTS, solver="rk4",
+                                   {"c": JRC2_MAP["c"]}, 1e-4, 0.05, JRC2_OUTPUTS, solver="rk4",
                                    inputs={"jrc/jrc_op/u": noise.normal(220, 30, seed=3)},
                                    n_threads=1, progress=False)[0],
         lambda: csweep.grid_search("JRC_2delaycoupled", {"h": [3e-3, 3.5e-3]},
@@ -145,7 +146,7 @@ def test_concurrent_calls_from_eight_threads_equal_serial_calls():
                                           "edges": [["pc/pro/m", "ein/rpo_e/m_in"]]}},
                                    1e-4, 0.05, {"v": "pc/rpo_e_in/v"}, progress=False)[0],
         lambda: csweep.grid_search("JRC2", {"c": [135.0]}, {"c": JRC2_MAP["c"]}, 1e-4, 0.05,
-                                   OUTPUTS, compute_precision="float32", progress=False)[0],
+                                   JRC2_OUTPUTS, compute_precision="float32", progress=False)[0],
     ]
     expected = [call() for call in calls]
     results, errors = {}, []

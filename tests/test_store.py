@@ -9,28 +9,25 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
 from csweep import noise
 
-zarr = pytest.importorskip("zarr", reason="the store needs the optional extra: "
-                                          "pip install 'csweep[zarr]' (CI installs it)")
-xr = pytest.importorskip("xarray", reason="reading the store as a dataset needs xarray "
-                                          "(in the 'csweep[zarr]' extra; CI installs it)")
+zarr = need("zarr")
+xr = need("xarray")
 
-PARAM_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
-OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
 FEATURES = {"freq": F.dominant_frequency("V_e - V_i", band=(1, 40)),
             "ptp": F.peak_to_peak("V_e - V_i")}
 
 
 def call(**kw):
     args = dict(step_size=1e-4, simulation_time=1.0, sampling_step_size=1e-3, cutoff=0.2,
-                outputs=OUTPUTS, inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)},
+                outputs=JRC2_OUTPUTS, inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)},
                 features=FEATURES, block_size=16)
     args.update(kw)
-    return csweep.grid_search("JRC2", {"c": np.linspace(60, 1400, 70)}, PARAM_MAP, **args)
+    return csweep.grid_search("JRC2", {"c": np.linspace(60, 1400, 70)}, JRC2_MAP, **args)
 
 
 def test_store_is_a_labelled_dataset_equal_to_the_in_memory_sweep(tmp_path):
@@ -46,7 +43,7 @@ def test_store_is_a_labelled_dataset_equal_to_the_in_memory_sweep(tmp_path):
     assert list(ds["run"].values) == list(memory.results_map.index)
     np.testing.assert_array_equal(ds["c"].values, memory.results_map["c"].to_numpy())
     np.testing.assert_array_equal(ds["time"].values, memory[0].index.to_numpy())
-    for name in OUTPUTS:
+    for name in JRC2_OUTPUTS:
         np.testing.assert_array_equal(ds[name].values, memory[0][name].to_numpy().T)
         assert ds[name].dtype == np.float32
     for name in FEATURES:
@@ -56,7 +53,7 @@ def test_store_is_a_labelled_dataset_equal_to_the_in_memory_sweep(tmp_path):
     attrs = ds.attrs
     assert attrs["dt"] == 1e-4 and attrs["cutoff"] == 0.2 and attrs["solver"] == "euler"
     assert attrs["template"] == "JRC2" and attrs["csweep_version"] == csweep.__version__
-    assert json.loads(attrs["param_map"]) == PARAM_MAP
+    assert json.loads(attrs["param_map"]) == JRC2_MAP
     assert json.loads(attrs["seed"]) == {"jrc/jrc_op/u": 4}
     assert json.loads(attrs["inputs"])["jrc/jrc_op/u"]["noise"] == "uniform"
     # features come back in the result too, identical
@@ -138,6 +135,7 @@ KILLED_SWEEP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow     # a subprocess killed mid-sweep
 def test_a_killed_sweep_resumes_to_the_same_store(tmp_path):
     interrupted = tmp_path / "interrupted.zarr"
     script = tmp_path / "sweep.py"

@@ -6,14 +6,14 @@ import weakref
 
 import numpy as np
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 import csweep
 from csweep import features as F
 from csweep import noise
-from csweep.engine.sweep import _Run
+from csweep.engine.runner import BlockRunner
 
-zarr = pytest.importorskip("zarr", reason="the store needs the optional extra: "
-                                          "pip install 'csweep[zarr]' (CI installs it)")
+zarr = need("zarr")
 
 N_SETS, BLOCK = 70, 16                      # blocks 0-3 of 16 sets, block 4 of 6
 
@@ -25,8 +25,8 @@ class FeatureFailed(Exception):
 def call(path, features, **kw):
     return csweep.grid_search(
         "JRC2", {"c": np.linspace(60, 1400, N_SETS)},
-        {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}, step_size=1e-4, simulation_time=0.3,
-        sampling_step_size=1e-3, outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"},
+        JRC2_MAP, step_size=1e-4, simulation_time=0.3,
+        sampling_step_size=1e-3, outputs=JRC2_OUTPUTS,
         inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)}, features=features,
         block_size=BLOCK, store=path, **kw)
 
@@ -64,7 +64,7 @@ def test_progress_is_reported_in_order_once_each_block_is_written(tmp_path):
 def test_two_scratch_buffers_alternate(tmp_path, monkeypatch):
     allocated = []
     most_alive = []
-    scratch = _Run.scratch
+    scratch = BlockRunner.scratch
 
     def counted(self, n_sets, dtype):
         most_alive.append(sum(ref() is not None for ref in allocated))
@@ -72,7 +72,7 @@ def test_two_scratch_buffers_alternate(tmp_path, monkeypatch):
         allocated.append(weakref.ref(buffers[0]))
         return buffers
 
-    monkeypatch.setattr(_Run, "scratch", counted)
+    monkeypatch.setattr(BlockRunner, "scratch", counted)
     call(tmp_path / "sweep.zarr", {"ptp": F.peak_to_peak("V_e - V_i")}, keep_timeseries=True)
     assert len(allocated) == 3                # two of 16 sets, then one for the last block's 6
     assert max(most_alive) <= 1               # the last one's replaces a free one: never three
@@ -85,7 +85,7 @@ def test_a_new_store_is_created_while_the_first_block_is_integrated(tmp_path, mo
     from csweep.engine.store import SweepStore  # noqa: PLC0415
 
     integrating = threading.Event()
-    real_integrate, real_create = _Run.integrate, SweepStore._create.__func__
+    real_integrate, real_create = BlockRunner.integrate, SweepStore._create.__func__
 
     def integrate(self, *args, **kwargs):
         integrating.set()
@@ -95,7 +95,7 @@ def test_a_new_store_is_created_while_the_first_block_is_integrated(tmp_path, mo
         assert integrating.wait(timeout=30), "the store was created before any integration"
         return real_create(cls, *args, **kwargs)
 
-    monkeypatch.setattr(_Run, "integrate", integrate)
+    monkeypatch.setattr(BlockRunner, "integrate", integrate)
     monkeypatch.setattr(SweepStore, "_create", classmethod(create))
     features = {"ptp": F.peak_to_peak("V_e - V_i")}
     stored = call(tmp_path / "sweep.zarr", features, keep_timeseries=False)

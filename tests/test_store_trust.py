@@ -13,6 +13,7 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 
 import csweep
 import csweep.store  # the public store module (its errors and SweepStore)
@@ -20,23 +21,19 @@ from csweep import features as F
 from csweep import noise
 from csweep.__main__ import main
 
-zarr = pytest.importorskip("zarr", reason="the store needs the optional extra: "
-                                          "pip install 'csweep[zarr]' (CI installs it)")
-xr = pytest.importorskip("xarray", reason="reading the store as a dataset needs xarray "
-                                          "(in the 'csweep[zarr]' extra; CI installs it)")
+zarr = need("zarr")
+xr = need("xarray")
 
-PARAM_MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
-OUTPUTS = {"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}
 N_SETS = 40                 # blocks of 16: 16, 16, 8 sets
 SCALE = 2.0
 
 
 def call(template="JRC2", **kw):
     args = dict(step_size=1e-4, simulation_time=0.2, sampling_step_size=1e-3, cutoff=0.05,
-                outputs=OUTPUTS, inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)},
+                outputs=JRC2_OUTPUTS, inputs={"jrc/jrc_op/u": noise.uniform(120, 320, seed=4)},
                 features={"ptp": F.peak_to_peak("V_e - V_i")}, block_size=16, progress=False)
     args.update(kw)
-    return csweep.grid_search(template, {"c": np.linspace(60, 1400, N_SETS)}, PARAM_MAP, **args)
+    return csweep.grid_search(template, {"c": np.linspace(60, 1400, N_SETS)}, JRC2_MAP, **args)
 
 
 def unfinish(path, *blocks):
@@ -131,6 +128,23 @@ def uses_helper_and_class(v, t):
     return Scaler.factor * helper(v)
 
 
+def test_a_templates_fingerprint_names_its_parts_by_their_pyrates_kinds():
+    """The fingerprint a resume compares tags each part of a template with its kind
+    (CircuitTemplate, NodeTemplate, OperatorTemplate), not with the Python class that holds it:
+    the reader's classes (CircuitDefinition, ...) and csweep.CircuitTemplate give one
+    fingerprint, and stores written before the reader's classes had their names still resume."""
+    from csweep.circuits.fingerprint import _definition
+    from csweep.circuits.template_reader import load_template
+
+    read = _definition(load_template("JRC2"))
+    assert type(load_template("JRC2")).__name__ == "CircuitDefinition"
+    assert read[0] == "CircuitTemplate"
+    (node_name, node), = dict(read[1])["nodes"]
+    assert node_name == "jrc" and node[0] == "NodeTemplate"
+    assert {op[0] for _, op in dict(node[1])["operators"]} == {"OperatorTemplate"}
+    assert _definition(csweep.CircuitTemplate.from_yaml("JRC2")) == read
+
+
 def test_fingerprints_follow_helpers_and_classes_but_name_installed_libraries(monkeypatch):
     from csweep.circuits.fingerprint import callable_fingerprint
 
@@ -194,6 +208,7 @@ KILLED_WHILE_CREATING = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow     # processes killed or racing
 @pytest.mark.parametrize("method, nth", [("create_array", 1), ("create_array", 4),
                                          ("create_group", 1), ("consolidate_metadata", 1)])
 def test_a_store_killed_while_created_is_absent_and_resume_makes_it_whole(tmp_path, method, nth):
@@ -245,6 +260,7 @@ def announced(folder, moment):
 MOMENTS = ["created", "opened", "written"]   # csweep.store's test hooks, in the order met
 
 
+@pytest.mark.slow     # processes killed or racing
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_a_store_killed_at_any_moment_resumes_to_an_uninterrupted_run(tmp_path, moment):
     hooks = tmp_path / "hooks"
@@ -295,6 +311,7 @@ def test_a_losing_creator_never_removes_the_winners_store(tmp_path, monkeypatch,
     assert csweep.verify_store(path).ok
 
 
+@pytest.mark.slow     # processes killed or racing
 def test_two_processes_creating_one_store_at_once(tmp_path):
     hooks = tmp_path / "hooks"
     hooks.mkdir()
@@ -326,6 +343,7 @@ def test_two_processes_creating_one_store_at_once(tmp_path):
     assert_same_store(path, tmp_path / "whole.zarr")
 
 
+@pytest.mark.slow     # processes killed or racing
 def test_a_second_writer_of_a_running_store_stops_with_a_message(tmp_path):
     hooks = tmp_path / "hooks"
     hooks.mkdir()
@@ -463,7 +481,7 @@ def test_sweep_files_too_large_or_not_text_are_refused(tmp_path, capsys):
 def small(grid, **kw):
     args = dict(step_size=1e-4, simulation_time=0.05, outputs={"V_e": "jrc/jrc_op/V_e"})
     args.update(kw)
-    return csweep.grid_search("JRC2", grid, PARAM_MAP, **args)
+    return csweep.grid_search("JRC2", grid, JRC2_MAP, **args)
 
 
 @pytest.mark.parametrize("values", [["100", "200"], np.array(["100", "200"]),

@@ -1,19 +1,21 @@
 """Template names resolve as in PyRates; user files and inheritance work; bad files are refused."""
 
 import textwrap
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import JRC2_MAP
 
 import csweep
 from csweep import TemplateError, load_template
 
 OUT = {"V": "jrc/jrc_op/V_e"}
-MAP = {"c": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
 
 
 def sweep(template, grid=None):
-    results, _ = csweep.grid_search(template, grid or {"c": [100.0, 200.0]}, MAP, step_size=1e-4,
+    results, _ = csweep.grid_search(template, grid or {"c": [100.0, 200.0]}, JRC2_MAP, step_size=1e-4,
                                     simulation_time=0.2, outputs=OUT, float_precision="float64")
     return results.to_numpy()
 
@@ -131,7 +133,8 @@ def test_pyrates_names_resolve_to_csweep_even_with_a_model_templates_package_on_
     (folder / "jansenrit.yaml").write_text("JRC2: {base: CircuitTemplate}\n")
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
     template = load_template("model_templates.neural_mass_models.jansenrit.JRC2")
-    assert template.file.endswith("csweep/templates/jansenrit.yaml") or "templates" in template.file
+    bundled = Path(str(resources.files("csweep.templates") / "jansenrit.yaml"))
+    assert Path(template.file).resolve() == bundled.resolve(), template.file
     assert list(template.node_paths()) == ["jrc"]
 
 

@@ -1,1 +1,2 @@
-"""Stage 5, analysis: what a sweep returns: the PyRates-shaped frames, per-run features, plots."""
+"""analysis (above models): what a sweep returns: the PyRates-shaped frames, per-run features,
+plots."""

@@ -13,6 +13,8 @@ A *signal* is an output name from ``outputs`` or a linear combination of them
 ``dominant_frequency``      frequency (Hz) of the largest value of the power spectral density in
                             ``band`` (Welch's method by default, or a periodogram ``method="fft"``)
 ``dominant_power``          that largest PSD value (signal units squared per Hz)
+``spectrum(signal, freqs)``  a vector feature: the PSD at each of ``freqs`` (Hz), interpolated
+                            linearly (``log=True``: its log10); ``len(freqs)`` numbers per set
 ``custom(func, signal)``    ``func(x, times)`` with ``x`` of shape ``(n_samples, n_sets_in_block)``
                             returning one number per set (``version="..."``: see below)
 ==========================  ======================================================================
@@ -25,6 +27,12 @@ are averaged, as ``scipy.signal.welch`` with ``scaling="density"``; ``method="ff
 periodogram of the whole record (rectangular window). Features are computed in float64, and a
 set's built-in features are bitwise the same whatever the block or the other sets it runs with.
 
+A vector feature (``spectrum``) gives ``SweepResult.features[name]`` as a sub-frame of
+``(n_sets, len(freqs))`` values whose columns are the frequencies: the features frame then has
+two column levels, ``(name, frequency)`` for a vector feature and ``(name, "")`` for parameters
+and scalar features (so ``features["C"]`` is still a column). A store holds it as a variable
+``(run, <name>_frequency)``.
+
 With a store, a resume checks that every feature is the one the store was started with: a
 custom function's code (bytecode, constants, defaults, closure values and the module-level values
 it reads) is fingerprinted; a callable whose code cannot be read (an object with ``__call__``)
@@ -35,7 +43,7 @@ from __future__ import annotations
 
 import ast
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -45,7 +53,7 @@ import pandas as pd
 from .. import _features  # type: ignore[attr-defined]  # compiled; no stub (pyproject: mypy)
 
 __all__ = ["Feature", "compute", "custom", "dominant_frequency", "dominant_power", "from_frames",
-           "maximum", "mean", "minimum", "peak_to_peak", "std"]
+           "maximum", "mean", "minimum", "peak_to_peak", "spectrum", "std"]
 
 SPECTRUM_METHODS = ("welch", "fft")
 #: the size of the segments cut at a time for the FFT (a few sets' worth)
@@ -64,6 +72,14 @@ class Feature:
     func: Callable | None = field(default=None, compare=False)
     #: the user's name for this version of ``func`` (a store then trusts it instead of its code)
     version: str | None = None
+    #: a vector feature's frequencies (Hz): ``spectrum`` only
+    freqs: tuple[float, ...] | None = None
+    log: bool = False
+
+    @property
+    def width(self) -> int | None:
+        """Numbers per set: None for a scalar feature, ``len(freqs)`` for a vector one."""
+        return None if self.freqs is None else len(self.freqs)
 
     def describe(self) -> dict:
         """Plain data for store attributes and a sweep's fingerprint."""
@@ -72,6 +88,9 @@ class Feature:
             out["signal"] = self.signal
         if self.kind in ("dominant_frequency", "dominant_power"):
             out.update(band=list(self.band or ()), method=self.method, segment=self.segment)
+        if self.kind == "spectrum":
+            out.update(freqs=list(self.freqs or ()), log=self.log, method=self.method,
+                       segment=self.segment)
         if self.func is not None:
             out["function"] = getattr(self.func, "__qualname__", type(self.func).__qualname__)
         if self.version is not None:
@@ -80,7 +99,7 @@ class Feature:
 
 
 def _signal_feature(kind: str, signal: str) -> Feature:
-    _parse_signal(signal)
+    parse_signal(signal)
     return Feature(kind, signal)
 
 
@@ -110,7 +129,7 @@ def maximum(signal: str) -> Feature:
 
 
 def _spectral(kind, signal, band, method, segment) -> Feature:
-    _parse_signal(signal)
+    parse_signal(signal)
     if (not isinstance(band, (tuple, list)) or len(band) != 2
             or not all(isinstance(b, numbers.Real) and np.isfinite(float(b)) for b in band)
             or not 0 <= band[0] < band[1]):
@@ -135,6 +154,35 @@ def dominant_power(signal: str, band: tuple[float, float] = (0.5, 100.0), *, met
     return _spectral("dominant_power", signal, band, method, segment)
 
 
+def spectrum(signal: str, freqs: Sequence[float] | np.ndarray, *, log: bool = False, method: str = "welch",
+             segment: float = 2.0) -> Feature:
+    """The power spectral density of ``signal`` at each of ``freqs`` (Hz): a vector feature.
+
+    Per set, the PSD as ``scipy.signal.welch`` computes it with its defaults (Hann window, half
+    overlap, ``detrend="constant"``, ``scaling="density"``) on segments of ``segment`` seconds
+    (``nperseg = round(segment / sampling step)``, or the whole record if shorter), or the
+    periodogram of the whole record with ``method="fft"``; then interpolated linearly at
+    ``freqs``, as ``np.interp``. ``log=True`` gives ``log10`` of it. A frequency above the
+    spectrum's last (Nyquist's) gives NaN.
+    """
+    _spectral("spectrum", signal, (0.0, 1.0), method, segment)
+    try:
+        values = np.asarray(freqs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"spectrum: freqs must be a sequence of frequencies in Hz; received "
+                        f"{freqs!r}") from None
+    if values.ndim != 1 or len(values) == 0 or not np.all(np.isfinite(values)) \
+            or np.any(values < 0):
+        raise ValueError("spectrum: freqs must be a non-empty 1-D sequence of finite frequencies "
+                         f">= 0 Hz; received {freqs!r}")
+    if len(np.unique(values)) != len(values):
+        raise ValueError(f"spectrum: freqs must not repeat a frequency; received {freqs!r}")
+    if not isinstance(log, (bool, np.bool_)):
+        raise TypeError(f"spectrum: log must be True or False; received {log!r}")
+    return Feature("spectrum", signal, None, method, float(segment),
+                   freqs=tuple(float(f) for f in values), log=bool(log))
+
+
 def custom(func: Callable, signal: str | None = None, *, version: str | None = None) -> Feature:
     """``func(x, times)``: ``x`` is ``signal`` for a block, ``(n_samples, n_sets_in_block)``
     (without ``signal``: every output, as a plain callable receives them); it returns one number
@@ -146,7 +194,7 @@ def custom(func: Callable, signal: str | None = None, *, version: str | None = N
         raise TypeError(f"custom: version must be a non-empty string; received {version!r}")
     if signal is None:
         return Feature("callable", func=func, version=version)
-    _parse_signal(signal)
+    parse_signal(signal)
     return Feature("custom", signal, func=func, version=version)
 
 
@@ -170,7 +218,7 @@ def check_features(features, output_names: list[str], taken: list[str]) -> dict[
             raise ValueError(f"features: {name!r} is also a parameter column; choose another name")
         if isinstance(spec, Feature):
             if spec.signal is not None:
-                unknown = set(_parse_signal(spec.signal)) - set(output_names)
+                unknown = set(parse_signal(spec.signal)) - set(output_names)
                 if unknown:
                     raise KeyError(f"features[{name!r}]: signal {spec.signal!r} names "
                                    f"{', '.join(sorted(unknown))}, not in outputs; outputs are "
@@ -184,7 +232,7 @@ def check_features(features, output_names: list[str], taken: list[str]) -> dict[
     return checked
 
 
-def _parse_signal(signal) -> dict[str, float]:
+def parse_signal(signal) -> dict[str, float]:
     """``"V_e - V_i"`` -> {"V_e": 1.0, "V_i": -1.0}; only sums of (numbers times) outputs."""
     if not isinstance(signal, str) or not signal.strip():
         raise TypeError(f"signal must be an output name or a sum of them such as 'V_e - V_i'; "
@@ -237,7 +285,7 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
     def signal(text):
         if text not in signals:
             total = np.zeros((values.shape[0], n_sets))
-            for name, factor in _parse_signal(text).items():
+            for name, factor in parse_signal(text).items():
                 total += factor * values[:, output_names.index(name), :]
             signals[text] = total
         return signals[text]
@@ -248,17 +296,20 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
             result = cast(Callable, spec.func)(values, times)
         elif spec.kind == "custom":
             result = cast(Callable, spec.func)(signal(spec.signal), times)
-        elif spec.kind in ("dominant_frequency", "dominant_power"):
+        elif spec.kind in ("dominant_frequency", "dominant_power", "spectrum"):
             key = (spec.signal, spec.method, spec.segment)
             if key not in spectra:
                 spectra[key] = _spectrum(signal(spec.signal), step, spec.method, spec.segment)
-            result = _peak(*spectra[key], spec.band, spec.kind == "dominant_frequency")
+            result = (_at_frequencies(*spectra[key], spec.freqs, spec.log)
+                      if spec.kind == "spectrum"
+                      else _peak(*spectra[key], spec.band, spec.kind == "dominant_frequency"))
         else:
             result = _STATISTICS[spec.kind](signal(spec.signal))
         result = np.asarray(result, dtype=np.float64)
-        if result.shape != (n_sets,):
+        expected = (n_sets,) if spec.width is None else (n_sets, spec.width)
+        if result.shape != expected:
             raise ValueError(f"features[{name!r}] returned shape {result.shape}; expected "
-                             f"({n_sets},): one number per set of the block")
+                             f"{expected}: one number per set of the block")
         out[name] = result
     return out
 
@@ -308,6 +359,26 @@ def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
     return np.fft.rfftfreq(length, step), psd
 
 
+def _at_frequencies(freqs, psd, wanted, log: bool) -> np.ndarray:
+    """Each set's spectrum ``psd`` (n_freq, n_sets) at the frequencies ``wanted``, interpolated
+    linearly as ``np.interp`` does (NaN above the last frequency): ``(n_sets, len(wanted))``."""
+    wanted = np.asarray(wanted, dtype=np.float64)
+    out = np.full((psd.shape[1], len(wanted)), np.nan)
+    inside = wanted <= freqs[-1]
+    if len(freqs) < 2:
+        out[:, inside] = psd[0][:, np.newaxis]
+    else:
+        at = wanted[inside]
+        # the interval [freqs[j], freqs[j + 1]] holding each frequency (the last one's for f_max)
+        j = np.clip(np.searchsorted(freqs, at, side="right") - 1, 0, len(freqs) - 2)
+        fraction = (at - freqs[j]) / (freqs[j + 1] - freqs[j])
+        out[:, inside] = (psd[j] + (psd[j + 1] - psd[j]) * fraction[:, np.newaxis]).T
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.log10(out)
+    return out
+
+
 def _peak(freqs, psd, band, want_frequency):
     inside = (freqs >= band[0]) & (freqs <= band[1])
     if not inside.any():
@@ -331,12 +402,39 @@ def from_frames(results: pd.DataFrame, results_map: pd.DataFrame,
         raise ValueError(f"results has {values.shape[2]} sets per output; results_map has "
                          f"{len(labels)}")
     computed = compute(checked, values, outputs, results.index.to_numpy())
-    return feature_frame(results_map, computed)
+    return feature_frame(results_map, computed, checked)
 
 
-def feature_frame(results_map: pd.DataFrame, computed: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Parameter columns, then one column per feature, indexed like ``results_map``."""
-    frame = results_map.copy()
+def allocate(features: Mapping[str, Feature], n_sets: int) -> dict[str, np.ndarray]:
+    """Room for every feature of ``n_sets`` sets: ``(n_sets,)`` per scalar feature,
+    ``(n_sets, width)`` per vector feature; a block's values go to rows ``start:stop``."""
+    return {name: np.empty((n_sets,) if spec.width is None else (n_sets, spec.width))
+            for name, spec in features.items()}
+
+
+def feature_frame(results_map: pd.DataFrame, computed: dict[str, np.ndarray],
+                  features: Mapping[str, Feature] | None = None) -> pd.DataFrame:
+    """Parameter columns, then one column per feature, indexed like ``results_map``. With a
+    vector feature (a 2-D array in ``computed``) the columns have two levels: ``(name, "")``
+    for parameters and scalar features, ``(name, frequency)`` for each vector value, so that
+    ``frame[name]`` is a sub-frame whose columns are the frequencies."""
+    if all(np.ndim(column) == 1 for column in computed.values()):
+        frame = results_map.copy()
+        for name, column in computed.items():
+            frame[name] = column
+        return frame
+    columns: list[tuple] = [(str(c), "") for c in results_map.columns]
+    parts = [results_map.reset_index(drop=True)]
     for name, column in computed.items():
-        frame[name] = column
+        values = np.asarray(column)
+        spec = None if features is None else features.get(name)
+        if values.ndim == 1:
+            columns.append((name, ""))
+        else:
+            columns += [(name, f) for f in (spec.freqs if spec is not None and spec.freqs
+                                            is not None else range(values.shape[1]))]
+        parts.append(pd.DataFrame(values.reshape(len(results_map), -1)))
+    frame = pd.concat(parts, axis=1, ignore_index=True)
+    frame.columns = pd.MultiIndex.from_tuples(columns)
+    frame.index = results_map.index
     return frame

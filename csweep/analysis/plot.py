@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .features import _parse_signal
+from .features import parse_signal
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,7 +43,7 @@ def _pyplot():
 def signal_frame(results: pd.DataFrame, signal: str) -> pd.DataFrame:
     """``signal`` of every set as a frame: one column per set (labelled as ``results_map``'s
     index), float64, the sample times as index."""
-    terms = _parse_signal(signal)
+    terms = parse_signal(signal)
     outputs = list(dict.fromkeys(results.columns.get_level_values(0)))
     unknown = [name for name in terms if name not in outputs]
     if unknown:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..circuits.real_values import real_float64
+
 
 class DivergenceWarning(RuntimeWarning):
     """Some parameter sets' state became NaN or infinite (see ``SweepResult.diverged``)."""
@@ -84,11 +86,7 @@ def initial_state_array(initial_state, state_names, n_sets: int) -> np.ndarray |
         values = initial_state[names].to_numpy()
     else:
         values = np.asarray(initial_state)
-    try:
-        values = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("initial_state must hold numbers; received "
-                        f"{type(initial_state).__name__}") from None
+    values = real_float64(values, "initial_state")
     if values.shape != (n_sets, len(names)):
         raise ValueError(f"initial_state must have one row per parameter set and one column per "
                          f"state variable, shape ({n_sets}, {len(names)}); received "
@@ -99,20 +97,61 @@ def initial_state_array(initial_state, state_names, n_sets: int) -> np.ndarray |
 
 
 def column_index(outputs: dict[str, str], labels: list[str]) -> pd.MultiIndex:
-    """``(output_name, set_label, *node_path, "op/var")`` for each output, then each set."""
-    tuples = []
-    for name, path in outputs.items():
-        *node_path, op, var = path.split("/")
-        for label in labels:
-            tuples.append((name, label, *node_path, f"{op}/{var}"))
-    return pd.MultiIndex.from_tuples(tuples)
+    """``(output_name, set_label, *node_path, "op/var")`` for each output, then each set: the
+    MultiIndex ``pd.MultiIndex.from_tuples`` makes of these tuples (levels sorted, as it sorts
+    them), built from its levels and codes without hashing every tuple."""
+    parts = [[name, *path.split("/")[:-2], "/".join(path.split("/")[-2:])]
+             for name, path in outputs.items()]
+    if len({len(p) for p in parts}) > 1 or len(set(labels)) < len(labels):
+        # node paths of different depths: from_tuples pads the shorter ones
+        return pd.MultiIndex.from_tuples([(p[0], label, *p[1:]) for p in parts for label in labels])
+    n_sets = len(labels)
+    per_output = [np.repeat(np.arange(len(parts)), n_sets), np.tile(np.arange(n_sets), len(parts))]
+    levels, codes = [], []
+    for depth in range(len(parts[0]) + 1):
+        if depth == 1:
+            values, which = list(labels), per_output[1]
+        else:
+            values, which = [p[depth if depth == 0 else depth - 1] for p in parts], per_output[0]
+        level = sorted(set(values))
+        position = {value: k for k, value in enumerate(level)}
+        levels.append(level)
+        codes.append(np.array([position[v] for v in values], dtype=np.intp)[which])
+    return pd.MultiIndex(levels=levels, codes=codes, verify_integrity=False)
 
 
-def results_frame(values: np.ndarray, index: np.ndarray, outputs: dict[str, str],
-                  labels: list[str]) -> pd.DataFrame:
+class ColumnIndexCache:
+    """The last :func:`column_index` made, returned again for the same outputs and labels (a
+    MultiIndex is immutable, so frames may share it)."""
+
+    def __init__(self) -> None:
+        self._last: tuple[tuple, pd.MultiIndex] | None = None   # replaced whole: thread-safe
+
+    def __call__(self, outputs: dict[str, str], labels: list[str]) -> pd.MultiIndex:
+        key = (tuple(outputs.items()), tuple(labels))
+        last = self._last
+        if last is None or last[0] != key:
+            last = self._last = (key, column_index(outputs, labels))
+        return last[1]
+
+
+def results_frame(values: np.ndarray, index: np.ndarray, columns: pd.MultiIndex) -> pd.DataFrame:
     """Wrap the kernel's output buffer, ``(n_records, n_outputs * n_sets)``, without copying it."""
-    return pd.DataFrame(values, index=pd.Index(index), columns=column_index(outputs, labels),
-                        copy=False)
+    return pd.DataFrame(values, index=pd.Index(index), columns=columns, copy=False)
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` of a warning raised here that points at the caller's line: the first
+    frame outside csweep, counted from the function that warns."""
+    import sys  # noqa: PLC0415
+    from types import FrameType  # noqa: PLC0415
+
+    package = __name__.split(".")[0]
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == package:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def results_map_frame(grid: pd.DataFrame, labels: list[str]) -> pd.DataFrame:

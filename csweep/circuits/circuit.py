@@ -25,6 +25,7 @@ import numpy as np
 
 from . import template_reader as reader
 from .equations import EquationError, parse_equation
+from .real_values import real_float64, real_number
 from .template_reader import EdgeSpec, TemplateError, load_template
 
 #: what a circuit, node or operator built in Python gives as its file in messages
@@ -40,11 +41,11 @@ def _from_yaml(cls, name):
     kind = cls.__mro__[1]            # the template_reader class the public one extends
     if not isinstance(template, kind):
         raise TypeError(f"{cls.__name__}.from_yaml({name!r}): that template is a "
-                        f"{type(template).__name__}, not a {cls.__name__}")
+                        f"{template.kind}, not a {cls.__name__}")
     return cls._wrap(template)
 
 
-class OperatorTemplate(reader.OperatorTemplate):
+class OperatorTemplate(reader.OperatorDefinition):
     """An operator: equations and their variables, as PyRates' ``OperatorTemplate``.
 
     ``variables`` maps names to ``"input(220.0)"``, ``"output(0.0)"``, ``"variable(0.0)"``
@@ -86,7 +87,7 @@ class OperatorTemplate(reader.OperatorTemplate):
         return _from_yaml(cls, name)
 
     @classmethod
-    def _wrap(cls, op: reader.OperatorTemplate) -> OperatorTemplate:
+    def _wrap(cls, op: reader.OperatorDefinition) -> OperatorTemplate:
         return op if isinstance(op, cls) else _replace_variables(op, dict(op.variables))
 
     def update_template(self, name: str | None = None, path: str | None = None,
@@ -102,7 +103,7 @@ class OperatorTemplate(reader.OperatorTemplate):
         return _replace_variables(new, merged)
 
 
-class NodeTemplate(reader.NodeTemplate):
+class NodeTemplate(reader.NodeDefinition):
     """A node: its operators, as PyRates' ``NodeTemplate``.
 
     ``operators`` is a list of :class:`OperatorTemplate` objects or template names, or a dict of
@@ -112,7 +113,7 @@ class NodeTemplate(reader.NodeTemplate):
     def __init__(self, name: str, operators: Any, path: str | None = None,
                  description: str = "A node or an edge."):
         where = f"NodeTemplate {name!r}"
-        if isinstance(operators, (str, reader.OperatorTemplate)):
+        if isinstance(operators, (str, reader.OperatorDefinition)):
             operators = [operators]
         if isinstance(operators, Mapping):
             items = list(operators.items())
@@ -126,7 +127,7 @@ class NodeTemplate(reader.NodeTemplate):
         for op, changes in items:
             if isinstance(op, str):
                 op = OperatorTemplate.from_yaml(op)
-            if not isinstance(op, reader.OperatorTemplate):
+            if not isinstance(op, reader.OperatorDefinition):
                 raise TypeError(f"{where}: operators must be OperatorTemplate objects or template "
                                 f"names; received {op!r}")
             if changes:
@@ -147,11 +148,11 @@ class NodeTemplate(reader.NodeTemplate):
         return _from_yaml(cls, name)
 
     @classmethod
-    def _wrap(cls, node: reader.NodeTemplate) -> NodeTemplate:
+    def _wrap(cls, node: reader.NodeDefinition) -> NodeTemplate:
         if isinstance(node, cls):
             return node
         new = cls.__new__(cls)
-        reader.NodeTemplate.__init__(new, node.name, node.file, {
+        reader.NodeDefinition.__init__(new, node.name, node.file, {
             key: OperatorTemplate._wrap(op) for key, op in node.operators.items()},
             node.description)
         return new
@@ -164,7 +165,7 @@ class NodeTemplate(reader.NodeTemplate):
                             self.description)
 
 
-class CircuitTemplate(reader.CircuitTemplate):
+class CircuitTemplate(reader.CircuitDefinition):
     """A circuit: nodes or sub-circuits joined by edges, as PyRates' ``CircuitTemplate``.
 
     ``nodes`` maps node names to :class:`NodeTemplate` objects or template names; ``circuits``
@@ -203,11 +204,11 @@ class CircuitTemplate(reader.CircuitTemplate):
         return _from_yaml(cls, name)
 
     @classmethod
-    def _wrap(cls, circuit: reader.CircuitTemplate) -> CircuitTemplate:
+    def _wrap(cls, circuit: reader.CircuitDefinition) -> CircuitTemplate:
         if isinstance(circuit, cls):
             return circuit
         new = cls.__new__(cls)        # its parts too, so that each answers to PyRates' API
-        reader.CircuitTemplate.__init__(
+        reader.CircuitDefinition.__init__(
             new, circuit.name, circuit.file,
             {key: NodeTemplate._wrap(node) for key, node in circuit.nodes.items()},
             {key: cls._wrap(sub) for key, sub in circuit.circuits.items()},
@@ -267,13 +268,16 @@ class CircuitTemplate(reader.CircuitTemplate):
             if np.ndim(value) >= 2:
                 matrices[key] = _matrix(value, shape, f"{where}: edge_attr[{key!r}]")
             elif value is not None:
-                try:
-                    scalars[key] = float(value)
-                except (TypeError, ValueError):
+                if isinstance(value, str) or np.ndim(value) != 0:
                     raise TypeError(f"{where}: edge_attr[{key!r}] must be a number or a matrix; "
-                                    f"received {value!r}") from None
+                                    f"received {value!r}")
+                scalars[key] = real_number(value, f"{where}: edge_attr[{key!r}]")
         self._check_nodes(sources, source_var, f"{where}: source_nodes")
         self._check_nodes(targets, target_var, f"{where}: target_nodes")
+        min_weight = real_number(min_weight, f"{where}: min_weight")
+        if min_weight < 0:
+            raise ValueError(f"{where}: min_weight must be >= 0 (edges with abs(weight) above it "
+                             f"are added); received {min_weight!r}")
         # PyRates' order: source by source, then target by target
         j_index, i_index = np.nonzero(np.abs(weight) > min_weight)
         order = np.lexsort((j_index, i_index))
@@ -321,7 +325,7 @@ def _variable(spec, where: str) -> reader.Variable:
     return reader._parse_variable(spec, where)
 
 
-def _with_defaults(op: reader.OperatorTemplate, changes, where: str) -> OperatorTemplate:
+def _with_defaults(op: reader.OperatorDefinition, changes, where: str) -> OperatorTemplate:
     if not isinstance(changes, Mapping):
         raise TypeError(f"{where}: operator {op.name!r}: expected a dict of variable -> value; "
                         f"received {changes!r}")
@@ -338,10 +342,10 @@ def _with_defaults(op: reader.OperatorTemplate, changes, where: str) -> Operator
     return _replace_variables(op, variables)
 
 
-def _replace_variables(op: reader.OperatorTemplate, variables: dict) -> OperatorTemplate:
+def _replace_variables(op: reader.OperatorDefinition, variables: dict) -> OperatorTemplate:
     """``op`` with these variables (already checked), as a public operator template."""
     new = OperatorTemplate.__new__(OperatorTemplate)
-    reader.OperatorTemplate.__init__(new, op.name, op.file, op.equations, variables, op.description)
+    reader.OperatorDefinition.__init__(new, op.name, op.file, op.equations, variables, op.description)
     return new
 
 
@@ -360,7 +364,7 @@ def _member(value, cls, where: str):
     kind = cls.__mro__[1]
     if not isinstance(value, kind):
         raise TypeError(f"{where}: expected a {cls.__name__} or a template name; received "
-                        f"{type(value).__name__}")
+                        f"{getattr(type(value), 'kind', type(value).__name__)}")
     return value
 
 
@@ -400,11 +404,7 @@ def _node_list(nodes, where: str) -> list[str]:
 def _matrix(value, shape: tuple[int, int], where: str) -> np.ndarray:
     if hasattr(value, "toarray"):   # a scipy.sparse matrix: absent pairs are zeros (no edge)
         value = value.toarray()
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where} must be a matrix of numbers; received "
-                        f"{type(value).__name__}") from None
+    array = real_float64(value, f"{where} (a matrix)")
     if array.shape != shape:
         raise ValueError(f"{where} must have shape {shape} (targets x sources: it is indexed "
                          f"[target, source]); received {array.shape}")

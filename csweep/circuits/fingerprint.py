@@ -8,6 +8,7 @@ model or features changed since it started (the store would otherwise hold two m
 from __future__ import annotations
 
 import dataclasses
+import dis
 import functools
 import hashlib
 import numbers
@@ -47,7 +48,8 @@ def _file_digest(path) -> str:
 def _definition(value):
     """A template as nested plain data, without the ``file`` fields (paths differ by machine)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__,
+        # a template's built-in kind (what its class was named when stores were first written)
+        return (getattr(type(value), "kind", type(value).__name__),
                 tuple((f.name, _definition(getattr(value, f.name)))
                       for f in dataclasses.fields(value) if f.name != "file"))
     if isinstance(value, dict):
@@ -151,16 +153,122 @@ def _feed_function(digest, func: types.FunctionType, seen: set) -> None:
         raise UnfingerprintableError(f"function {func.__qualname__} (an unset closure "
                                      "variable)") from None
     _feed(digest, closure, seen)
-    # the module-level values its code reads (constants, helper functions, modules)
+    # the module-level values its code reads (constants, helper functions, modules), and what
+    # it reads from a module of the user's (helpers.K, helpers.f, helpers.sub.K)
     namespace = func.__globals__
+    chains = _attribute_chains(func.__code__)
     for name in sorted(_global_names(func.__code__)):
         if name in namespace:
             _feed(digest, name, seen)
             try:
                 _feed(digest, namespace[name], seen)
+                if isinstance(namespace[name], types.ModuleType):
+                    _feed_module_reads(digest, namespace[name], sorted(chains.get(name, ())),
+                                       seen)
             except UnfingerprintableError as exc:
                 raise UnfingerprintableError(f"{exc} (the global {name!r} that "
                                              f"{func.__qualname__} reads)") from None
+    # what it imports itself (``import helpers`` in its body, for Dask workers) and reads
+    for local, (value, local_chains) in sorted(_local_imports(func.__code__).items()):
+        _feed(digest, f"import:{local}", seen)
+        try:
+            _feed(digest, value, seen)
+            if isinstance(value, types.ModuleType):
+                _feed_module_reads(digest, value, sorted(local_chains), seen)
+        except UnfingerprintableError as exc:
+            raise UnfingerprintableError(f"{exc} ({local!r}, which {func.__qualname__} "
+                                         "imports)") from None
+
+
+def _feed_module_reads(digest, module: types.ModuleType, chains, seen: set) -> None:
+    """The values a function reads through a module of the user's (``helpers.K``): each
+    attribute chain followed through the user's modules, to the value it ends on (a number,
+    an array, a function, whose code is followed in turn). An installed library's module
+    (``np.pi``) is named only: its values change with its version."""
+    for chain in chains:
+        value = module
+        for depth, attribute in enumerate(chain):
+            if not isinstance(value, types.ModuleType) or _installed_module(value):
+                break
+            if attribute not in vars(value):
+                digest.update(f"missing:{'.'.join(chain[:depth + 1])};".encode())
+                break
+            value = vars(value)[attribute]
+            digest.update(f"reads:{'.'.join(chain[:depth + 1])};".encode())
+            if not isinstance(value, types.ModuleType):
+                _feed(digest, value, seen)
+
+
+def _installed_module(module: types.ModuleType) -> bool:
+    path = getattr(module, "__file__", None)
+    if path is None:
+        return module.__name__ in sys.builtin_module_names
+    path = os.path.realpath(path)
+    return any(path.startswith(root + os.sep) for root in _library_roots())
+
+
+_STORES = ("STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL")
+
+
+def _local_imports(code: types.CodeType) -> dict[str, tuple[object, set[tuple[str, ...]]]]:
+    """Local name -> (what an ``import`` in the code binds it to, as ``sys.modules`` holds it
+    now; the attribute chains the code reads from it). A module not imported yet is named by a
+    string (its values cannot be read before the function runs)."""
+    instructions = list(dis.get_instructions(code))
+    bound: dict[str, tuple[object, set[tuple[str, ...]]]] = {}
+    for i, instruction in enumerate(instructions):
+        if instruction.opname != "IMPORT_NAME":
+            continue
+        fromlist = instructions[i - 1].argval if i else None
+        module_name = instruction.argval if fromlist else instruction.argval.split(".")[0]
+        base: object = sys.modules.get(module_name, f"unimported module {module_name}")
+        j = i + 1
+        if j < len(instructions) and instructions[j].opname in _STORES:
+            bound[instructions[j].argval] = (base, set())
+        while j + 1 < len(instructions) and instructions[j].opname == "IMPORT_FROM" \
+                and instructions[j + 1].opname in _STORES:
+            value = getattr(base, instructions[j].argval, f"missing {instructions[j].argval}")
+            bound[instructions[j + 1].argval] = (value, set())
+            j += 2
+    name, chain = None, []
+    for instruction in [*instructions, None]:
+        if instruction is not None and name is not None and instruction.opname in (
+                "LOAD_ATTR", "LOAD_METHOD"):
+            chain.append(instruction.argval)
+            continue
+        if name is not None and chain:
+            bound[name][1].add(tuple(chain))
+        name, chain = None, []
+        if instruction is not None and instruction.opname in ("LOAD_FAST", "LOAD_DEREF") \
+                and instruction.argval in bound:
+            name = instruction.argval
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            for local, (value, chains) in _local_imports(const).items():
+                bound.setdefault(local, (value, set()))[1].update(chains)
+    return bound
+
+
+def _attribute_chains(code: types.CodeType) -> dict[str, set[tuple[str, ...]]]:
+    """Global name -> the attribute chains the code (and its nested code) reads from it:
+    ``helpers.sub.K`` is ``{"helpers": {("sub", "K")}}``."""
+    chains: dict[str, set[tuple[str, ...]]] = {}
+    name, chain = None, []
+    for instruction in [*dis.get_instructions(code), None]:
+        if instruction is not None and name is not None and instruction.opname in (
+                "LOAD_ATTR", "LOAD_METHOD"):
+            chain.append(instruction.argval)
+            continue
+        if name is not None and chain:
+            chains.setdefault(name, set()).add(tuple(chain))
+        name, chain = None, []
+        if instruction is not None and instruction.opname == "LOAD_GLOBAL":
+            name = instruction.argval
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            for key, found in _attribute_chains(const).items():
+                chains.setdefault(key, set()).update(found)
+    return chains
 
 
 def _feed_class(digest, cls: type, seen: set) -> None:
@@ -212,7 +320,10 @@ def _feed_code(digest, code: types.CodeType, seen: set) -> None:
 
 
 def _global_names(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
+    """The global names the code (and its nested code) reads: not every name in ``co_names``,
+    which also holds attribute and imported names (``v.max``, ``import helpers``)."""
+    names = {instruction.argval for instruction in dis.get_instructions(code)
+             if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _global_names(const)

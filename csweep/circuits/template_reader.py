@@ -33,6 +33,8 @@ own files load from where they are), and only then as above.
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import re
 import sys
@@ -40,6 +42,7 @@ import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
@@ -74,7 +77,12 @@ class Variable:
 
 
 @dataclass(frozen=True)
-class OperatorTemplate:
+class OperatorDefinition:
+    """An operator as its template file defines it (equations and variables, inherited
+    values resolved)."""
+
+    #: the built-in kind (a definition's ``base``) this is read from
+    kind: ClassVar[str] = "OperatorTemplate"
     name: str
     file: str
     equations: tuple[str, ...]
@@ -87,15 +95,19 @@ class OperatorTemplate:
                           *_variable_lines(self, "  ")])
 
 
-def _variable_lines(op: OperatorTemplate, indent: str) -> list[str]:
+def _variable_lines(op: OperatorDefinition, indent: str) -> list[str]:
     return [f"{indent}{name:<10} {var.kind:<9} {var.default:g}" for name, var in op.variables.items()]
 
 
 @dataclass(frozen=True)
-class NodeTemplate:
+class NodeDefinition:
+    """A node as its template file defines it: its operators."""
+
+    #: the built-in kind (a definition's ``base``) this is read from
+    kind: ClassVar[str] = "NodeTemplate"
     name: str
     file: str
-    operators: dict[str, OperatorTemplate]
+    operators: dict[str, OperatorDefinition]
     description: str = ""
 
     def describe(self) -> str:
@@ -119,15 +131,20 @@ class EdgeSpec:
 
 
 @dataclass(frozen=True)
-class CircuitTemplate:
+class CircuitDefinition:
+    """A circuit as its template file defines it: nodes, sub-circuits and edges (the
+    public ``csweep.CircuitTemplate`` builds on it)."""
+
+    #: the built-in kind (a definition's ``base``) this is read from
+    kind: ClassVar[str] = "CircuitTemplate"
     name: str
     file: str
-    nodes: dict[str, NodeTemplate] = field(default_factory=dict)
-    circuits: dict[str, CircuitTemplate] = field(default_factory=dict)
+    nodes: dict[str, NodeDefinition] = field(default_factory=dict)
+    circuits: dict[str, CircuitDefinition] = field(default_factory=dict)
     edges: tuple[EdgeSpec, ...] = ()
     description: str = ""
 
-    def node_paths(self) -> dict[str, NodeTemplate]:
+    def node_paths(self) -> dict[str, NodeDefinition]:
         """Every node of the circuit and its sub-circuits, keyed by its path (``jrc1/pc``)."""
         paths = dict(self.nodes)
         for circuit_name, circuit in self.circuits.items():
@@ -158,7 +175,7 @@ class CircuitTemplate:
         return edges + list(self.edges)
 
 
-Template = OperatorTemplate | NodeTemplate | CircuitTemplate
+Template = OperatorDefinition | NodeDefinition | CircuitDefinition
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,7 +191,7 @@ def list_templates() -> list[str]:
     names = []
     for path in sorted(_bundled_dir().glob("*.yaml")):
         for name in _read_file(path):
-            if isinstance(_Builder().build(path, name), CircuitTemplate):
+            if isinstance(_Builder().build(path, name), CircuitDefinition):
                 names.append(f"{path.stem}.{name}")
     return names
 
@@ -242,26 +259,28 @@ def _read_file(path: Path) -> dict:
     return _read_file_cached(str(Path(path).resolve()))
 
 
-_FILE_CACHE: dict[tuple[str, float, int], dict] = {}
+#: parsed files by the sha256 of their bytes: an edit is seen whatever it keeps (size, mtime)
+_FILE_CACHE: dict[str, dict] = {}
 
 
 def _read_file_cached(path: str) -> dict:
     stat = os.stat(path)
-    key = (path, stat.st_mtime, stat.st_size)
+    if stat.st_size > MAX_FILE_BYTES:
+        raise TemplateError(f"{path}: {stat.st_size} bytes; template files of at most "
+                            f"{MAX_FILE_BYTES} bytes are read")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)      # bounded: a file may grow, or lie
+    if len(data) > MAX_FILE_BYTES:
+        raise TemplateError(f"{path}: longer than {MAX_FILE_BYTES} bytes; template files "
+                            f"of at most {MAX_FILE_BYTES} bytes are read")
+    key = hashlib.sha256(data).hexdigest()
     if key not in _FILE_CACHE:
-        if stat.st_size > MAX_FILE_BYTES:
-            raise TemplateError(f"{path}: {stat.st_size} bytes; template files of at most "
-                                f"{MAX_FILE_BYTES} bytes are read")
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read(MAX_FILE_BYTES + 1)   # bounded: a file may grow, or lie
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise TemplateError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
-        if len(text) > MAX_FILE_BYTES:
-            raise TemplateError(f"{path}: longer than {MAX_FILE_BYTES} characters; template files "
-                                f"of at most {MAX_FILE_BYTES} bytes are read")
         try:
-            content = _safe_yaml(text, path)
+            content = safe_yaml(text, path)
         except yaml.YAMLError as exc:
             raise TemplateError(f"{path}: not valid YAML: {exc}") from None
         if content is None:
@@ -273,7 +292,7 @@ def _read_file_cached(path: str) -> dict:
     return _FILE_CACHE[key]
 
 
-def _safe_yaml(text: str, path) -> object:
+def safe_yaml(text: str, path) -> object:
     """``yaml.safe_load`` (plain data only: no tag constructs a Python object), after checking,
     without recursion, that the document nests at most ``MAX_YAML_DEPTH`` deep, and, once built
     as a graph, that following its aliases gives at most ``MAX_YAML_NODES`` values."""
@@ -347,7 +366,7 @@ def load_template(name: str | os.PathLike[str] | Template,
 def load_template_and_files(name: str | os.PathLike[str] | Template, template: str | None = None
                             ) -> tuple[Template, frozenset[str]]:
     """:func:`load_template`, and the files it read (to tell when a cached result is stale)."""
-    if isinstance(name, (OperatorTemplate, NodeTemplate, CircuitTemplate)):
+    if isinstance(name, (OperatorDefinition, NodeDefinition, CircuitDefinition)):
         return name, frozenset()
     if isinstance(name, os.PathLike):
         name = os.fspath(name)
@@ -431,7 +450,7 @@ class _Builder:
             kind = base
         else:
             parent = self.build(*self._resolve_reference(path, base, f"{where}, key 'base'"))
-            kind = type(parent).__name__
+            kind = parent.kind
         unknown = set(definition) - _KEYS[kind]
         if unknown:
             raise TemplateError(f"{where}: unknown key(s) {', '.join(map(repr, sorted(unknown)))} "
@@ -446,7 +465,7 @@ class _Builder:
         raise TemplateError(f"{where}: edge templates (base EdgeTemplate) are not supported; "
                             "write edges as [source, target, null, {weight, delay, spread}]")
 
-    def _operator(self, path, name, definition, parent, description) -> OperatorTemplate:
+    def _operator(self, path, name, definition, parent, description) -> OperatorDefinition:
         where = f"{path}: template {name!r}"
         equations = list(parent.equations) if parent else []
         given = definition.get("equations")
@@ -473,10 +492,10 @@ class _Builder:
                                 f"definitions; received {type(given_vars).__name__}")
         for var_name, spec in given_vars.items():
             variables[str(var_name)] = _parse_variable(spec, f"{where}, variable {var_name!r}")
-        return OperatorTemplate(name, str(path), tuple(equations),
+        return OperatorDefinition(name, str(path), tuple(equations),
                                 _used_variables(variables, parsed), description)
 
-    def _node(self, path, name, definition, parent, description) -> NodeTemplate:
+    def _node(self, path, name, definition, parent, description) -> NodeDefinition:
         where = f"{path}: template {name!r}, key 'operators'"
         operators = dict(parent.operators) if parent else {}
         given = definition.get("operators")
@@ -496,17 +515,17 @@ class _Builder:
                                     f"{type(given).__name__}")
             for key, ref, values in items:
                 op = self.build(*self._resolve_reference(path, ref, where))
-                if not isinstance(op, OperatorTemplate):
-                    raise TemplateError(f"{where}: {ref!r} is a {type(op).__name__}, not an operator")
+                if not isinstance(op, OperatorDefinition):
+                    raise TemplateError(f"{where}: {ref!r} is a {op.kind}, not an operator")
                 if values:
                     op = _with_defaults(op, values, f"{where}, {ref!r}")
                 operators[str(key) if key is not None else op.name] = op
-        return NodeTemplate(name, str(path), operators, description)
+        return NodeDefinition(name, str(path), operators, description)
 
-    def _circuit(self, path, name, definition, parent, description) -> CircuitTemplate:
+    def _circuit(self, path, name, definition, parent, description) -> CircuitDefinition:
         where = f"{path}: template {name!r}"
         members = {}
-        for key, kind in (("nodes", NodeTemplate), ("circuits", CircuitTemplate)):
+        for key, kind in (("nodes", NodeDefinition), ("circuits", CircuitDefinition)):
             found = dict(getattr(parent, key)) if parent else {}
             given = definition.get(key) or {}
             if not isinstance(given, dict):
@@ -517,14 +536,14 @@ class _Builder:
                 built = self.build(*self._resolve_reference(path, ref, f"{where}, {key} {member!r}"))
                 if not isinstance(built, kind):
                     raise TemplateError(f"{where}, {key} {member!r}: {ref!r} is a "
-                                        f"{type(built).__name__}, not a {kind.__name__}")
+                                        f"{built.kind}, not a {kind.kind}")
                 found[str(member)] = built
             members[key] = found
         # as in PyRates, a circuit's edges add to those it inherits
         edges = (parent.edges if parent else ()) + tuple(
             _parse_edge(e, f"{where}, key 'edges'[{i}]")
             for i, e in enumerate(definition.get("edges") or []))
-        return CircuitTemplate(name, str(path), members["nodes"], members["circuits"], edges,
+        return CircuitDefinition(name, str(path), members["nodes"], members["circuits"], edges,
                                description)
 
 
@@ -555,7 +574,7 @@ def _locate_near(path: Path, dotted: str) -> tuple[Path, str]:
     return _locate(dotted)
 
 
-def _with_defaults(op: OperatorTemplate, values, where: str) -> OperatorTemplate:
+def _with_defaults(op: OperatorDefinition, values, where: str) -> OperatorDefinition:
     """``op`` with other default values, as a PyRates node's ``{operator: {variable: value}}``."""
     if not isinstance(values, dict):
         raise TemplateError(f"{where}: expected a mapping of variables to values; received "
@@ -568,7 +587,7 @@ def _with_defaults(op: OperatorTemplate, values, where: str) -> OperatorTemplate
         # a bare number keeps the variable's kind (an input's value is its constant default)
         variables[name] = (Variable(variables[name].kind, given.default)
                            if given.kind == "constant" else given)
-    return OperatorTemplate(op.name, op.file, op.equations, variables, op.description)
+    return OperatorDefinition(op.name, op.file, op.equations, variables, op.description)
 
 
 def _used_variables(variables: dict[str, Variable], equations) -> dict[str, Variable]:
@@ -678,5 +697,9 @@ def _parse_edge(spec, where: str) -> EdgeSpec:
             except (TypeError, ValueError):
                 raise TemplateError(f"{where}: edge {key} must be a number; received "
                                     f"{values[key]!r}") from None
+            if not math.isfinite(numbers[key]):
+                # NaN would silently mean "no delay" (or "no spread"), infinity no edge at all
+                raise TemplateError(f"{where}: edge {key} must be a finite number; received "
+                                    f"{values[key]!r} (leave the key out for no {key})")
     return EdgeSpec(source, target, template, numbers.get("weight", 1.0), numbers.get("delay"),
                     numbers.get("spread"))

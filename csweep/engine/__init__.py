@@ -1,2 +1,3 @@
-"""Stage 4, engine: ``grid_search`` and how a sweep runs: blocks of sets, in this process, on an
-executor or Dask, into memory or a Zarr store, with progress."""
+"""engine (top layer: imports every stage below): ``grid_search`` and ``Sweep``, and how a sweep
+runs: blocks of sets (the block runner), in this process, on an executor or Dask, into memory or
+a Zarr store, with progress."""

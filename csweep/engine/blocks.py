@@ -11,11 +11,10 @@ at least a few blocks, so that the work left after the last block's integration 
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .. import _integrate
+from ..models.memory import ALWAYS_FITS, available_memory, check_memory
 
 #: bytes of per-block scratch memory aimed for
 BLOCK_MEMORY = 256 * 2**20
@@ -37,10 +36,7 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
     slot for blocks that run as tasks on ``n_slots`` slots, or ``OVERLAPPED_BLOCKS`` blocks when
     ``overlapped``)."""
     if block_size is not None:
-        if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
-                or block_size < 1:
-            raise ValueError(f"block_size must be a positive integer (sets per block); received "
-                             f"{block_size!r}")
+        check_block_size(block_size)
         return min(int(block_size), max(n_sets, 1))
     unit = TILE * n_threads
     by_memory = BLOCK_MEMORY // max(bytes_per_set, 1)
@@ -54,36 +50,21 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
     return max(1, min(size, n_sets))
 
 
-def available_memory() -> int | None:
-    """Bytes the system could give this process now (Linux MemAvailable), or None if unknown."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
+def check_block_size(block_size) -> None:
+    """None (planned per sweep) or a positive number of sets per block."""
+    if block_size is not None and (isinstance(block_size, bool)
+                                   or not isinstance(block_size, (int, np.integer))
+                                   or block_size < 1):
+        raise ValueError(f"block_size must be a positive integer (sets per block); received "
+                         f"{block_size!r}")
 
 
 def check_fits(frame_bytes: int, what: str) -> None:
     """Refuse, before anything is allocated, a sweep whose in-memory result would not fit."""
-    available = available_memory()
-    if available is not None and frame_bytes > 0.9 * available:
-        raise MemoryError(
-            f"csweep: {what} would need {_size(frame_bytes)} in memory, and {_size(available)} "
-            "is available. Keep only per-run numbers with features={...} and "
-            "keep_timeseries=False, write the time series to disk with store='sweep.zarr', "
-            "record less often (sampling_step_size) or from later (cutoff), or use "
-            "float_precision='float32'.")
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n} B"
+    if frame_bytes < ALWAYS_FITS:
+        return
+    check_memory(frame_bytes, what, advice=(
+        "Keep only per-run numbers with features={...} and keep_timeseries=False, write the "
+        "time series to disk with store='sweep.zarr', record less often (sampling_step_size) "
+        "or from later (cutoff), or use float_precision='float32'."),
+        available=available_memory())

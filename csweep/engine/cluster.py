@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .progress import make_progress
+from .progress import reporting
+from .runner import BlockRunner, Collected
 
 logger = logging.getLogger("csweep")
 
@@ -41,7 +42,7 @@ class BlockTask:
     index: int
     start: int
     stop: int
-    run: object                    # csweep.engine.sweep._Run of these sets only
+    run: BlockRunner               # of these sets only
     store: str | None              # absolute path of the store, or None: return the results
     store_outputs: tuple[str, ...]  # outputs written to the store (none: features only)
     dtype: str
@@ -248,24 +249,15 @@ def run_blocks(pool, run, bounds, pending, *, slots, store, store_outputs, dtype
 def gather(pool, run, bounds, *, slots, dtype, progress):
     """Run every block on ``pool`` without a store: the features, final states and divergence
     flags of all sets."""
-    computed = {name: np.empty(run.n_sets) for name in run.features}
-    final = run.final_buffer(run.n_sets)
-    diverged = np.zeros(run.n_sets, dtype=bool)
+    kept = Collected(run)
 
     def keep(start, stop, result):
-        for name, column in result["features"].items():
-            computed[name][start:stop] = column
-        if final is not None:
-            final[:, start:stop] = result["final"]
-        diverged[start:stop] = result["diverged"]
+        kept.keep(start, stop, result["features"], result["diverged"], result["final"])
 
-    reporter = make_progress(progress, run.n_sets)
-    try:
+    with reporting(progress, run.n_sets) as reporter:
         run_blocks(pool, run, bounds, list(range(len(bounds))), slots=slots, store=None,
                    store_outputs=(), dtype=dtype, reporter=reporter, done_sets=0, on_result=keep)
-    finally:
-        reporter.close()
-    return computed, final, diverged
+    return kept.features, kept.final, kept.diverged
 
 
 def _add_note(exc: BaseException, note: str) -> None:

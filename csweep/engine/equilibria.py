@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..analysis.rest_points import critical_points, describe, equilibrium_roots, solve
 from ..models.fixed_points import RestSystem, rest_system
-from ..models.mapping import map_parameters, resolve_param_map
+from ..models.mapping import map_parameters, resolve
 from ..models.recognise import compiled_model
 from .grid import make_grid
 from .spec import resolve_n_threads
@@ -78,12 +78,12 @@ def _rest_of(circuit_template, param_grid, param_map, permute_grid=False):
 
 
 def _system(model, grid: pd.DataFrame, param_map) -> RestSystem:
-    for key, paths in resolve_param_map(model, grid, param_map).items():
-        states = [path for path in paths if path in model.states]
-        if states:
-            raise ValueError(f"param_map[{key!r}] sets the initial value of {states[0]} (a state "
-                             "variable); equilibria do not depend on initial values: leave it out")
-    params, constants, _ = map_parameters(model, grid, param_map)
+    pmap = resolve(model, param_map)
+    pmap.check_keys(grid.columns)
+    for key, states in pmap.state_keys.items():
+        raise ValueError(f"param_map[{key!r}] sets the initial value of {states[0]} (a state "
+                         "variable); equilibria do not depend on initial values: leave it out")
+    params, constants = map_parameters(model, grid, pmap)
     return rest_system(model, params, constants)
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from ..models.memory import check_memory
+
+#: bytes a parameter set costs besides its records, about (measured: make_spec holds 188 bytes a
+#: set at its peak for one column; the frames and features built after it add to that)
+BYTES_PER_SET = 512
 #: the largest integer magnitude from which float64 holds every integer exactly
 MAX_EXACT_INTEGER = 2**53
 
@@ -20,6 +26,9 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
     for two keys the first varies fastest). A DataFrame is used row by row as it is; its index
     labels name the sets. The caller's object is never modified.
     """
+    if not isinstance(permute_grid, (bool, np.bool_)):
+        # a string such as "False" or "no" is truthy: it would mean every combination
+        raise TypeError(f"permute_grid must be True or False; received {permute_grid!r}")
     if isinstance(param_grid, pd.DataFrame):
         grid = param_grid.copy(deep=True)
         if permute_grid:
@@ -42,6 +51,7 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
     if 0 in lengths.values():
         empty = [key for key, n in lengths.items() if n == 0]
         raise ValueError(f"param_grid[{empty[0]!r}] is empty; expected at least one value")
+    check_sets_fit(values, permute_grid)
     if isinstance(param_grid, pd.DataFrame):
         return pd.DataFrame(values, index=grid.index)
     if permute_grid:
@@ -53,6 +63,18 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
                          f"received lengths {lengths}. Pass permute_grid=True for every "
                          "combination")
     return pd.DataFrame(values)
+
+
+def check_sets_fit(values: dict, permute_grid: bool) -> None:
+    """Refuse, before the sets are made, a grid whose sets cannot all be held: each costs
+    about ``BYTES_PER_SET`` (its label, its row of the grid and of the mapped parameters, its
+    noise stream, its features and divergence flag) and 16 bytes per column."""
+    lengths = [len(v) for v in values.values()]
+    n_sets = math.prod(lengths) if permute_grid else max(lengths)
+    shown = (f"{' x '.join(map(str, lengths))} = {n_sets} parameter sets with permute_grid=True"
+             if permute_grid else f"{n_sets} parameter sets")
+    check_memory(float(n_sets) * (BYTES_PER_SET + 16 * len(lengths)), f"param_grid ({shown})",
+                 "Sweep fewer sets per call (several calls, each with its own store).")
 
 
 def _as_values(value, key) -> np.ndarray:

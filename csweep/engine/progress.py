@@ -3,9 +3,10 @@ text without tqdm, a callable, or nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO
 
 
@@ -88,6 +89,14 @@ class _Line:
             self.stream.flush()
 
 
+def check_progress(progress) -> None:
+    """None, True, False or a callable (done, total)."""
+    if progress is None or isinstance(progress, bool) or callable(progress):
+        return
+    raise TypeError(f"progress must be None, True, False or a callable (done, total); "
+                    f"received {progress!r}")
+
+
 def make_progress(progress: bool | Callable[[int, int], object] | None, total: int,
                   initial: int = 0) -> Reporter:
     """``progress``: None (on an interactive terminal, a bar, or without tqdm a line that updates
@@ -99,9 +108,7 @@ def make_progress(progress: bool | Callable[[int, int], object] | None, total: i
         reporter = _Callback(progress, total)
         reporter.update(initial)
         return reporter
-    if progress is not None and progress is not True:
-        raise TypeError(f"progress must be None, True, False or a callable (done, total); "
-                        f"received {progress!r}")
+    check_progress(progress)
     try:
         from tqdm.auto import tqdm  # noqa: PLC0415 (optional dependency)
     except ImportError:
@@ -109,3 +116,16 @@ def make_progress(progress: bool | Callable[[int, int], object] | None, total: i
     if progress is None and not getattr(sys.stderr, "isatty", lambda: False)():
         return _Nothing()
     return _Bar(tqdm, total, initial) if tqdm is not None else _Line(total, initial)
+
+
+@contextlib.contextmanager
+def reporting(progress: bool | Callable[[int, int], object] | None, total: int,
+              initial: int = 0) -> Iterator[Reporter]:
+    """:func:`make_progress`'s reporter for the length of a ``with`` block, closed however the
+    block ends: how every engine (in memory, store, cluster) reports its blocks."""
+    reporter = make_progress(progress, total, initial)
+    try:
+        yield reporter
+    finally:
+        reporter.close()
+

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _dopri
-from ..analysis.result import DivergenceWarning
+from ..analysis.result import DivergenceWarning, user_stacklevel
 from ..noise import Noise
 
 METHODS = ("RK45",)
@@ -107,7 +107,7 @@ def warn_float32_overflow(params: np.ndarray, names: list, labels, float_precisi
                       f"solver='scipy', as PyRates does, and {len(set(sets))} set(s) have values "
                       f"beyond its range, which become infinite: {shown}. Pass "
                       "float_precision='float64' to integrate them", DivergenceWarning,
-                      stacklevel=4)  # the user, above grid_search and make_spec
+                      stacklevel=user_stacklevel())
 
 
 def held_inputs(channels: list, names: list, float_precision: str) -> list:
@@ -128,7 +128,7 @@ def held_inputs(channels: list, names: list, float_precision: str) -> list:
             warnings.warn(f"csweep: input {name} has values beyond float32's range, which "
                           "float_precision='float32' holds as infinite (as PyRates does); pass "
                           "float_precision='float64' to integrate them", DivergenceWarning,
-                          stacklevel=4)  # the user, above grid_search and make_spec
+                          stacklevel=user_stacklevel())
         held.append(single.astype(np.float64))
     return held
 

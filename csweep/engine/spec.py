@@ -1,7 +1,9 @@
-"""One ``grid_search`` call, validated into one immutable :class:`SweepSpec`.
+"""A sweep's arguments, validated in two steps: everything but the grid once, into a
+:class:`SweepSetup` (what a :class:`csweep.Sweep` holds), then each grid it runs, into a
+:class:`SweepSpec` (:func:`bind_grid`).
 
-Every engine (in memory, into a store, on Dask or an executor) takes the spec whole; a store's
-fingerprint and attributes are read from it. The settings each block integrates with are its
+The block runner (:mod:`csweep.engine.runner`) is built from a spec; a store's fingerprint and
+attributes are read from it. The settings each block integrates with are its
 :class:`BlockSettings`, the part a task sends to another process (never the whole grid or inputs).
 Validation runs in the order the arguments are documented, so the first wrong one is named.
 """
@@ -16,12 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import _integrate
+from .. import _runtime
 from ..analysis.features import Feature, check_features
 from ..analysis.result import initial_state_array
 from ..models.base import CompiledModel, PreparedSweep, Stepping
-from ..models.inputs import align_inputs
-from ..models.mapping import initial_values, map_parameters, with_initial_values
+from ..models.inputs import align_inputs, check_inputs, mapped_grid, noise_keys, with_noise_values
+from ..models.mapping import ParameterMap, initial_values, map_parameters, resolve, with_initial_values
 from ..models.recognise import compiled_model
 from ..models.timing import TimeGrid, as_python_float, make_time_grid
 from ..noise import set_streams
@@ -30,7 +32,7 @@ from .pyrates_keywords import check_pyrates_keywords
 from .scipy_solver import AdaptivePlan, Tolerances, check_tolerances, held_inputs, warn_float32_overflow
 from .scipy_solver import plan as plan_adaptive
 
-SOLVERS = (*_integrate.SOLVERS, "scipy")
+SOLVERS = (*_runtime.SOLVERS, "scipy")
 PRECISIONS = ("float32", "float64")
 #: most kernel threads accepted (results are the same for any number)
 MAX_THREADS = 1024
@@ -56,6 +58,37 @@ class BlockSettings:
         t = self.timeline
         return Stepping(self.solver, self.dt, t.n_steps, t.every, t.first,
                         self.compute_precision, self.adaptive)
+
+
+@dataclass(frozen=True, eq=False)
+class SweepSetup:
+    """A validated call of everything but the grid: what a :class:`csweep.Sweep` holds and runs
+    any number of grids with. Arrays derived here (the model, the checked inputs, the block
+    settings) are shared by every run."""
+
+    template: str                    # a name, or ``file:name`` of a template object
+    model: CompiledModel
+    param_map: Mapping[str, Any]
+    pmap: ParameterMap               # param_map resolved against the model
+    outputs: dict[str, str]
+    inputs: Mapping[str, Any] | None
+    checked_inputs: dict[str, Any]   # input path -> float64 (n_steps, cols) array or Noise
+    step_size: float
+    simulation_time: float
+    sampling_step_size: float | None
+    cutoff: float
+    float_precision: str
+    held_precision: str              # how solver="scipy" holds the parameters
+    tolerances: Tolerances | None
+    keep_timeseries: bool
+    threads: int                     # kernel threads asked for (a pool may share cores out)
+    values_dtype: str                # of the recorded values (float64 for solver="scipy")
+    settings: BlockSettings
+    initial_state: Any
+
+    @property
+    def solver(self) -> str:
+        return self.settings.solver
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,63 +138,96 @@ class SweepSpec:
         return self.settings.want_final
 
 
-def make_spec(circuit_template, param_grid, param_map, step_size, simulation_time, outputs, inputs,
-              sampling_step_size, permute_grid, *, cutoff, solver, float_precision, n_threads,
-              compute_precision, features, keep_timeseries, store, resume, initial_state,
-              return_final_state, client, executor, method, rtol, atol,
-              pyrates_keywords) -> SweepSpec:
-    """Check every argument of ``grid_search`` (see there) and derive the kernels' arrays."""
+def make_setup(circuit_template, param_map, step_size, simulation_time, outputs, inputs,
+               sampling_step_size, *, cutoff, solver, float_precision, n_threads,
+               compute_precision, features, keep_timeseries, initial_state, return_final_state,
+               method, rtol, atol, pyrates_keywords) -> SweepSetup:
+    """Check every argument of ``grid_search`` but the grid and the run's own (``store``,
+    ``resume``, ``client``, ``executor``; see there), and derive what every grid's run shares."""
     check_pyrates_keywords(pyrates_keywords)
-    _check_choices(solver, float_precision, compute_precision, keep_timeseries, resume,
-                   return_final_state, store)
+    _check_choices(solver, float_precision, compute_precision, keep_timeseries,
+                   return_final_state)
     tolerances = check_tolerances(solver, method, rtol, atol)
     threads = resolve_n_threads(n_threads)
-    if (client is not None or executor is not None) and keep_timeseries and store is None:
-        raise ValueError("client=/executor= run blocks on other processes, which write time "
-                         "series to a store rather than send them back: pass store=PATH, or "
-                         "keep_timeseries=False with features={...}")
     timeline = make_time_grid(simulation_time, step_size, sampling_step_size, cutoff)
     step_size = as_python_float(step_size)   # checked above; a NumPy float32 as its decimal
 
     model = compiled_model(circuit_template)
     _check_model_precision(model, solver, compute_precision)
-    grid = make_grid(param_grid, permute_grid)
-    labels = set_labels(grid, model.name, from_dataframe=not isinstance(param_grid, Mapping))
-    params, constants, swept = map_parameters(model, grid, param_map)
-    channels = align_inputs(inputs, list(model.inputs), constants, swept, timeline.n_steps, len(grid))
+    pmap = resolve(model, param_map)
+    checked_inputs = check_inputs(inputs, list(model.inputs), pmap.swept_inputs, timeline.n_steps)
     held_precision = float_precision if model.holds_float32_parameters else "float64"
-    if tolerances is not None:
-        warn_float32_overflow(params, list(model.parameters), labels, held_precision)
-        channels = held_inputs(channels, list(model.inputs), float_precision)
     record = record_indices(outputs, model.recordables)
     output_names = list(outputs)
-    checked_features = check_features(features, output_names, [str(c) for c in grid.columns])
-    prepared = model.prepare(params, float(step_size))
-    if solver == "scipy" and prepared.adaptive_refusal:
-        raise ValueError(prepared.adaptive_refusal)
-    y_init = with_initial_values(
-        initial_state_array(initial_state, prepared.state_names, len(grid)), prepared.state_names,
-        initial_values(model, grid, param_map, initial_state_given=initial_state is not None))
     settings = BlockSettings(
         timeline=timeline, record=record, output_names=output_names, solver=solver,
         dt=float(step_size), compute_precision=compute_precision, want_final=return_final_state,
-        features=checked_features, adaptive=None if tolerances is None else plan_adaptive(
+        features=check_features(features, output_names, [*param_map, *noise_keys(inputs)]),
+        adaptive=None if tolerances is None else plan_adaptive(
             timeline, float(step_size), tolerances, held_precision))
-    return SweepSpec(
-        template=template_name(circuit_template), model=model, grid=grid, labels=labels,
-        param_map=param_map, outputs=dict(outputs), inputs=inputs, step_size=step_size,
-        simulation_time=simulation_time, sampling_step_size=sampling_step_size, cutoff=cutoff,
-        float_precision=float_precision, tolerances=tolerances, permute_grid=permute_grid,
-        keep_timeseries=keep_timeseries, store=store, resume=resume, threads=threads,
+    return SweepSetup(
+        template=template_name(circuit_template), model=model, param_map=param_map, pmap=pmap,
+        outputs=dict(outputs), inputs=inputs, checked_inputs=checked_inputs,
+        step_size=step_size, simulation_time=simulation_time,
+        sampling_step_size=sampling_step_size, cutoff=cutoff, float_precision=float_precision,
+        held_precision=held_precision, tolerances=tolerances, keep_timeseries=keep_timeseries,
+        threads=threads,
         # PyRates' solve_ivp integrates and returns float64 whatever float_precision (which there
         # sets how the parameters are held; see csweep.models.jrc2_column.adaptive_coefficients)
         values_dtype="float64" if solver == "scipy" else float_precision,
-        settings=settings, prepared=prepared, channels=channels, y_init=y_init,
+        settings=settings, initial_state=initial_state)
+
+
+def bind_grid(setup: SweepSetup, param_grid, permute_grid, *, store, resume, client,
+              executor) -> SweepSpec:
+    """One run of ``setup``: its grid checked and mapped to the kernels' arrays."""
+    _check_run(setup.keep_timeseries, store, resume, client, executor)
+    model, pmap = setup.model, setup.pmap
+    grid = make_grid(param_grid, permute_grid)
+    labels = set_labels(grid, model.name, from_dataframe=not isinstance(param_grid, Mapping))
+    mapped = mapped_grid(grid, setup.param_map, setup.checked_inputs)  # without noise-only keys
+    pmap.check_keys(mapped.columns)
+    params, constants = map_parameters(model, mapped, pmap)
+    channels = with_noise_values(align_inputs(setup.checked_inputs, list(model.inputs),
+                                              constants, pmap.swept_inputs, len(grid)), grid)
+    if setup.tolerances is not None:
+        warn_float32_overflow(params, list(model.parameters), labels, setup.held_precision)
+        channels = held_inputs(channels, list(model.inputs), setup.float_precision)
+    prepared = model.prepare(params, setup.settings.dt)
+    if setup.solver == "scipy" and prepared.adaptive_refusal:
+        raise ValueError(prepared.adaptive_refusal)
+    y_init = with_initial_values(
+        initial_state_array(setup.initial_state, prepared.state_names, len(grid)),
+        prepared.state_names,
+        initial_values(mapped, pmap, initial_state_given=setup.initial_state is not None))
+    return SweepSpec(
+        template=setup.template, model=model, grid=grid, labels=labels,
+        param_map=setup.param_map, outputs=setup.outputs, inputs=setup.inputs,
+        step_size=setup.step_size, simulation_time=setup.simulation_time,
+        sampling_step_size=setup.sampling_step_size, cutoff=setup.cutoff,
+        float_precision=setup.float_precision, tolerances=setup.tolerances,
+        permute_grid=permute_grid, keep_timeseries=setup.keep_timeseries, store=store,
+        resume=resume, threads=setup.threads, values_dtype=setup.values_dtype,
+        settings=setup.settings, prepared=prepared, channels=channels, y_init=y_init,
         streams=set_streams(grid.index))
 
 
-def _check_choices(solver, float_precision, compute_precision, keep_timeseries, resume,
-                   return_final_state, store) -> None:
+def _check_run(keep_timeseries, store, resume, client, executor) -> None:
+    if not isinstance(resume, (bool, np.bool_)):
+        raise TypeError(f"resume must be True or False; received {resume!r}")
+    if store is not None and (not isinstance(store, (str, os.PathLike)) or not os.fspath(store)):
+        raise (ValueError if isinstance(store, (str, os.PathLike)) else TypeError)(
+            f"store must be the path of a folder (str or os.PathLike); received {store!r}")
+    if resume and store is None:
+        raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
+    if (client is not None or executor is not None) and keep_timeseries and store is None:
+        raise ValueError("client=/executor= run blocks on other processes, which write time "
+                         "series to a store rather than send them back: pass store=PATH, or "
+                         "keep_timeseries=False with features={...}")
+
+
+def _check_choices(solver, float_precision, compute_precision, keep_timeseries,
+                   return_final_state) -> None:
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(map(repr, SOLVERS))}; received {solver!r}")
     if float_precision not in PRECISIONS:
@@ -170,12 +236,10 @@ def _check_choices(solver, float_precision, compute_precision, keep_timeseries, 
     if compute_precision not in PRECISIONS:
         raise ValueError(f"compute_precision must be 'float64' or 'float32'; received "
                          f"{compute_precision!r}")
-    for name, flag in (("keep_timeseries", keep_timeseries), ("resume", resume),
+    for name, flag in (("keep_timeseries", keep_timeseries),
                        ("return_final_state", return_final_state)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False; received {flag!r}")
-    if resume and store is None:
-        raise ValueError("resume=True continues a sweep written to a store; pass store=PATH")
 
 
 def _check_model_precision(model: CompiledModel, solver: str, compute_precision: str) -> None:
@@ -198,7 +262,7 @@ def template_name(template) -> str:
 def resolve_n_threads(n_threads) -> int:
     """None or -1 -> every core (OpenMP's default), a positive int -> itself."""
     if n_threads is None or (isinstance(n_threads, (int, np.integer)) and n_threads == -1):
-        return max(1, _integrate.max_threads() if _integrate.openmp_enabled() else os.cpu_count() or 1)
+        return max(1, _runtime.max_threads() if _runtime.openmp_enabled() else os.cpu_count() or 1)
     if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
         raise ValueError(f"n_threads must be None, -1 or a positive integer; received {n_threads!r}")
     if n_threads > MAX_THREADS:   # GNU OpenMP aborts or crashes when it cannot make the threads

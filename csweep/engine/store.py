@@ -7,7 +7,8 @@ Layout (Zarr format 2, with xarray's ``_ARRAY_DIMENSIONS`` so any Zarr reader se
   the variable's ``csweep_name`` attribute);
 - one variable ``(run, time)`` per output (unless ``keep_timeseries=False``), dtype
   ``float_precision``, chunked one block of runs by the whole record;
-- one variable ``(run,)`` per feature, float64; ``diverged (run,)``, True for runs whose state
+- one variable ``(run,)`` per feature, float64 (a vector feature: ``(run, <name>_frequency)``,
+  with that frequency coordinate); ``diverged (run,)``, True for runs whose state
   became NaN or infinite; ``final_state (run, state)`` with a ``state`` coordinate when
   ``return_final_state=True``;
 - the attributes of the call (dt, cutoff, solver, template, param_map, inputs and their seeds,
@@ -25,8 +26,14 @@ Trust (docs/robustness.md, "Stores"):
   removes that folder of its own;
 - the process writing a store holds an advisory lock on ``_csweep/lock`` (``fcntl.flock``,
   released by the system when the process dies), so a second writer stops with a message;
-- each block writes a sha256 per array to ``_csweep/checksum`` before its flag; a resume
-  re-runs flagged blocks whose values no longer match, and :func:`verify_store` reports them.
+- each block writes a sha256 per array to ``_csweep/checksum`` before its flag, bound to the
+  block and the array; a resume re-runs flagged blocks whose values no longer match, and
+  :func:`verify_store` reports them;
+- what is written once (coordinates, labels, time, the attributes, every array's layout) has
+  its own checksums (``_csweep``'s ``metadata_sha256``): a store whose metadata no longer
+  matches is reported by :func:`verify_store` and refused by a resume, before any flag changes;
+- a finished, undamaged store is read without a lock, so it can be read where it cannot be
+  written (an archive, a read-only folder).
 """
 
 from __future__ import annotations
@@ -43,11 +50,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checksums import ALGORITHM, DIGEST_BYTES, BackgroundDigests, digest
+from .checksums import (
+    ALGORITHM,
+    DIGEST_BYTES,
+    STORE_FORMAT,
+    BackgroundDigests,
+    block_place,
+    digest,
+    metadata_digests,
+    store_identity,
+)
 
 PROGRESS_GROUP = "_csweep"
 FLAGS = f"{PROGRESS_GROUP}/block_done"
 CHECKSUMS = f"{PROGRESS_GROUP}/checksum"
+#: the ``_csweep`` group's attribute holding the metadata checksums (checksums.metadata_digests)
+METADATA = "metadata_sha256"
 LOCK_FILE = "lock"
 #: set by tests only: a folder where store creation and block writes announce themselves and
 #: wait for a go-ahead, so that a test can kill or race a process at a known moment
@@ -104,9 +122,12 @@ class SweepStore:
         self.checked_arrays = list(self.checksums.attrs["arrays"])
         self.n_blocks = n_blocks
         self.block_size = int(group.attrs["block_size"])
+        self.identity = store_identity(group.attrs["csweep_call"])
         self.n_runs = int(group["run"].shape[0])
         self._arrays: dict = {}
         self._lock = lock
+        #: opened for reading only (a finished, whole store a resume found): nothing to write
+        self.read_only = False
 
     def _array(self, name: str):
         """The store's array ``name``, opened once (opening reads its metadata from disk)."""
@@ -147,18 +168,37 @@ class SweepStore:
 
     @classmethod
     def _reopen(cls, zarr, path, call) -> SweepStore:
-        group = _open_csweep_group(zarr, path, mode="r+")
-        stored = json.loads(group.attrs["csweep_call"])
-        if stored != call:
+        """The store, checked (its layout, the call, its metadata, then its finished blocks)
+        before anything in it changes. Finished and whole, it is returned for reading, without a lock
+        (no write access needed); else under the writer's lock, its damaged blocks unflagged."""
+        group = _open_csweep_group(zarr, path, mode="r")
+        try:
+            stored = json.loads(group.attrs["csweep_call"])
+        except (TypeError, ValueError):
+            stored = None       # damaged: told by the metadata's checksums below
+        if stored is not None and stored != call:
             differ = sorted(k for k in set(stored) | set(call) if stored.get(k) != call.get(k))
             named = [f"{k} ({FINGERPRINT_NAMES[k]})" if k in FINGERPRINT_NAMES else k
                      for k in differ]
             raise ValueError(f"resume=True: store {path!r} was written by a different call; "
                              f"these arguments differ: {', '.join(named)}. Use the same arguments, model "
                              "and features, or another store path to start a new sweep")
+        _refuse_damaged_metadata(zarr, path, group, "resume=True")
+        n_blocks = int(group.attrs["csweep_n_blocks"])
+        reader = cls(path, group, n_blocks)
+        if not reader.pending() and not reader.damaged_blocks(reader.done_blocks()):
+            reader.read_only = True
+            return reader
         lock = _lock(os.path.join(path, PROGRESS_GROUP, LOCK_FILE), path)
-        store = cls(path, group, int(group.attrs["csweep_n_blocks"]), lock)
-        damaged = store.damaged_blocks(store.done_blocks())
+        try:
+            group = _open_csweep_group(zarr, path, mode="r+")
+            # checked again under the lock: another process may have finished or changed it
+            _refuse_damaged_metadata(zarr, path, group, "resume=True")
+            store = cls(path, group, n_blocks, lock)
+            damaged = store.damaged_blocks(store.done_blocks())
+        except BaseException:
+            os.close(lock)
+            raise
         if damaged:
             warnings.warn(f"csweep: store {path!r}: {_describe_damage(damaged)} no longer match "
                           "the checksums written with them; resume=True runs these blocks again",
@@ -188,7 +228,7 @@ class SweepStore:
             cls._create(zarr, building, call, attrs, layout)
             # held from before the rename: no other process can join a store still being set up
             lock = _lock(os.path.join(building, PROGRESS_GROUP, LOCK_FILE), path)
-            _test_hook("created")
+            test_hook("created")
             try:
                 os.rename(building, target)   # atomic; fails when path is a non-empty folder
             except OSError as exc:
@@ -241,7 +281,14 @@ class SweepStore:
                   (block, max(n_time, 1)), csweep_name=output, coordinates=coords_attr,
                   path=layout["output_paths"][output])
         for name, description in layout["features"].items():
-            array(variable_name(name), (n_runs,), ["run"], "float64", (block,), csweep_name=name,
+            freqs = description.get("freqs")       # a vector feature: one value per frequency
+            if freqs is not None:
+                axis = f"{variable_name(name)}_frequency"
+                array(axis, np.asarray(freqs, dtype=np.float64), [axis], "float64",
+                      (len(freqs),), units="Hz", csweep_name=f"{name} frequency")
+            array(variable_name(name), (n_runs,) if freqs is None else (n_runs, len(freqs)),
+                  ["run"] if freqs is None else ["run", axis], "float64",
+                  (block,) if freqs is None else (block, len(freqs)), csweep_name=name,
                   coordinates=coords_attr, feature=json.dumps(description))
         array("diverged", (n_runs,), ["run"], "bool", (block,), coordinates=coords_attr,
               long_name="the run's state became NaN or infinite")
@@ -253,7 +300,8 @@ class SweepStore:
                   long_name="state after the last step")
         # one write of the attributes (attrs.update would rewrite them once per key)
         group.update_attributes({**attrs, "csweep_call": json.dumps(call),
-                                 "csweep_n_blocks": layout["n_blocks"]})
+                                 "csweep_n_blocks": layout["n_blocks"],
+                                 "csweep_store_format": STORE_FORMAT})
         progress = group.create_group(PROGRESS_GROUP)
         n_blocks = max(layout["n_blocks"], 1)
         progress.create_array("block_done", shape=(n_blocks,), chunks=(1,), dtype="uint8",
@@ -263,6 +311,10 @@ class SweepStore:
                               chunks=(1, len(checked), DIGEST_BYTES), dtype="uint8",
                               fill_value=0, attributes={"arrays": checked,
                                                         "algorithm": ALGORITHM})
+        # the metadata's checksums, of the store as a reader sees it on disk
+        written = zarr.open_group(path, mode="r", use_consolidated=False)
+        progress.update_attributes({METADATA: metadata_digests(written, checked, PROGRESS_GROUP,
+                                                               folder=path)})
         zarr.consolidate_metadata(path)
 
     # -- writing ------------------------------------------------------------------------------
@@ -286,21 +338,26 @@ class SweepStore:
         """Write runs start..stop-1 and their checksums, then flag the block done (a block never
         flagged is rewritten on resume, so an interrupted write leaves nothing that is taken as
         finished; a flagged block whose values are later damaged fails its checksums)."""
-        writes = {variable_name(name): ((slice(start, stop), slice(None)), values.T)
-                  for name, values in outputs.items()}            # values: (n_time, n_block)
+        writes: dict[str, tuple[object, np.ndarray]] = {
+            variable_name(name): ((slice(start, stop), slice(None)), values.T)
+            for name, values in outputs.items()}            # values: (n_time, n_block)
         writes.update({variable_name(name): (slice(start, stop), values)
                        for name, values in features.items()})
         if final_state is not None:
             writes["final_state"] = ((slice(start, stop), slice(None)), final_state.T)
         writes["diverged"] = (slice(start, stop), diverged)
+        if self.read_only:
+            # a call that took the store for new joined it finished: its values are there
+            return
         if sorted(writes) != sorted(self.checked_arrays):
             raise ValueError(f"block {index} writes {sorted(writes)}; the store holds "
                              f"{sorted(self.checked_arrays)}")
-        digests = BackgroundDigests((writes[name][1], self._array(name).dtype)
+        digests = BackgroundDigests((writes[name][1], self._array(name).dtype,
+                                     block_place(name, index, self.identity))
                                     for name in self.checked_arrays)
         _write_all([(self._array(name), where, values) for name, (where, values) in writes.items()])
         sums = digests.result()
-        _test_hook("written")
+        test_hook("written")
         self.checksums[index] = sums
         self.done[index] = 1
 
@@ -323,8 +380,9 @@ class SweepStore:
                 start, stop = self.bounds(index)
                 values = (whole[start:stop] if whole is not None
                           else _read(array, slice(start, stop)))
-                if values is None or not np.array_equal(digest(values, array.dtype),
-                                                        sums[index, column]):
+                if values is None or not np.array_equal(
+                        digest(values, array.dtype, block_place(name, index, self.identity)),
+                        sums[index, column]):
                     damaged.setdefault(index, []).append(name)
                 pieces.append(values)
             if read is not None and (whole is not None or pieces) \
@@ -372,11 +430,14 @@ class StoreReport:
     n_runs: int
     damaged: dict[int, list[str]] = field(default_factory=dict)
     unfinished: list[int] = field(default_factory=list)
+    #: what of the metadata (``attributes``, ``layout``, ``values of c``, ...) no longer matches
+    #: its checksums
+    metadata: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when every finished block's values match their checksums."""
-        return not self.damaged
+        """True when the metadata and every finished block's values match their checksums."""
+        return not self.damaged and not self.metadata
 
     def __str__(self) -> str:
         finished = self.n_blocks - len(self.unfinished)
@@ -384,16 +445,20 @@ class StoreReport:
                  f"{self.block_size}; {finished} finished"]
         if self.unfinished:
             lines.append(f"unfinished blocks (resume=True runs them): {_ranges(self.unfinished)}")
+        if self.metadata:
+            lines.append(f"DAMAGED metadata: {', '.join(self.metadata)} (the coordinates, labels, "
+                         "attributes or layout a reader trusts); resume=True refuses this store")
         for index, names in self.damaged.items():
             start = index * self.block_size
             stop = min(start + self.block_size, self.n_runs)
             lines.append(f"DAMAGED block {index} (runs {start}-{stop - 1}): {', '.join(names)}")
-        lines.append("every finished block matches its checksums" if self.ok else
-                     f"{len(self.damaged)} damaged blocks: resume=True runs them again")
+        lines.append("the metadata and every finished block match their checksums" if self.ok
+                     else f"{len(self.damaged)} damaged blocks: resume=True runs them again"
+                     if not self.metadata else "the store's metadata is damaged")
         return "\n".join(lines)
 
 
-def verify_store(path) -> StoreReport:
+def verify_store(path: str | os.PathLike[str]) -> StoreReport:
     """Check every finished block of a csweep store against the checksums written with it.
 
     Returns a :class:`StoreReport` listing each damaged block and the arrays that differ
@@ -402,14 +467,65 @@ def verify_store(path) -> StoreReport:
     """
     zarr = _zarr()
     path = os.fspath(path)
-    group = _open_csweep_group(zarr, path, mode="r")
+    group = _open_csweep_group(zarr, path, mode="r", check_layout=False)
+    metadata = damaged_metadata(zarr, path, group)
+    try:
+        _check_layout(path, group)
+    except StoreDamagedError:       # the blocks cannot be placed: the metadata is what is told
+        attrs = group.attrs
+        return StoreReport(path, _int_or(attrs.get("csweep_n_blocks")),
+                           _int_or(attrs.get("block_size")), _int_or(group["run"].shape[0]),
+                           metadata=metadata or ["attributes"])
     store = SweepStore(path, group, int(group.attrs["csweep_n_blocks"]))
     return StoreReport(path, store.n_blocks, store.block_size, store.n_runs,
                        damaged=store.damaged_blocks(store.done_blocks()),
-                       unfinished=store.pending())
+                       unfinished=store.pending(), metadata=metadata)
 
 
-def _open_csweep_group(zarr, path: str, mode: str):
+def damaged_metadata(zarr, path: str, group) -> list[str]:
+    """What of the store's metadata no longer matches the checksums written when it was made:
+    ``attributes``, ``layout``, ``values of NAME``; checked as xarray and Zarr read it, through
+    the consolidated metadata (``.zmetadata``) and without it; the coordinates' chunk files
+    byte for byte too (a damaged compressed chunk may still decode, to values that vary)."""
+    views = []
+    for consolidated in ((False, True) if os.path.exists(os.path.join(path, ".zmetadata"))
+                         else (False,)):
+        try:
+            views.append(zarr.open_group(path, mode="r", use_consolidated=consolidated))
+        except Exception:  # noqa: BLE001 (Zarr raises many kinds for a damaged store)
+            return ["layout"]
+    differ: list[str] = []
+    checked = list(group[CHECKSUMS].attrs["arrays"])
+    for view in views:
+        try:
+            expected = dict(view[PROGRESS_GROUP].attrs[METADATA])
+        except Exception:  # noqa: BLE001 (lost or damaged)
+            expected = {}
+        found = metadata_digests(view, checked, PROGRESS_GROUP, folder=path)
+        for name in sorted(set(expected) | set(found)):
+            if expected.get(name) != found.get(name) and name not in differ:
+                differ.append(name)
+    return differ
+
+
+def _int_or(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _refuse_damaged_metadata(zarr, path: str, group, what: str) -> None:
+    differ = damaged_metadata(zarr, path, group)
+    if differ:
+        raise StoreDamagedError(
+            f"{what}: store {path!r}: its metadata no longer matches the checksums written when "
+            f"it was made ({', '.join(differ)}): a reader would get wrong coordinates, labels or "
+            "attributes, and the blocks could not be placed; no block was changed. Restore it "
+            "from a copy, or start the sweep again in a new store ('csweep verify' reports it)")
+
+
+def _open_csweep_group(zarr, path: str, mode: str, check_layout: bool = True):
     """The store's root group, once it is known to be a whole csweep store."""
     if not os.path.isdir(path):
         raise ValueError(f"store {path!r} is not a folder, so not a csweep store")
@@ -425,7 +541,47 @@ def _open_csweep_group(zarr, path: str, mode: str):
     if not known:
         raise ValueError(f"store {path!r} was not written by csweep.grid_search (it has no "
                          "csweep_call attribute); resume=True continues only a csweep sweep")
+    if not os.path.isdir(os.path.join(path, PROGRESS_GROUP)):
+        raise ValueError(f"store {path!r} cannot be read as a csweep store: its {PROGRESS_GROUP} "
+                         "folder (the blocks' flags and checksums) is missing, so no block can be "
+                         "trusted; its metadata is damaged. Start the sweep again in a new store")
+    found = group.attrs.get("csweep_store_format", 1)
+    if found != STORE_FORMAT:
+        raise ValueError(f"store {path!r} has store format {found!r}; this csweep reads format "
+                         f"{STORE_FORMAT} (since issue 30 checksums cover the coordinates and "
+                         "attributes and are bound to their blocks), so it cannot check it. Read "
+                         "it with the csweep that wrote it, or run the sweep again")
+    if check_layout:
+        _check_layout(path, group)
     return group
+
+
+def _check_layout(path: str, group) -> None:
+    """The attributes a resume relies on, consistent with the arrays: a clear refusal rather
+    than a bare IndexError (or a resume that leaves runs NaN) when they were edited."""
+    try:
+        block_size = group.attrs["block_size"]
+        n_blocks = group.attrs["csweep_n_blocks"]
+        n_runs = group["run"].shape[0]
+        flags, sums = group[FLAGS].shape, group[CHECKSUMS].shape
+        arrays = list(group[CHECKSUMS].attrs["arrays"])
+    except Exception as exc:  # noqa: BLE001 (Zarr raises many kinds for a damaged store)
+        raise ValueError(f"store {path!r} cannot be read as a csweep store ({type(exc).__name__}: "
+                         f"{exc}); its metadata is damaged") from None
+    problems = []
+    if not (isinstance(block_size, int) and not isinstance(block_size, bool) and block_size > 0):
+        problems.append(f"block_size is {block_size!r}, not a positive integer")
+    elif not (isinstance(n_blocks, int) and n_blocks == -(-n_runs // block_size)):
+        problems.append(f"csweep_n_blocks is {n_blocks!r}, but {n_runs} runs in blocks of "
+                        f"{block_size} make {-(-n_runs // block_size)}")
+    elif flags != (max(n_blocks, 1),) or sums[:2] != (max(n_blocks, 1), len(arrays)):
+        problems.append(f"the flags {flags} and checksums {sums} do not hold {n_blocks} blocks of "
+                        f"{len(arrays)} arrays")
+    if problems:
+        raise StoreDamagedError(f"store {path!r}: its attributes no longer describe its arrays "
+                                f"({'; '.join(problems)}); they were edited or damaged, and no "
+                                "block was changed. Restore them, or start the sweep again in a "
+                                "new store")
 
 
 def _read(array, where):
@@ -474,7 +630,7 @@ def _lock(lock_path: str, store_path: str):
     return descriptor
 
 
-def _test_hook(moment: str) -> None:
+def test_hook(moment: str) -> None:
     """For tests of kills and races only (``CSWEEP_TEST_HOOKS`` unset: nothing): announce
     ``moment`` with a file ``<dir>/<moment>.<pid>`` and wait until ``<dir>/<moment>.go`` exists."""
     folder = os.environ.get(TEST_HOOKS)
@@ -494,7 +650,7 @@ def _write_all(writes) -> None:
     try:
         from zarr.core.sync import sync  # noqa: PLC0415 (Zarr 3's bridge to its event loop)
     except ImportError:
-        sync = None
+        sync = None  # type: ignore[assignment]
     if sync is None or not all(hasattr(array, "async_array") for array, _, _ in writes):
         for array, where, values in writes:
             array[where] = values

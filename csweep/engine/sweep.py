@@ -1,10 +1,14 @@
-"""``grid_search``: PyRates' parameter-sweep call, run by csweep's compiled kernel."""
+"""``grid_search`` and :class:`Sweep`: PyRates' parameter-sweep call, run by csweep's compiled
+kernel; a ``Sweep`` holds everything of the call but the grid, checked once, and runs any
+number of grids."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -13,23 +17,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..analysis.features import compute, feature_frame
+from ..analysis.features import feature_frame
 from ..analysis.result import (
+    ColumnIndexCache,
     DivergenceWarning,
     SweepResult,
     final_state_frame,
     results_frame,
     results_map_frame,
+    user_stacklevel,
 )
-from ..kernels.builds import fork_safe_threads
-from ..models.inputs import block_channels
 from ..noise import Noise
-from .blocks import check_fits, plan_block_size
+from .blocks import check_block_size, check_fits, plan_block_size
 from .cluster import gather, make_pool
-from .progress import make_progress
+from .progress import check_progress
+from .runner import BlockRunner
 from .scipy_solver import STATUS as adaptive_status
-from .scipy_solver import new_stats, stats_frame
-from .spec import BlockSettings, SweepSpec, make_spec
+from .scipy_solver import stats_frame
+from .spec import SweepSetup, SweepSpec, bind_grid, make_setup
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -182,6 +187,10 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
         cores are shared out among its task slots (a process pool of k processes: cores // k
         each).
 
+    To run many grids with the same settings (a fit, a map refined batch by batch), build a
+    :class:`Sweep` once and call :meth:`Sweep.run` per grid: ``grid_search`` is
+    ``Sweep(...).run(param_grid, ...)``, and the same numbers, bitwise.
+
     Returns
     -------
     SweepResult
@@ -195,30 +204,180 @@ def grid_search(circuit_template: str | os.PathLike[str] | Template,
     results_map : DataFrame
         The parameter sets, one row per set, indexed ``f"{template}_{label}"``.
     """
-    started = time.perf_counter()
-    spec = make_spec(circuit_template, param_grid, param_map, step_size, simulation_time, outputs,
-                     inputs, sampling_step_size, permute_grid, cutoff=cutoff, solver=solver,
-                     float_precision=float_precision, n_threads=n_threads,
-                     compute_precision=compute_precision, features=features,
-                     keep_timeseries=keep_timeseries, store=store, resume=resume,
-                     initial_state=initial_state, return_final_state=return_final_state,
-                     client=client, executor=executor, method=method, rtol=rtol, atol=atol,
-                     pyrates_keywords=pyrates_keywords)
-    pool = make_pool(client, executor)
-    try:
-        run, block, slots = _plan(spec, pool, n_threads, block_size)
-        results, computed, final, diverged = _execute(spec, run, pool, block, slots, progress)
-    finally:
-        if pool is not None:
-            pool.close()
-    log = logger.info if verbose else logger.debug
-    log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", spec.n_sets,
-        spec.settings.timeline.n_steps, spec.solver, run.threads, block,
-        time.perf_counter() - started)
-    return _result(spec, run, results, computed, final, diverged)
+    sweep = Sweep(circuit_template, param_map, simulation_time, step_size, inputs=inputs,
+                  outputs=outputs, sampling_step_size=sampling_step_size, cutoff=cutoff,
+                  solver=solver, float_precision=float_precision, backend=backend,
+                  vectorize=vectorize, verbose=verbose, clear=clear, n_threads=n_threads,
+                  compute_precision=compute_precision, features=features,
+                  keep_timeseries=keep_timeseries, block_size=block_size, progress=progress,
+                  initial_state=initial_state, return_final_state=return_final_state,
+                  method=method, rtol=rtol, atol=atol, **pyrates_keywords)
+    return sweep.run(param_grid, permute_grid, store=store, resume=resume, client=client,
+                     executor=executor)
 
 
-def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[_Run, int, int]:
+class Sweep:
+    """Everything of a :func:`grid_search` call but the grid, checked and prepared once; run it
+    on any number of grids with :meth:`run`.
+
+    ``Sweep(circuit_template, param_map, simulation_time, step_size, inputs=..., outputs=...,
+    ...)`` takes :func:`grid_search`'s arguments (note the PyRates ``run()`` order of
+    ``simulation_time`` and ``step_size``), with the same defaults and the same errors, except
+    the grid and where a run goes (``param_grid``, ``permute_grid``, ``store``, ``resume``,
+    ``client``, ``executor``: :meth:`run`'s). The template is read and recognised, ``param_map``
+    resolved against it, inputs, outputs and features checked here, once; each :meth:`run` then
+    maps its grid and calls the kernel, keeping a features thread and the frames' column index
+    between calls. ``sweep.run(grid)`` returns what ``grid_search(..., param_grid=grid)``
+    returns, bitwise.
+
+    A ``Sweep`` is immutable: :meth:`replace` makes a new one with some settings changed. It
+    pickles (for Dask and executors) as its arguments and is prepared again where it is
+    unpickled. Input arrays are held, not copied: do not write into them while the ``Sweep`` is
+    in use.
+    """
+
+    __slots__ = ("_arguments", "_setup", "_cache")
+    _arguments: dict[str, Any]
+    _setup: SweepSetup
+    _cache: _RunCache
+
+    def __init__(self, circuit_template: str | os.PathLike[str] | Template,
+                 param_map: Mapping[str, Mapping[str, Any]], simulation_time: float,
+                 step_size: float, inputs: Mapping[str, np.ndarray | Noise | float] | None = None,
+                 outputs: Mapping[str, str] | None = None,
+                 sampling_step_size: float | None = None, *, cutoff: float = 0.0,
+                 solver: str = "euler", float_precision: str = "float32", backend: object = None,
+                 vectorize: object = True, verbose: bool = False, clear: object = True,
+                 n_threads: int | None = None, compute_precision: str = "float64",
+                 features: Mapping[str, Feature | Callable[..., Any]] | None = None,
+                 keep_timeseries: bool = True, block_size: int | None = None,
+                 progress: bool | Callable[[int, int], object] | None = None,
+                 initial_state: pd.DataFrame | np.ndarray | None = None,
+                 return_final_state: bool = False, method: str = "RK45",
+                 rtol: float | None = None, atol: float | None = None,
+                 **pyrates_keywords: Any) -> None:
+        arguments = {k: v for k, v in locals().items()
+                     if k not in ("self", "pyrates_keywords", "__class__")}
+        setup = make_setup(
+            circuit_template, param_map, step_size, simulation_time, outputs, inputs,
+            sampling_step_size, cutoff=cutoff, solver=solver, float_precision=float_precision,
+            n_threads=n_threads, compute_precision=compute_precision, features=features,
+            keep_timeseries=keep_timeseries, initial_state=initial_state,
+            return_final_state=return_final_state, method=method, rtol=rtol, atol=atol,
+            pyrates_keywords=pyrates_keywords)
+        check_block_size(block_size)
+        check_progress(progress)
+        # copies of the caller's dicts: a Sweep's settings never change behind it
+        for name in ("param_map", "outputs", "inputs", "features"):
+            if isinstance(arguments[name], Mapping):
+                arguments[name] = copy.deepcopy(dict(arguments[name])) if name != "inputs" \
+                    else dict(arguments[name])
+        object.__setattr__(self, "_arguments", {**arguments, **pyrates_keywords})
+        object.__setattr__(self, "_setup", setup)
+        object.__setattr__(self, "_cache", _RunCache())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a csweep.Sweep is immutable; sweep.replace(name=value) makes a "
+                             "new one with a setting changed")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a csweep.Sweep is immutable")
+
+    def __reduce__(self):
+        return _rebuild, (self._arguments,)
+
+    def __repr__(self) -> str:
+        a, setup = self._arguments, self._setup
+        return (f"csweep.Sweep({setup.template!r}, {len(setup.pmap.paths)} swept parameter(s) "
+                f"{list(setup.pmap.paths)}, simulation_time={a['simulation_time']!r}, "
+                f"step_size={a['step_size']!r}, solver={setup.solver!r}, "
+                f"outputs={list(setup.outputs)})")
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The arguments this ``Sweep`` was made with (a copy)."""
+        return dict(self._arguments)
+
+    @property
+    def parameters(self) -> list[str]:
+        """The ``param_grid`` keys a grid must have: ``param_map``'s keys."""
+        return list(self._setup.pmap.paths)
+
+    def replace(self, **changes: Any) -> Sweep:
+        """A new ``Sweep`` with the arguments ``changes`` names changed (checked again)."""
+        unknown = sorted(set(changes) - set(_constructor_names()) - set(self._arguments))
+        if unknown:
+            raise TypeError(f"Sweep.replace: unknown argument(s) {', '.join(unknown)}; a Sweep "
+                            f"takes {', '.join(_constructor_names())}")
+        return _rebuild({**self._arguments, **changes})
+
+    def run(self, param_grid: Mapping[str, Sequence[float] | np.ndarray] | pd.DataFrame,
+            permute_grid: bool = False, store: str | os.PathLike[str] | None = None,
+            resume: bool = False, client: Any = None,
+            executor: Executor | None = None) -> SweepResult:
+        """Run every parameter set of ``param_grid`` (as :func:`grid_search` takes it) and return
+        what :func:`grid_search` returns; ``store``, ``resume``, ``client`` and ``executor`` as
+        there."""
+        started = time.perf_counter()
+        setup, arguments = self._setup, self._arguments
+        spec = bind_grid(setup, param_grid, permute_grid, store=store, resume=resume,
+                         client=client, executor=executor)
+        pool = make_pool(client, executor)
+        try:
+            run, block, slots = _plan(spec, pool, arguments["n_threads"],
+                                      arguments["block_size"])
+            with self._cache.scratch() as scratch:
+                results, computed, final, diverged = _execute(
+                    spec, run, pool, block, slots, arguments["progress"],
+                    (self._cache.worker(), scratch, self._cache.column_index))
+        finally:
+            if pool is not None:
+                pool.close()
+        log = logger.info if arguments["verbose"] else logger.debug
+        log("csweep: %d sets x %d steps (%s, %d threads, blocks of %d) in %.3f s", spec.n_sets,
+            spec.settings.timeline.n_steps, spec.solver, run.kernel_threads(block), block,
+            time.perf_counter() - started)
+        return _result(spec, run, results, computed, final, diverged)
+
+
+def _rebuild(arguments: dict[str, Any]) -> Sweep:
+    return Sweep(**arguments)
+
+
+def _constructor_names() -> list[str]:
+    code = Sweep.__init__.__code__
+    return list(code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount])
+
+
+class _RunCache:
+    """What a :class:`Sweep` keeps between runs: a features thread, the scratch blocks and the
+    last frame columns. Not part of its settings, and not pickled."""
+
+    def __init__(self) -> None:
+        self._worker: ThreadPoolExecutor | None = None
+        self._scratch: list = [None, None]
+        self._scratch_lock = threading.Lock()
+        self.column_index = ColumnIndexCache()
+
+    def worker(self) -> ThreadPoolExecutor:
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="csweep-features")
+        return self._worker
+
+    @contextlib.contextmanager
+    def scratch(self):
+        """The two scratch blocks of a sweep without time series, kept for the next run; new
+        ones (not kept) while another thread's run of the same Sweep holds them."""
+        if not self._scratch_lock.acquire(blocking=False):
+            yield [None, None]
+            return
+        try:
+            yield self._scratch
+        finally:
+            self._scratch_lock.release()
+
+
+def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[BlockRunner, int, int]:
     """The run of every set, its block size and the pool's task slots, from what a block holds:
     its generated noise series and, unless the records go straight into the frame, the block's
     records plus the float64 signals the features derive from them."""
@@ -229,8 +388,14 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[_Run, int, int]
     if in_memory:
         check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
                    f"{n_records} samples x {n_outputs} outputs ({spec.values_dtype})")
-    noise_bytes = 0 if spec.prepared.draws_noise(spec.settings.stepping) else \
-        8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set for c in spec.channels)
+    # a set's state (its start, its steps, its end; a gamma chain's stages are states too)
+    state_bytes = 3 * 8 * len(spec.prepared.state_names)
+    if spec.return_final_state:
+        check_fits(state_bytes // 3 * n_sets * 2, f"the final state of {n_sets} sets x "
+                   f"{len(spec.prepared.state_names)} state variables (float64)")
+    noise_bytes = state_bytes + (0 if spec.prepared.draws_noise(spec.settings.stepping) else
+                                 8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set
+                                                            for c in spec.channels))
     threads, slots = spec.threads, 1
     if pool is not None:   # the kernel threads of each task, from the cluster's shape
         slots, pool_threads = pool.slots_and_threads()
@@ -239,13 +404,14 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[_Run, int, int]
         0 if in_memory else series_bytes + 8 * n_records * (n_outputs + 2)),
         threads, block_size, n_slots=slots if pool is not None else None,
         overlapped=spec.store is not None or bool(spec.settings.features))
-    run = _Run(spec.settings, spec.prepared, spec.channels, spec.y_init, spec.streams, threads)
+    run = BlockRunner.from_spec(spec, threads)
     return run, block, slots
 
 
-def _execute(spec: SweepSpec, run: _Run, pool, block: int, slots: int, progress):
+def _execute(spec: SweepSpec, run: BlockRunner, pool, block: int, slots: int, progress, kept):
     """Every block, in memory, into the store, or as tasks on the pool: the results frame (or
-    None), the features, final states and divergence flags of every set."""
+    None), the features, final states and divergence flags of every set. ``kept``: what the
+    Sweep keeps between runs (its features thread, scratch blocks and column index)."""
     if spec.store is not None:
         from .sweep_store import run_to_store  # noqa: PLC0415 (needs the optional zarr)
 
@@ -257,195 +423,41 @@ def _execute(spec: SweepSpec, run: _Run, pool, block: int, slots: int, progress)
     timeline = spec.settings.timeline
     values = (np.empty((timeline.n_records, len(spec.settings.record) * spec.n_sets),
                        dtype=spec.values_dtype) if spec.keep_timeseries else None)
-    computed, final, diverged = run.in_memory(values, block, progress, spec.values_dtype)
-    results = (results_frame(values, timeline.index, spec.outputs, spec.labels)
+    worker, scratch, column_index = kept
+    computed, final, diverged = run.in_memory(values, block, progress, spec.values_dtype, worker,
+                                              scratch)
+    results = (results_frame(values, timeline.index, column_index(spec.outputs, spec.labels))
                if values is not None else None)
     return results, computed, final, diverged
 
 
-def _result(spec: SweepSpec, run: _Run, results, computed, final, diverged) -> SweepResult:
+def _result(spec: SweepSpec, run: BlockRunner, results, computed, final, diverged) -> SweepResult:
     """The frames, with a warning for sets the solver stopped early and for sets that diverged."""
     results_map = results_map_frame(spec.grid, spec.labels)
-    feature_table = feature_frame(results_map, computed) if spec.settings.features else None
+    feature_table = (feature_frame(results_map, computed, spec.settings.features)
+                     if spec.settings.features else None)
     final_state = (final_state_frame(final, spec.prepared.state_names, spec.labels)
                    if spec.return_final_state else None)
     solver_stats = None if run.stats is None else stats_frame(run.stats, spec.labels)
     failed = (solver_stats[~solver_stats["status"].isin(["ok", adaptive_status[-1]])]
               if solver_stats is not None else results_map.iloc[:0])
     n_sets = spec.n_sets
-    if len(failed):   # stacklevel 3: the user, above grid_search
+    if len(failed):
         warnings.warn(f"csweep: solver='scipy' stopped early for {len(failed)} of {n_sets} "
                       "parameter sets (" + ", ".join(
                           f"{label}: {status}" for label, status in failed["status"][:10].items())
                       + "); their remaining values are NaN. SweepResult.solver_stats has every "
-                      "set's steps and status", DivergenceWarning, stacklevel=3)
-    diverged_labels = results_map.index[diverged]
-    unexplained = diverged_labels.difference(failed.index, sort=False)   # not warned of above
+                      "set's steps and status", DivergenceWarning, stacklevel=user_stacklevel())
+    diverged_labels = results_map.index[diverged] if diverged.any() else results_map.index[:0]
+    unexplained = (diverged_labels.difference(failed.index, sort=False)   # not warned of above
+                   if len(diverged_labels) else diverged_labels)
     if len(unexplained):
         shown = ", ".join(map(str, unexplained[:10])) + (", ..." if len(unexplained) > 10 else "")
         warnings.warn(f"csweep: {len(unexplained)} of {n_sets} parameter sets diverged (their "
                       f"state became NaN or infinite; their values are not to be trusted): "
                       f"{shown}. SweepResult.diverged lists them all; the other sets are "
                       "unaffected. A smaller step_size, or parameters in the model's range, may "
-                      "help.", DivergenceWarning, stacklevel=3)
+                      "help.", DivergenceWarning, stacklevel=user_stacklevel())
     return SweepResult(results, results_map, features=feature_table, final_state=final_state,
                        store=None if spec.store is None else os.fspath(spec.store),
                        diverged=diverged_labels, solver_stats=solver_stats)
-
-
-class _Run:
-    """One sweep's integration, block by block, with features and final states per block: the
-    settings every block shares and the per-set arrays of the sets it holds."""
-
-    def __init__(self, settings: BlockSettings, prepared, channels: list, y_init, streams,
-                 threads: int):
-        self.settings, self.prepared, self.channels = settings, prepared, channels
-        self.y_init, self.streams, self.threads = y_init, streams, threads
-        self.n_sets = prepared.n_sets
-        self.shared_noise: dict = {}
-        self.stats = None if settings.adaptive is None else new_stats(self.n_sets)
-
-    @property
-    def features(self) -> dict:
-        return self.settings.features
-
-    @property
-    def want_final(self) -> bool:
-        return self.settings.want_final
-
-    def blocks(self, block: int) -> list[tuple[int, int]]:
-        return [(a, min(a + block, self.n_sets)) for a in range(0, self.n_sets, block)]
-
-    def block(self, start: int, stop: int, out: np.ndarray, final: np.ndarray | None):
-        """Integrate sets start..stop-1 into ``out`` (n_records, n_outputs, stop-start) and
-        ``final`` (n_state, stop-start); return the block's features and which of its sets
-        diverged (their state or records became NaN or infinite)."""
-        state = self.integrate(start, stop, out, final)
-        return self.finish(out, state)
-
-    def integrate(self, start: int, stop: int, out: np.ndarray,
-                  final: np.ndarray | None) -> np.ndarray:
-        """The kernel's part of :meth:`block`: sets start..stop-1 into ``out`` and ``final`` (or
-        a new state buffer); return the final state."""
-        t, settings = self.settings.timeline, self.settings
-        threads = fork_safe_threads(self.threads)
-        channels = block_channels(self.channels, start, stop, t.n_steps, threads,
-                                  self.streams, self.shared_noise,
-                                  self.prepared.draws_noise(settings.stepping))
-        state = final if final is not None else np.empty((len(self.prepared.state_names),
-                                                          stop - start))
-        self.prepared.run(
-            start, stop, channels, settings.record, out, settings.stepping, threads,
-            y_init=None if self.y_init is None else self.y_init[:, start:stop], y_final=state,
-            stats=None if self.stats is None else self.stats[start:stop])
-        return state
-
-    def finish(self, out: np.ndarray, state: np.ndarray):
-        """The part of :meth:`block` after the kernel: the block's features and divergence flags
-        from its records ``out`` and final ``state`` (NumPy only: may run on another thread)."""
-        t, settings = self.settings.timeline, self.settings
-        # a non-finite value never returns to finite, so the last state tells; the records are
-        # checked too, for float32 records that overflow while the float64 state does not
-        with np.errstate(all="ignore"):
-            diverged = ~(np.isfinite(state).all(axis=0)
-                         & np.isfinite(out.sum(axis=(0, 1), dtype=np.float64)))
-        features = (compute(self.features, out, settings.output_names, t.index)
-                    if self.features else {})
-        return features, diverged
-
-    def subset(self, start: int, stop: int, leave_out=()) -> _Run:
-        """Sets start..stop-1 as a run of their own, holding copies of only their values: what
-        a block task sends to another process. Channels in ``leave_out`` (indices of arrays
-        shared by every set, sent once per worker instead) are None until :meth:`with_channels`
-        puts them back."""
-        channels = [None if i in leave_out
-                    else c if isinstance(c, Noise) or c.shape[1] == 1
-                    else np.ascontiguousarray(c[:, start:stop])
-                    for i, c in enumerate(self.channels)]
-        return _Run(self.settings, self.prepared.subset(start, stop), channels,
-                    None if self.y_init is None else self.y_init[:, start:stop].copy(),
-                    self.streams[start:stop].copy(), self.threads)
-
-    def with_channels(self, shared: Mapping) -> _Run:
-        """A copy of this run with the channels :meth:`subset` left out put back from ``shared``."""
-        run = copy.copy(self)
-        run.channels = [shared.get(i, c) for i, c in enumerate(self.channels)]
-        run.shared_noise = {}
-        return run
-
-    def block_to_scratch(self, start: int, stop: int, dtype, outputs):
-        """Integrate sets start..stop-1 into new buffers; return the series of ``outputs`` (a
-        subset of ``output_names``, each ``(n_records, stop-start)``), the features, the final
-        state (or None) and the divergence flags: what a store receives for a block."""
-        out, final = self.scratch(stop - start, dtype)
-        features, diverged = self.block(start, stop, out, final)
-        return self.series(out, outputs), features, final, diverged
-
-    def scratch(self, n_sets: int, dtype) -> tuple[np.ndarray, np.ndarray | None]:
-        """New records and final-state buffers for a block of ``n_sets`` sets."""
-        return self.records_buffer(n_sets, dtype), self.final_buffer(n_sets)
-
-    def records_buffer(self, n_sets: int, dtype) -> np.ndarray:
-        """Room for a block's records, ``(n_records, n_outputs, n_sets)``."""
-        return np.empty((self.settings.timeline.n_records, len(self.settings.record), n_sets),
-                        dtype=dtype)
-
-    def scratch_turn(self, pair: list, turn: int, n_sets: int, dtype,
-                     with_final: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-        """Block ``turn``'s records and final-state buffers from ``pair``, two scratch blocks
-        that take turns (block k+1 is integrated into one while block k's features and writes
-        read the other): the slot's own, or new ones when it is empty or sized for another block
-        (the last). At most two are alive."""
-        held = pair[turn % 2]
-        if held is None or held[0].shape[-1] != n_sets:
-            held = pair[turn % 2] = None    # freed before its successor is allocated
-            pair[turn % 2] = held = (self.scratch(n_sets, dtype) if with_final
-                                     else (self.records_buffer(n_sets, dtype), None))
-        return held
-
-    def series(self, out: np.ndarray, outputs) -> dict[str, np.ndarray]:
-        """Of a block's records ``out``, the series of ``outputs``, each ``(n_records, n_sets)``."""
-        return {name: out[:, self.settings.output_names.index(name), :] for name in outputs}
-
-    def final_buffer(self, n_sets: int) -> np.ndarray | None:
-        """Room for the final state of ``n_sets`` sets, when it is wanted."""
-        if not self.want_final:
-            return None
-        return np.zeros((len(self.prepared.state_names), n_sets))
-
-    def in_memory(self, values, block, progress, dtype):
-        """Every block in turn; records into ``values`` (or a scratch block when None). Block
-        k's features and divergence flags are computed on a worker thread while block k+1 is
-        integrated (NumPy and the kernel release the GIL); without ``values``, two scratch
-        blocks take turns, as in a store sweep."""
-        t = self.settings.timeline
-        n_out = len(self.settings.record)
-        full = None if values is None else values.reshape(t.n_records, n_out, self.n_sets)
-        final = self.final_buffer(self.n_sets)
-        computed = {name: np.empty(self.n_sets) for name in self.features}
-        diverged = np.zeros(self.n_sets, dtype=bool)
-        scratch: list = [None, None]      # without values: the two blocks that take turns
-        reporter = make_progress(progress, self.n_sets)
-
-        def collect(finishing):       # wait for a block's features; keep them
-            if finishing is not None:
-                future, start, stop = finishing
-                found, diverged[start:stop] = future.result()
-                for name, column in found.items():
-                    computed[name][start:stop] = column
-                reporter.update(stop)
-
-        finishing = None
-        try:
-            with ThreadPoolExecutor(1, thread_name_prefix="csweep-features") as worker:
-                for turn, (start, stop) in enumerate(self.blocks(block)):
-                    out = (full[:, :, start:stop] if full is not None
-                           else self.scratch_turn(scratch, turn, stop - start, dtype, False)[0])
-                    state = self.integrate(start, stop, out,
-                                           None if final is None else final[:, start:stop])
-                    collect(finishing)
-                    finishing = (worker.submit(self.finish, out, state), start, stop)
-                collect(finishing)
-        finally:
-            reporter.close()
-        return computed, final, diverged

@@ -24,6 +24,7 @@ Example (examples/sweep.yaml holds a complete one)::
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 from collections.abc import Mapping
 
@@ -32,7 +33,9 @@ import yaml
 
 from .. import noise as noise_module
 from ..analysis import features as feature_module
-from ..circuits.template_reader import MAX_FILE_BYTES, TemplateError, _safe_yaml
+from ..circuits.template_reader import MAX_FILE_BYTES, TemplateError, safe_yaml
+from ..models.memory import check_memory
+from .grid import BYTES_PER_SET
 from .spec import SOLVERS
 from .sweep import grid_search
 
@@ -47,7 +50,8 @@ KEYS = {
     "param_map": "grid key -> {vars: [op/var, ...], nodes: [node, ...]}",
     "outputs": "output name -> node/op/var",
     "inputs": "node/op/var -> {noise: uniform, low, high, seed, per_set} or "
-              "{noise: normal, mean, std, seed, per_set} (optionally stream_version: 3, "
+              "{noise: normal, mean, std, seed, per_set}, each value a number or a grid key "
+              "(optionally stream_version: 3, "
               "refused by a csweep that draws another version)",
     "step_size": "integration step, s",
     "simulation_time": "duration, s",
@@ -63,12 +67,14 @@ KEYS = {
     "keep_timeseries": "false: store features only (default true)",
     "block_size": "sets per block (default: chosen from memory and time)",
     "features": "name -> {feature: mean|std|peak_to_peak|minimum|maximum|dominant_frequency|"
-                "dominant_power, signal: 'V_e - V_i', band: [low, high], method: welch|fft}",
+                "dominant_power|spectrum, signal: 'V_e - V_i', band: [low, high], "
+                "method: welch|fft, freqs: [f1, f2, ...], log: true|false}",
 }
 REQUIRED = ("template", "grid", "param_map", "outputs", "step_size", "simulation_time")
+BOOLEANS = ("permute_grid", "keep_timeseries")
 NUMBERS = ("step_size", "simulation_time", "sampling_step_size", "cutoff", "rtol", "atol")
 FEATURES = ("mean", "std", "peak_to_peak", "minimum", "maximum", "dominant_frequency",
-            "dominant_power")
+            "dominant_power", "spectrum")
 
 
 class SweepFileError(ValueError):
@@ -84,7 +90,7 @@ def load_sweep_file(path) -> dict:
         raise SweepFileError(f"{path}: longer than {MAX_FILE_BYTES} bytes; sweep files of at most "
                              f"{MAX_FILE_BYTES} bytes are read")
     try:
-        spec = _safe_yaml(data.decode("utf-8"), path)
+        spec = safe_yaml(data.decode("utf-8"), path)
     except UnicodeDecodeError as exc:
         raise SweepFileError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
     except TemplateError as exc:
@@ -113,6 +119,15 @@ def sweep_arguments(spec, where: str = "sweep file") -> dict:
     if not isinstance(spec["grid"], Mapping):
         raise SweepFileError(f"{where}: grid must map parameters to values")
     args["param_grid"] = {k: _values(v, f"{where}: grid[{k!r}]") for k, v in spec["grid"].items()}
+    for key in ("inputs", "features"):
+        if not isinstance(spec.get(key) or {}, Mapping):
+            raise SweepFileError(f"{where}: {key} must map names to descriptions ({KEYS[key]}); "
+                                 f"received a {type(spec[key]).__name__}")
+    for key in BOOLEANS:
+        if key in args and not isinstance(args[key], bool):
+            # a quoted "false" or "no" is a string, which Python would take as true
+            raise SweepFileError(f"{where}: {key} must be true or false (unquoted); received "
+                                 f"{args[key]!r}")
     args["inputs"] = {k: _noise(v, f"{where}: inputs[{k!r}]")
                       for k, v in (spec.get("inputs") or {}).items()}
     args["features"] = {k: _feature(v, f"{where}: features[{k!r}]")
@@ -140,14 +155,38 @@ def _values(value, where):
                   "logspace": np.logspace}
         if kind in makers and isinstance(arguments, list) and len(arguments) == 3:
             start, stop, third = (_number(a, where) for a in arguments)
-            if kind != "arange":
-                if float(third) != int(third) or third < 1:
-                    raise SweepFileError(f"{where}: {kind}'s third value is a count; received "
-                                         f"{third!r}")
-                third = int(third)
-            return makers[kind](start, stop, third)
+            count = _count(kind, start, stop, third, where)
+            # each value becomes a parameter set (or several, with permute_grid)
+            check_memory(float(count) * BYTES_PER_SET, f"{where}: {kind} {arguments} ({count:.4g} "
+                         "values, each a parameter set)", "Use fewer values.")
+            with np.errstate(all="ignore"):       # an overflow is told below, not warned
+                values = makers[kind](start, stop, count if kind != "arange" else third)
+            if not np.all(np.isfinite(values)):
+                raise SweepFileError(f"{where}: {kind} {arguments} gives values beyond float64's "
+                                     "range (infinite); expected finite numbers")
+            return values
     raise SweepFileError(f"{where}: expected a list of numbers or {{linspace|logspace|arange: "
                          f"[a, b, c]}}; received {value!r}")
+
+
+def _count(kind: str, start, stop, third, where: str) -> float:
+    """How many values ``kind`` makes, checked before NumPy is asked to make them."""
+    if not all(math.isfinite(float(v)) for v in (start, stop, third)):
+        raise SweepFileError(f"{where}: {kind}'s values must be finite numbers; received "
+                             f"{[start, stop, third]}")
+    if kind != "arange":
+        if float(third) != int(third) or third < 1:
+            raise SweepFileError(f"{where}: {kind}'s third value is a count; received "
+                                 f"{third!r}")
+        return int(third)
+    if third == 0:
+        raise SweepFileError(f"{where}: arange's step (its third value) must not be 0; received "
+                             f"{[start, stop, third]}")
+    count = math.ceil((float(stop) - float(start)) / float(third))
+    if count < 1:
+        raise SweepFileError(f"{where}: arange {[start, stop, third]} gives no value (the step "
+                             "leads away from stop)")
+    return count
 
 
 def _noise(value, where):
@@ -170,8 +209,11 @@ def _noise(value, where):
                              f"{noise_module.STREAM_VERSION} ({noise_module.GENERATOR}), "
                              "whose numbers differ")
     try:
+        # a value is a number or the name of a grid key that sets it per set
+        a, b = (value[n] if isinstance(value[n], str) else _number(value[n], where)
+                for n in names)
         return getattr(noise_module, kind)(
-            _number(value[names[0]], where), _number(value[names[1]], where),
+            a, b,
             seed=value.get("seed", 0), per_set=value.get("per_set", True))
     except (TypeError, ValueError) as exc:
         raise SweepFileError(f"{where}: {exc}") from None

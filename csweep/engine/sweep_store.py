@@ -16,11 +16,11 @@ import numpy as np
 from ..circuits.fingerprint import callable_fingerprint
 from ..noise import Noise
 from .progress import make_progress
-from .store import SweepStore, _test_hook, variable_name
+from .store import PROGRESS_GROUP, SweepStore, test_hook, variable_name
 
 logger = logging.getLogger("csweep")
 
-RESERVED = ("time", "run", "state", "final_state", "diverged")
+RESERVED = ("time", "run", "state", "final_state", "diverged", PROGRESS_GROUP)
 
 
 def run_to_store(run, spec, *, block, progress, pool=None, slots=1):
@@ -68,7 +68,7 @@ def run_to_store(run, spec, *, block, progress, pool=None, slots=1):
 
     def open_store() -> SweepStore:
         store = SweepStore.open(path, call=call, attrs=attrs, resume=spec.resume, layout=layout)
-        _test_hook("opened")
+        test_hook("opened")
         return store
 
     with ThreadPoolExecutor(1, thread_name_prefix="csweep-store") as writer:

@@ -15,10 +15,10 @@ import importlib
 import logging
 import os
 
-from .. import _integrate as baseline
+from .. import _runtime
 
 CHOICES = ("auto", "baseline", "avx2", "avx512")
-_CPU_HAS = {"avx2": baseline.cpu_has_avx2, "avx512": baseline.cpu_has_avx512}
+_CPU_HAS = {"avx2": _runtime.cpu_has_avx2, "avx512": _runtime.cpu_has_avx512}
 
 
 def _build(module, name):
@@ -89,8 +89,8 @@ def kernel_info() -> dict:
     return {"simd": kernel.simd(), "simd_float32": single_kernel.simd(),
             "simd_noise": noise_kernel.simd(),
             "simd_network": network_kernel.simd(),
-            "openmp": kernel.openmp_enabled(),
-            "max_threads": kernel.max_threads()}
+            "openmp": _runtime.openmp_enabled(),
+            "max_threads": _runtime.max_threads()}
 
 
 # GNU OpenMP cannot start threads in a process forked after its parent ran a parallel region:

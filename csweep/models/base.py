@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..circuits.equations import Equation, EquationError, evaluate, parse_equation
-from ..circuits.template_reader import OperatorTemplate
+from ..circuits.template_reader import OperatorDefinition
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,12 @@ class PreparedSweep:
 NO_STATE = np.empty((0, 0))
 
 
-def operator_equations(op: OperatorTemplate) -> list[Equation]:
+def operator_equations(op: OperatorDefinition) -> list[Equation]:
     """The operator's parsed equations (its template was checked when it was read)."""
     return [parse_equation(text) for text in op.equations]
 
 
-def evaluate_operator(op: OperatorTemplate, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def evaluate_operator(op: OperatorDefinition, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Evaluate an operator's equations: the derivative of each state (keyed ``d/dt x``) and the
     value of each algebraic variable, given values for its states, constants and inputs."""
     equations = operator_equations(op)

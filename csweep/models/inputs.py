@@ -12,19 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from ..circuits.real_values import real_float64
 from ..noise import Noise
 
 
-def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: set[str],
-                 n_steps: int, n_sets: int) -> list[np.ndarray]:
-    """The kernel's input channels, in ``input_paths`` order, checked against the run.
-
-    ``constants`` is ``(len(input_paths), n_sets)``: each channel's value when no array drives it.
-    The caller's arrays are read, never written (the kernel receives them read-only). A
-    generated-noise input (:mod:`csweep.noise`) stays a :class:`~csweep.noise.Noise`: it is drawn
-    one block of sets at a time by :func:`block_channels`.
-    """
+def check_inputs(inputs, input_paths: list[str], swept: frozenset[str] | set[str],
+                 n_steps: int) -> dict[str, np.ndarray | Noise]:
+    """``inputs`` checked against the model and the time grid, once per sweep: each array as
+    float64 ``(n_steps, cols)`` (its columns are checked against the grid by
+    :func:`align_inputs`), each generated noise as it is. The caller's arrays are read, never
+    written (the kernel receives them read-only)."""
     if inputs is None:
         inputs = {}
     if not isinstance(inputs, Mapping):
@@ -37,12 +36,29 @@ def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: s
         if key in swept:
             raise ValueError(f"inputs[{key!r}] is also swept through param_map; drive an input "
                              "variable with an array or sweep its constant value, not both")
-    channels = []
+    return {path: value if isinstance(value, Noise) else _series(value, path, n_steps)
+            for path, value in inputs.items()}
+
+
+def align_inputs(checked: Mapping, input_paths: list[str], constants: np.ndarray,
+                 swept: frozenset[str] | set[str], n_sets: int) -> list:
+    """The kernel's input channels of a grid of ``n_sets`` sets, in ``input_paths`` order.
+
+    ``checked`` is what :func:`check_inputs` returned; ``constants`` is
+    ``(len(input_paths), n_sets)``: each channel's value when no array drives it. A
+    generated-noise input (:mod:`csweep.noise`) stays a :class:`~csweep.noise.Noise`: it is drawn
+    one block of sets at a time by :func:`block_channels`.
+    """
+    channels: list = []
     for row, path in enumerate(input_paths):
-        if path in inputs and isinstance(inputs[path], Noise):
-            channels.append(inputs[path])
-        elif path in inputs:
-            channels.append(_series(inputs[path], path, n_steps, n_sets))
+        value = checked.get(path)
+        if isinstance(value, Noise):
+            channels.append(value)
+        elif value is not None:
+            if value.shape[1] not in (1, n_sets):
+                raise ValueError(f"inputs[{path!r}] has {value.shape[1]} columns; expected 1 "
+                                 f"(shared by every set) or {n_sets} (one per parameter set)")
+            channels.append(value)
         elif path in swept:
             channels.append(np.ascontiguousarray(constants[row][np.newaxis, :]))
         else:
@@ -50,12 +66,9 @@ def align_inputs(inputs, input_paths: list[str], constants: np.ndarray, swept: s
     return channels
 
 
-def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
+def _series(value, path: str, n_steps: int) -> np.ndarray:
     name = f"inputs[{path!r}]"
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    array = real_float64(value, name)
     if array.ndim == 1:
         array = array[:, np.newaxis]
     if array.ndim != 2:
@@ -64,12 +77,32 @@ def _series(value, path: str, n_steps: int, n_sets: int) -> np.ndarray:
     if array.shape[0] != n_steps:
         raise ValueError(f"{name} has {array.shape[0]} rows; expected {n_steps} "
                          "(simulation_time / step_size)")
-    if array.shape[1] not in (1, n_sets):
-        raise ValueError(f"{name} has {array.shape[1]} columns; expected 1 (shared by every "
-                         f"set) or {n_sets} (one per parameter set)")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} holds NaN or infinite values; expected finite numbers")
     return np.ascontiguousarray(array)
+
+
+def noise_keys(inputs) -> list[str]:
+    """The ``param_grid`` keys that set generated noise's values per set
+    (``csweep.noise.normal("mu", "sigma")``), in order of appearance."""
+    if not isinstance(inputs, Mapping):
+        return []
+    keys = [key for value in inputs.values() if isinstance(value, Noise)
+            for key in value.parameters]
+    return list(dict.fromkeys(keys))
+
+
+def mapped_grid(grid: pd.DataFrame, param_map, inputs) -> pd.DataFrame:
+    """``grid`` without the keys only noise uses (they need no ``param_map`` entry)."""
+    only_noise = [key for key in noise_keys(inputs) if key in grid.columns
+                  and not (isinstance(param_map, Mapping) and key in param_map)]
+    return grid.drop(columns=only_noise) if only_noise else grid
+
+
+def with_noise_values(channels: list, grid: pd.DataFrame) -> list:
+    """The channels, each generated noise whose values are ``param_grid`` keys holding each
+    set's values from ``grid`` (checked there)."""
+    return [c.with_grid(grid) if isinstance(c, Noise) else c for c in channels]
 
 
 @dataclass(frozen=True)
@@ -92,9 +125,10 @@ def block_channels(channels: list, start: int, stop: int, n_steps: int, n_thread
     for channel in channels:
         if isinstance(channel, Noise):
             if channel.per_set and kernel_draws_noise:
-                block.append(NoiseToDraw(channel, streams[start:stop]))
+                block.append(NoiseToDraw(channel.subset(start, stop), streams[start:stop]))
             elif channel.per_set:
-                block.append(channel.block(n_steps, streams[start:stop], n_threads))
+                block.append(channel.subset(start, stop).block(n_steps, streams[start:stop],
+                                                               n_threads))
             else:
                 if channel not in shared:
                     shared[channel] = channel.block(n_steps, streams[:1], n_threads)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dopri, _integrate
-from ..circuits.template_reader import CircuitTemplate, OperatorTemplate, TemplateError
+from .. import _dopri, _integrate, _runtime
+from ..circuits.template_reader import CircuitDefinition, OperatorDefinition, TemplateError
 from ..kernels.builds import kernel, single_kernel
 from .base import NO_STATE, CompiledModel, PreparedSweep, Stepping, evaluate_operator, operator_equations
 from .inputs import NoiseToDraw
@@ -90,7 +90,7 @@ def _coefficient_rows(params, held) -> np.ndarray:
     return np.ascontiguousarray([rows[name] for name in _integrate.JRC2_COEFFICIENTS])
 
 
-def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
+def compile_lumped(circuit: CircuitDefinition) -> CompiledModel | None:
     """The JRC2 kernel model of ``circuit``, or None when the circuit is not one lumped column.
 
     Raises :class:`TemplateError` when the circuit has the column's shape (one node, one
@@ -123,7 +123,7 @@ def compile_lumped(circuit: CircuitTemplate) -> CompiledModel | None:
     )
 
 
-def _check_operator(op: OperatorTemplate, where: str) -> None:
+def _check_operator(op: OperatorDefinition, where: str) -> None:
     """Raise unless ``op`` declares the column's variables and computes its derivatives."""
     expected_kinds = {**{s: ("variable",) for s in STATES},
                       **{p: ("constant",) for p in PARAMETERS},
@@ -158,7 +158,7 @@ def _check_operator(op: OperatorTemplate, where: str) -> None:
                                 "form csweep integrates)")
 
 
-def _probe_values(op: OperatorTemplate) -> dict[str, np.ndarray]:
+def _probe_values(op: OperatorDefinition) -> dict[str, np.ndarray]:
     """Random states and parameters near the defaults, to compare equations numerically."""
     rng = np.random.default_rng(12345)
     values = {}
@@ -206,7 +206,7 @@ class _PreparedColumn(PreparedSweep):
         (single_kernel if single else kernel).integrate_jrc2(
             self.params[:, start:stop], u, m_in, record, out,
             NO_STATE if y_init is None else y_init, NO_STATE if y_final is None else y_final,
-            stepping.every, stepping.first, stepping.n_steps, _integrate.SOLVERS[stepping.solver],
+            stepping.every, stepping.first, stepping.n_steps, _runtime.SOLVERS[stepping.solver],
             stepping.dt, n_threads, single,
             noise=[c.noise.kernel_spec() if isinstance(c, NoiseToDraw) else None
                    for c in channels] if drawn else None,

@@ -8,6 +8,7 @@ is assigned to every listed variable on every listed node. A listed state variab
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,10 +16,42 @@ import pandas as pd
 from .base import CompiledModel, refuse_first_bad_set
 
 
-def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple[
-        np.ndarray, np.ndarray, set[str]]:
-    """Per-set parameter rows ``(n_params, n_sets)``, input constants ``(n_inputs, n_sets)``,
-    and the set of input paths a ``param_map`` entry sweeps."""
+@dataclass(frozen=True)
+class ParameterMap:
+    """A ``param_map`` resolved against a model once: each grid key -> the ``node/op/var`` paths
+    it sets, and which of those are input variables (swept constants) or state variables
+    (initial values). A sweep's grid is checked against it (:meth:`check_keys`) and mapped by
+    :func:`map_parameters` and :func:`initial_values`, however many grids it runs."""
+
+    paths: dict[str, list[str]]
+    swept_inputs: frozenset[str]
+    state_keys: dict[str, list[str]]     # grid key -> the state paths it gives initial values
+
+    def check_keys(self, grid_keys) -> None:
+        """Every grid key has an entry, and every entry a grid key (PyRates' rule)."""
+        keys = [str(k) for k in grid_keys]
+        missing = [k for k in keys if k not in self.paths]
+        if missing:
+            raise KeyError(f"param_grid key {missing[0]!r} has no entry in param_map; param_map "
+                           f"has {', '.join(map(repr, self.paths)) or 'no keys'}")
+        extra = [k for k in self.paths if k not in keys]
+        if extra:
+            raise KeyError(f"param_map key {extra[0]!r} is not a param_grid key; param_grid has "
+                           f"{', '.join(map(repr, keys))}")
+
+
+def resolve(model: CompiledModel, param_map) -> ParameterMap:
+    """Check ``param_map`` against ``model`` and resolve each key to the paths it sets."""
+    paths = resolve_param_map(model, param_map)
+    swept = frozenset(p for ps in paths.values() for p in ps if p in model.inputs)
+    states = {key: [p for p in ps if p in model.states] for key, ps in paths.items()}
+    return ParameterMap(paths, swept, {k: v for k, v in states.items() if v})
+
+
+def map_parameters(model: CompiledModel, grid: pd.DataFrame, pmap: ParameterMap) -> tuple[
+        np.ndarray, np.ndarray]:
+    """Per-set parameter rows ``(n_params, n_sets)`` and input constants ``(n_inputs, n_sets)``
+    of ``grid``, whose keys :meth:`ParameterMap.check_keys` accepted."""
     n_sets = len(grid)
     parameters = list(model.parameters)
     inputs = list(model.inputs)
@@ -26,41 +59,38 @@ def map_parameters(model: CompiledModel, grid: pd.DataFrame, param_map) -> tuple
     params[:] = np.array(list(model.parameters.values()))[:, np.newaxis]
     constants = np.empty((len(inputs), n_sets))
     constants[:] = np.array(list(model.inputs.values()), dtype=float)[:, np.newaxis]
-    swept: set[str] = set()
 
-    for key, paths in resolve_param_map(model, grid, param_map).items():
+    for key, paths in pmap.paths.items():
         values = grid[key].to_numpy(dtype=np.float64)
         for path in paths:
             if path in model.parameters:
                 params[parameters.index(path)] = values
             elif path in model.inputs:
                 constants[inputs.index(path)] = values
-                swept.add(path)      # else a state: see initial_values
+            # else a state: see initial_values
     for path, (strict, what) in model.limits.items():
         row = params[parameters.index(path)]
         refuse_first_bad_set(  # the message is made at once, inside this iteration
             row <= 0 if strict else row < 0,
             lambda k: f"{path} must be {'> 0' if strict else '>= 0'} ({what}); "  # noqa: B023
                       f"parameter set {grid.index[k]!r} gives {row[k]}")  # noqa: B023
-    return params, constants, swept
+    return params, constants
 
 
-def initial_values(model: CompiledModel, grid: pd.DataFrame, param_map,
+def initial_values(grid: pd.DataFrame, pmap: ParameterMap,
                    initial_state_given: bool = False) -> dict[str, np.ndarray]:
     """The per-set initial values ``(n_sets,)`` a ``param_map`` gives state variables, by path.
 
     Refused with ``initial_state=`` (``initial_state_given``), which gives every state too.
     """
     found: dict[str, np.ndarray] = {}
-    for key, paths in resolve_param_map(model, grid, param_map).items():
+    for key, paths in pmap.state_keys.items():
+        if initial_state_given:
+            raise ValueError(f"param_map[{key!r}] sets the initial value of {paths[0]}, which "
+                             "initial_state= also gives (it holds every state variable): "
+                             "ambiguous; give the initial value in one place only")
+        values = grid[key].to_numpy(dtype=np.float64)
         for path in paths:
-            if path not in model.states:
-                continue
-            values = grid[key].to_numpy(dtype=np.float64)
-            if initial_state_given:
-                raise ValueError(f"param_map[{key!r}] sets the initial value of {path}, which "
-                                 "initial_state= also gives (it holds every state variable): "
-                                 "ambiguous; give the initial value in one place only")
             found[path] = values
     return found
 
@@ -78,20 +108,15 @@ def with_initial_values(y_init: np.ndarray | None, state_names, values: dict) ->
     return start
 
 
-def resolve_param_map(model: CompiledModel, grid: pd.DataFrame, param_map) -> dict[str, list[str]]:
-    """Each grid key -> the ``node/op/var`` paths it sets, after checking both sides agree."""
+def resolve_param_map(model: CompiledModel, param_map) -> dict[str, list[str]]:
+    """Each ``param_map`` key -> the ``node/op/var`` paths it sets, checked against ``model``."""
     if not isinstance(param_map, Mapping):
         raise TypeError(f"param_map must be a dict of grid key -> {{'vars': [...], 'nodes': "
                         f"[...]}}; received {type(param_map).__name__}")
-    grid_keys = [str(k) for k in grid.columns]
-    missing = [k for k in grid_keys if k not in param_map]
-    if missing:
-        raise KeyError(f"param_grid key {missing[0]!r} has no entry in param_map; param_map has "
-                       f"{', '.join(map(repr, param_map)) or 'no keys'}")
-    extra = [k for k in param_map if k not in grid_keys]
-    if extra:
-        raise KeyError(f"param_map key {extra[0]!r} is not a param_grid key; param_grid has "
-                       f"{', '.join(map(repr, grid_keys))}")
+    grid_keys = list(param_map)
+    odd = [k for k in grid_keys if not isinstance(k, str)]
+    if odd:
+        raise TypeError(f"param_map keys must be strings (the param_grid keys); received {odd[0]!r}")
     settable = {**model.parameters, **model.inputs, **dict.fromkeys(model.states)}
     nodes = model.node_paths()
     resolved = {}

@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import _dopri, _integrate, _network
+from .. import _dopri, _network, _runtime
 from ..circuits.equations import EquationError
-from ..circuits.template_reader import CircuitTemplate, EdgeSpec, OperatorTemplate, TemplateError
+from ..circuits.template_reader import CircuitDefinition, EdgeSpec, OperatorDefinition, TemplateError
 from ..kernels import builds as _kernel
 from .base import (
     NO_STATE,
@@ -36,6 +36,7 @@ from .base import (
     operator_equations,
     refuse_first_bad_set,
 )
+from .memory import check_memory
 
 EDGE_NONE, EDGE_DISCRETE, EDGE_GAMMA = (_network.EDGE_KINDS[kind]
                                        for kind in ("none", "discrete", "gamma"))
@@ -46,7 +47,7 @@ EDGE_VARIABLES = ("weight", "delay", "spread")
 class Synapse:
     node: str
     op_name: str
-    op: OperatorTemplate
+    op: OperatorDefinition
     v: str              # output state (postsynaptic potential)
     x: str              # its derivative state
     inputs: tuple[str, ...]
@@ -56,7 +57,7 @@ class Synapse:
 class Rate:
     node: str
     op_name: str
-    op: OperatorTemplate
+    op: OperatorDefinition
     v: str              # input: the node's summed synaptic potential
     m: str              # output rate
 
@@ -69,7 +70,7 @@ class Edge:
     key: str            # base of its parameter paths: f"{key}/weight", ...
 
 
-def compile_network(circuit: CircuitTemplate) -> CompiledModel:
+def compile_network(circuit: CircuitDefinition) -> CompiledModel:
     """Recognise ``circuit`` as a Jansen-Rit network, or raise a TemplateError saying why not."""
     nodes = circuit.node_paths()
     synapses, rates = [], []
@@ -114,6 +115,11 @@ def compile_network(circuit: CircuitTemplate) -> CompiledModel:
     for edge in edges:
         for name in EDGE_VARIABLES:
             value = getattr(edge.spec, name)
+            if value is not None and not np.isfinite(value):
+                # NaN is how "no delay" is held below: a NaN given would silently mean that
+                raise TemplateError(f"{circuit.file}: circuit {circuit.name!r}, edge "
+                                    f"{edge.spec.source} -> {edge.spec.target}: {name} must be a "
+                                    f"finite number; received {value!r}")
             parameters[f"{edge.key}/{name}"] = np.nan if value is None else value
 
     recordables = (
@@ -136,7 +142,7 @@ _FAMILY = ("csweep's network kernel integrates second-order synapses (d/dt * v =
            "linear in v, x and inputs) and sigmoid rates (m = m_max/(1 + exp(s*(v_thr - v))))")
 
 
-def _classify(op: OperatorTemplate, where: str) -> str:
+def _classify(op: OperatorDefinition, where: str) -> str:
     equations = operator_equations(op)
     odes = [eq for eq in equations if eq.is_ode]
     algebraic = [eq for eq in equations if not eq.is_ode]
@@ -307,6 +313,10 @@ def _edges(circuit, rates, node_index, input_index) -> list[Edge]:
 # Per-set kernel arrays
 # --------------------------------------------------------------------------------------------
 
+#: distinct-value probes a network model keeps (:func:`_on_distinct_values`)
+PROBES_KEPT = 64
+
+
 class _NetworkLayout:
     """Turns per-set parameter rows into the network kernel's arrays, and calls the kernel."""
 
@@ -315,6 +325,9 @@ class _NetworkLayout:
         self.row = {path: i for i, path in enumerate(parameter_paths)}
         self.input_paths = input_paths
         self.node_index = node_index
+        # what the probes found for the distinct values of a group of units, kept for the next
+        # sweep of this model (a Sweep's runs, repeated grid_search calls of a cached template)
+        self.probed: dict[tuple, object] = {}
 
     def _values(self, params, node, op_name, op):
         return {name: params[self.row[f"{node}/{op_name}/{name}"]]
@@ -362,13 +375,14 @@ class _NetworkLayout:
             key = (unit.op.equations, tuple(unit.op.variables.items()))
             groups.setdefault(key, []).append(k)
         results: list = [None] * len(units)
-        for members in groups.values():
+        for key, members in groups.items():
             first = units[members[0]]
             values = {name: np.concatenate([self._values(params, units[k].node, units[k].op_name,
                                                          units[k].op)[name] for k in members])
                       for name, var in first.op.variables.items() if var.kind == "constant"}
             try:
-                together = probe(first, values, self._where(first))
+                together = _on_distinct_values(probe, first, values, self._where(first),
+                                               self.probed, (probe.__name__, key))
             except (ValueError, TemplateError):
                 for k in members:
                     unit = units[k]
@@ -401,6 +415,7 @@ class _NetworkLayout:
         delayed = np.nan_to_num(delay, nan=0.0) > 0
         discrete = delayed.any(axis=1) & np.isnan(spread).all(axis=1)
         gamma = delayed.any(axis=1) & ~discrete
+        self._check_storage(delay, spread, delayed, discrete, gamma, dt, n_sets)
         steps = np.where(delayed, np.round(np.nan_to_num(delay) / dt), 0).astype(np.intc)
         with np.errstate(all="ignore"):
             stages = np.where(delayed & (spread > 0), np.round((delay / spread) ** 2), 0)
@@ -419,6 +434,41 @@ class _NetworkLayout:
                     edge_order=np.ascontiguousarray(order, np.intc),
                     edge_rate=np.ascontiguousarray(rate), edge_offset=offset.astype(np.intc),
                     n_chain=int(chain.sum()), n_ring=int(ring.sum()))
+
+    def _check_storage(self, delay, spread, delayed, discrete, gamma, dt, n_sets) -> None:
+        """Refuse, before any of it is allocated (its state names included), the state the
+        delays need when it cannot fit: a discrete edge keeps ``delay/dt + 1`` rates per set, a
+        gamma edge ``(delay/spread)**2`` stages (a spread 1e-4 of its delay is 1e8 stages)."""
+        for name, values in (("delay", delay), ("spread", spread)):
+            if np.any(np.isinf(values)):
+                e, k = np.argwhere(np.isinf(values))[0]
+                edge = self.edges[e].spec
+                raise ValueError(f"edge {edge.source} -> {edge.target}: {name} must be finite (a "
+                                 f"duration in s); parameter set {k} gives {values[e, k]}")
+        with np.errstate(all="ignore"):
+            steps = np.where(delayed, np.nan_to_num(delay) / dt + 1.0, 0.0)
+            stages = np.where(delayed & (spread > 0), np.round((delay / spread) ** 2), 0.0)
+        order = np.where(discrete[:, None], steps, np.where(gamma[:, None], stages, 0.0))
+        per_edge = np.nan_to_num(order, posinf=np.inf).max(axis=1)
+        total = float(per_edge.sum())
+        if total * (100 + 8 * 64) < 2**20:      # under a megabyte: nothing to check
+            return
+        e = int(np.argmax(per_edge))
+        edge = self.edges[e].spec
+        k = int(np.argmax(order[e]))
+        how = (f"a chain of {order[e, k]:.3g} stages ((delay / spread)**2 with delay "
+               f"{delay[e, k]:g} s and spread {spread[e, k]:g} s, parameter set {k})" if gamma[e]
+               else f"a history of {order[e, k]:.3g} rates (delay / step_size with delay "
+               f"{delay[e, k]:g} s, parameter set {k})")
+        # each state: its name (about 100 bytes) and a double per set of a few tiles of sets
+        check_memory(total * (100 + 8 * 64),
+            f"the delayed edges' state ({total:.3g} values per parameter set; edge "
+            f"{edge.source} -> {edge.target} alone is {how})",
+            "Give the delays a larger spread (fewer stages) or a coarser step_size.")
+        if total > np.iinfo(np.intc).max:
+            raise ValueError(f"the delayed edges' state ({total:.3g} values per parameter set; "
+                             f"edge {edge.source} -> {edge.target} alone is {how}) exceeds the "
+                             f"kernel's {np.iinfo(np.intc).max} values")
 
     def prepare(self, params: np.ndarray, dt: float) -> _PreparedNetwork:
         arrays = self.arrays(params, dt)
@@ -468,7 +518,7 @@ class _PreparedNetwork(PreparedSweep):
     def run(self, start, stop, channels, record, out, stepping, n_threads, *, y_init=None,
             y_final=None, stats=None):
         solver, adaptive = stepping.solver, stepping.adaptive
-        if solver != "scipy" and solver not in _integrate.SOLVERS:
+        if solver != "scipy" and solver not in _runtime.SOLVERS:
             raise ValueError(f"the network kernel has no solver {solver!r}")
         a = self._sets(start, stop)
         n_sets = stop - start
@@ -501,7 +551,35 @@ class _PreparedNetwork(PreparedSweep):
         else:
             _kernel.network_tiles_for(n_sets, n_threads).integrate_network(
                 network, record, out, *states, stepping.every, stepping.first, stepping.n_steps,
-                _integrate.SOLVERS[solver], stepping.dt, n_threads)
+                _runtime.SOLVERS[solver], stepping.dt, n_threads)
+
+
+
+def _on_distinct_values(probe, unit, values: dict, where: str, found: dict, key: tuple):
+    """``probe(unit, values, where)`` run on the distinct columns of ``values`` only (a sweep
+    varies a few parameters, so most units see one set of constants however many sets there
+    are), its results spread back to every column; what it gives for a set of distinct columns
+    is kept in ``found`` (the last ``PROBES_KEPT``) for the next sweep. The probes compute
+    column by column, so each column's result is the one it gets in any company; columns are
+    told apart by their bits. A probe that fails is run again on every column by the caller, to
+    name the set."""
+    names = list(values)
+    if not names:
+        return probe(unit, values, where)
+    stacked = np.ascontiguousarray(np.stack([np.asarray(values[n], np.float64) for n in names]))
+    bits, first, inverse = np.unique(stacked.view(np.uint64), axis=1, return_index=True,
+                                     return_inverse=True)
+    key = (*key, tuple(names), bits.tobytes())
+    together = found.get(key)
+    if together is None:
+        together = probe(unit, {n: stacked[k, first] for k, n in enumerate(names)}, where)
+        while len(found) >= PROBES_KEPT:
+            found.pop(next(iter(found)))
+        found[key] = together
+    spread = inverse.reshape(-1)
+    if isinstance(together, dict):
+        return {name: c[spread] for name, c in together.items()}
+    return tuple(c[spread] for c in together)
 
 
 def _check_decays(syn: Synapse, coefficients: dict, where: str) -> None:

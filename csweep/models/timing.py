@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .memory import check_memory
+
 #: relative tolerance for "sampling_step_size is a whole multiple of step_size"
 MULTIPLE_TOLERANCE = 1e-9
+#: most steps a run may have
+MAX_STEPS = 2**53
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ def make_time_grid(simulation_time, step_size, sampling_step_size=None, cutoff=0
     simulation_time = _positive_number(simulation_time, "simulation_time")
     step_size = _positive_number(step_size, "step_size")
     n_steps = round(simulation_time / step_size)
+    if n_steps > MAX_STEPS:     # the kernels count steps in 64-bit integers, exactly to 2**53
+        raise ValueError(f"simulation_time / step_size = {simulation_time} / {step_size} is "
+                         f"{n_steps:.3g} steps; at most {MAX_STEPS:.3g} (2**53) are counted exactly")
     if n_steps < 1:
         raise ValueError(f"simulation_time ({simulation_time}) is shorter than one step_size "
                          f"({step_size})")
@@ -75,6 +82,10 @@ def make_time_grid(simulation_time, step_size, sampling_step_size=None, cutoff=0
     if n_samples < 1:
         raise ValueError(f"sampling_step_size ({sampling_step_size}) is longer than "
                          f"simulation_time ({simulation_time}): no sample would be recorded")
+    # the time index (and later every record) has a value per sample: refused before it is made
+    check_memory(16.0 * n_samples, f"the time index of {n_samples} samples (simulation_time "
+                 f"{simulation_time} s / sampling_step_size {sampling_step_size} s)",
+                 "Use a shorter simulation_time or a longer sampling_step_size.")
     times = np.linspace(0.0, simulation_time, n_samples, endpoint=False)
     kept = np.flatnonzero(times >= cutoff)
     if len(kept) == 0:

@@ -1,0 +1,242 @@
+/* Philox4x32-10 and the noise rows drawn from it; declared to Cython in csweep/_philox.pxd. */
+#ifndef CSWEEP_PHILOX_H
+#define CSWEEP_PHILOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Philox4x32-10 of (counter c0..c3, key k0, k1), as Random123's philox4x32 with 10 rounds:
+   each round multiplies words 0 and 2 by the Philox constants, xors the high halves with
+   words 1, 3 and the key, and the key is bumped by the Weyl constants between rounds.
+   Returns the output words as (w0 << 32 | w1) and (w2 << 32 | w3). */
+static inline void csweep_philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
+                                        uint32_t k0, uint32_t k1,
+                                        uint64_t *r01, uint64_t *r23) {
+    for (int round = 0; round < 10; round++) {
+        uint64_t p0 = (uint64_t)c0 * 0xD2511F53u;
+        uint64_t p1 = (uint64_t)c2 * 0xCD9E8D57u;
+        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+        c1 = (uint32_t)p1;
+        c3 = (uint32_t)p0;
+        c0 = n0;
+        c2 = n2;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    *r01 = ((uint64_t)c0 << 32) | c1;
+    *r23 = ((uint64_t)c2 << 32) | c3;
+}
+
+/* (v >> 11) * 2^-53, a double in [0, 1) from the top 53 bits of v, exactly, without an
+   integer-to-double conversion (AVX2 has none for 64-bit integers): the top 52 bits as the
+   mantissa of a number in [1, 2), minus 1, plus the 53rd bit as 2^-53 (each step exact). */
+static inline double csweep_unit53(uint64_t v) {
+    uint64_t high = 0x3FF0000000000000ull | (v >> 12);
+    uint64_t low = (0 - ((v >> 11) & 1)) & 0x3CA0000000000000ull;
+    double h, l;
+    memcpy(&h, &high, 8);
+    memcpy(&l, &low, 8);
+    return (h - 1.0) + l;
+}
+
+/* w * 2^-32, a double in [0, 1) from the 32 bits of w, exactly */
+static inline double csweep_unit32(uint32_t w) {
+    return (double)w * 2.3283064365386962890625e-10;
+}
+
+/* The x86-64 builds draw 2 (SSE2), 4 (AVX2) or 8 (AVX-512) sets at once with the same
+   rounds written in intrinsics (one text, the macros below): gcc's own vectorisation of
+   the 32x32->64-bit multiplies spends more on shuffles than on the multiplies. Other
+   machines run the portable C above. Each 32-bit word sits in the low half of a 64-bit lane
+   (the multiply reads only that half, so high halves are cleared only at the end). */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define CSWEEP_LANES 8
+typedef __m512i csweep_vi;
+typedef __m512d csweep_vd;
+#define CSWEEP_SET1(x) _mm512_set1_epi64((long long)(x))
+#define CSWEEP_MUL32(x, y) _mm512_mul_epu32(x, y)
+#define CSWEEP_XOR(x, y) _mm512_xor_si512(x, y)
+#define CSWEEP_AND(x, y) _mm512_and_si512(x, y)
+#define CSWEEP_OR(x, y) _mm512_or_si512(x, y)
+#define CSWEEP_SUB(x, y) _mm512_sub_epi64(x, y)
+#define CSWEEP_SRL(x, n) _mm512_srli_epi64(x, n)
+#define CSWEEP_SLL(x, n) _mm512_slli_epi64(x, n)
+#define CSWEEP_LOAD(p) _mm512_loadu_si512((const void *)(p))
+#define CSWEEP_AS_DOUBLE(x) _mm512_castsi512_pd(x)
+#define CSWEEP_SET1D(x) _mm512_set1_pd(x)
+#define CSWEEP_ADDD(x, y) _mm512_add_pd(x, y)
+#define CSWEEP_SUBD(x, y) _mm512_sub_pd(x, y)
+#define CSWEEP_MULD(x, y) _mm512_mul_pd(x, y)
+#define CSWEEP_STORED(p, x) _mm512_storeu_pd(p, x)
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define CSWEEP_LANES 4
+typedef __m256i csweep_vi;
+typedef __m256d csweep_vd;
+#define CSWEEP_SET1(x) _mm256_set1_epi64x((long long)(x))
+#define CSWEEP_MUL32(x, y) _mm256_mul_epu32(x, y)
+#define CSWEEP_XOR(x, y) _mm256_xor_si256(x, y)
+#define CSWEEP_AND(x, y) _mm256_and_si256(x, y)
+#define CSWEEP_OR(x, y) _mm256_or_si256(x, y)
+#define CSWEEP_SUB(x, y) _mm256_sub_epi64(x, y)
+#define CSWEEP_SRL(x, n) _mm256_srli_epi64(x, n)
+#define CSWEEP_SLL(x, n) _mm256_slli_epi64(x, n)
+#define CSWEEP_LOAD(p) _mm256_loadu_si256((const __m256i *)(p))
+#define CSWEEP_AS_DOUBLE(x) _mm256_castsi256_pd(x)
+#define CSWEEP_SET1D(x) _mm256_set1_pd(x)
+#define CSWEEP_ADDD(x, y) _mm256_add_pd(x, y)
+#define CSWEEP_SUBD(x, y) _mm256_sub_pd(x, y)
+#define CSWEEP_MULD(x, y) _mm256_mul_pd(x, y)
+#define CSWEEP_STORED(p, x) _mm256_storeu_pd(p, x)
+#elif defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define CSWEEP_LANES 2
+typedef __m128i csweep_vi;
+typedef __m128d csweep_vd;
+#define CSWEEP_SET1(x) _mm_set1_epi64x((long long)(x))
+#define CSWEEP_MUL32(x, y) _mm_mul_epu32(x, y)
+#define CSWEEP_XOR(x, y) _mm_xor_si128(x, y)
+#define CSWEEP_AND(x, y) _mm_and_si128(x, y)
+#define CSWEEP_OR(x, y) _mm_or_si128(x, y)
+#define CSWEEP_SUB(x, y) _mm_sub_epi64(x, y)
+#define CSWEEP_SRL(x, n) _mm_srli_epi64(x, n)
+#define CSWEEP_SLL(x, n) _mm_slli_epi64(x, n)
+#define CSWEEP_LOAD(p) _mm_loadu_si128((const __m128i *)(p))
+#define CSWEEP_AS_DOUBLE(x) _mm_castsi128_pd(x)
+#define CSWEEP_SET1D(x) _mm_set1_pd(x)
+#define CSWEEP_ADDD(x, y) _mm_add_pd(x, y)
+#define CSWEEP_SUBD(x, y) _mm_sub_pd(x, y)
+#define CSWEEP_MULD(x, y) _mm_mul_pd(x, y)
+#define CSWEEP_STORED(p, x) _mm_storeu_pd(p, x)
+#else
+#define CSWEEP_LANES 1
+#endif
+
+#if CSWEEP_LANES > 1
+/* csweep_unit53 of every lane, then offset + scale * u, as the scalar code computes it */
+static inline csweep_vd csweep_unit53_lanes(csweep_vi v, double offset, double scale) {
+    csweep_vi high = CSWEEP_OR(CSWEEP_SRL(v, 12), CSWEEP_SET1(0x3FF0000000000000ull));
+    csweep_vi bit = CSWEEP_AND(CSWEEP_SRL(v, 11), CSWEEP_SET1(1));
+    csweep_vi low = CSWEEP_AND(CSWEEP_SUB(CSWEEP_SET1(0), bit),
+                               CSWEEP_SET1(0x3CA0000000000000ull));
+    csweep_vd u = CSWEEP_ADDD(CSWEEP_SUBD(CSWEEP_AS_DOUBLE(high), CSWEEP_SET1D(1.0)),
+                              CSWEEP_AS_DOUBLE(low));
+    return CSWEEP_ADDD(CSWEEP_SET1D(offset), CSWEEP_MULD(CSWEEP_SET1D(scale), u));
+}
+
+/* csweep_unit32 of every lane's low 32 bits, then offset + scale * u, as the scalar code
+   computes it: those bits as the top of the mantissa of a number in [1, 2), minus 1 */
+static inline csweep_vd csweep_unit32_lanes(csweep_vi v, double offset, double scale) {
+    csweep_vi high = CSWEEP_OR(CSWEEP_SRL(CSWEEP_SLL(v, 32), 12),
+                               CSWEEP_SET1(0x3FF0000000000000ull));
+    csweep_vd u = CSWEEP_SUBD(CSWEEP_AS_DOUBLE(high), CSWEEP_SET1D(1.0));
+    return CSWEEP_ADDD(CSWEEP_SET1D(offset), CSWEEP_MULD(CSWEEP_SET1D(scale), u));
+}
+
+/* Philox4x32-10 of CSWEEP_LANES counters (t0, t1, stream words) at once: on return x0..x3
+   hold the output words 0..3 in the low halves of their lanes (x1 and x3 carry other bits
+   in their high halves) */
+static inline void csweep_philox_lanes(uint32_t t0, uint32_t t1, csweep_vi stream,
+                                       uint32_t k0, uint32_t k1, csweep_vi *x0,
+                                       csweep_vi *x1, csweep_vi *x2, csweep_vi *x3) {
+    const csweep_vi m0 = CSWEEP_SET1(0xD2511F53u), m1 = CSWEEP_SET1(0xCD9E8D57u);
+    csweep_vi a0 = CSWEEP_SET1(t0), a1 = CSWEEP_SET1(t1);
+    csweep_vi a2 = stream, a3 = CSWEEP_SRL(stream, 32);
+    for (int round = 0; round < 10; round++) {
+        csweep_vi p0 = CSWEEP_MUL32(a0, m0);
+        csweep_vi p1 = CSWEEP_MUL32(a2, m1);
+        a0 = CSWEEP_XOR(CSWEEP_XOR(CSWEEP_SRL(p1, 32), a1), CSWEEP_SET1(k0));
+        a2 = CSWEEP_XOR(CSWEEP_XOR(CSWEEP_SRL(p0, 32), a3), CSWEEP_SET1(k1));
+        a1 = p1;
+        a3 = p0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    *x0 = a0; *x1 = a1; *x2 = a2; *x3 = a3;
+}
+#endif
+
+/* (n and the loop counters are ptrdiff_t, the width of Cython's Py_ssize_t, so that this header
+   needs no Python.h.) One Philox call per set c < n, counter (counter, streams[c]), key seed:
+   w01[c] = a01 + s01 * u(words 0, 1), w23[c] = a23 + s23 * u(words 2, 3) */
+#if defined(__GNUC__)
+#define CSWEEP_NOINLINE __attribute__((noinline))
+#define CSWEEP_UNUSED __attribute__((unused))
+#else
+#define CSWEEP_NOINLINE
+#define CSWEEP_UNUSED
+#endif
+
+/* Not inlined: a call draws a row of every lane (and a tile calls it once per two steps),
+   and a tile need not carry a copy of it. */
+static CSWEEP_NOINLINE void csweep_philox_row(double *restrict w01, double *restrict w23,
+                              const uint64_t *restrict streams, ptrdiff_t n,
+                              uint64_t counter, uint64_t seed,
+                              double a01, double s01, double a23, double s23) {
+    uint32_t t0 = (uint32_t)counter, t1 = (uint32_t)(counter >> 32);
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    ptrdiff_t c = 0;
+#if CSWEEP_LANES > 1
+    const csweep_vi low32 = CSWEEP_SET1(0xFFFFFFFFu);
+    for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
+        csweep_vi x0, x1, x2, x3;
+        csweep_philox_lanes(t0, t1, CSWEEP_LOAD(streams + c), k0, k1, &x0, &x1, &x2, &x3);
+        csweep_vi v01 = CSWEEP_OR(CSWEEP_SLL(x0, 32), CSWEEP_AND(x1, low32));
+        csweep_vi v23 = CSWEEP_OR(CSWEEP_SLL(x2, 32), CSWEEP_AND(x3, low32));
+        CSWEEP_STORED(w01 + c, csweep_unit53_lanes(v01, a01, s01));
+        CSWEEP_STORED(w23 + c, csweep_unit53_lanes(v23, a23, s23));
+    }
+#endif
+    for (; c < n; c++) {
+        uint64_t r01, r23;
+        csweep_philox4x32_10(t0, t1, (uint32_t)streams[c], (uint32_t)(streams[c] >> 32),
+                             k0, k1, &r01, &r23);
+        w01[c] = a01 + s01 * csweep_unit53(r01);
+        w23[c] = a23 + s23 * csweep_unit53(r23);
+    }
+}
+
+/* One Philox call per set c < n, counter (counter, streams[c]), key seed:
+   w<i>[c] = a + s * u(word i) for the output words i = 0..3. The rows may be one and the
+   same (rows outside a caller's steps all go to one scratch row). */
+static CSWEEP_NOINLINE void csweep_philox_rows4(double *w0, double *w1, double *w2,
+                              double *w3, const uint64_t *restrict streams, ptrdiff_t n,
+                              uint64_t counter, uint64_t seed, double a, double s) {
+    uint32_t t0 = (uint32_t)counter, t1 = (uint32_t)(counter >> 32);
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    ptrdiff_t c = 0;
+#if CSWEEP_LANES > 1
+    for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
+        csweep_vi x0, x1, x2, x3;
+        csweep_philox_lanes(t0, t1, CSWEEP_LOAD(streams + c), k0, k1, &x0, &x1, &x2, &x3);
+        CSWEEP_STORED(w0 + c, csweep_unit32_lanes(x0, a, s));
+        CSWEEP_STORED(w1 + c, csweep_unit32_lanes(x1, a, s));
+        CSWEEP_STORED(w2 + c, csweep_unit32_lanes(x2, a, s));
+        CSWEEP_STORED(w3 + c, csweep_unit32_lanes(x3, a, s));
+    }
+#endif
+    for (; c < n; c++) {
+        uint64_t r01, r23;
+        csweep_philox4x32_10(t0, t1, (uint32_t)streams[c], (uint32_t)(streams[c] >> 32),
+                             k0, k1, &r01, &r23);
+        w0[c] = a + s * csweep_unit32((uint32_t)(r01 >> 32));
+        w1[c] = a + s * csweep_unit32((uint32_t)r01);
+        w2[c] = a + s * csweep_unit32((uint32_t)(r23 >> 32));
+        w3[c] = a + s * csweep_unit32((uint32_t)r23);
+    }
+}
+
+#ifdef __AVX512F__
+static const char *csweep_noise_simd CSWEEP_UNUSED = "avx512";
+#elif defined(__AVX2__)
+static const char *csweep_noise_simd CSWEEP_UNUSED = "avx2";
+#elif defined(__SSE2__) || defined(_M_X64)
+static const char *csweep_noise_simd CSWEEP_UNUSED = "sse2";
+#else
+static const char *csweep_noise_simd CSWEEP_UNUSED = "none";
+#endif
+
+#endif  /* CSWEEP_PHILOX_H */
