@@ -19,6 +19,7 @@ from . import features, losses, noise  # the public modules (features: csweep.an
 from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
+from .engine.equilibria import bifurcations, equilibria
 from .engine.fit import FitResult, fit
 from .engine.single_run import clear, clear_frontend_caches, integrate
 from .engine.store import verify_store
@@ -37,8 +38,8 @@ def _installed_version() -> str:
 __version__ = _installed_version()
 del _installed_version
 
-__all__ = ["grid_search", "Sweep", "SweepResult", "DivergenceWarning", "features", "noise",
-           "fit", "FitResult", "losses",
+__all__ = ["grid_search", "Sweep", "equilibria", "bifurcations", "SweepResult",
+           "DivergenceWarning", "features", "noise", "fit", "FitResult", "losses",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
            "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "integrate",
            "clear_frontend_caches", "clear", "__version__"]

@@ -9,7 +9,10 @@ them with numeric factors, as in :mod:`csweep.features` (``"V_e - V_i"``).
 - :func:`timeseries`: the PyRates tutorial's figure, one panel per set, sorted by a parameter;
 - :func:`feature_map`: a per-run feature over two swept parameters, as a coloured grid;
 - :func:`bifurcation`: the minimum and maximum of a signal after the transient, against one
-  swept parameter.
+  swept parameter;
+- :func:`bifurcation_diagram`: the equilibria (:func:`csweep.equilibria`) against a parameter,
+  stable and unstable, with the folds and Hopf points (:func:`csweep.bifurcations`) and, from a
+  sweep, the simulated minima and maxima on top: the classic Jansen-Rit figure.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-__all__ = ["timeseries", "feature_map", "bifurcation", "signal_frame"]
+__all__ = ["timeseries", "feature_map", "bifurcation", "bifurcation_diagram", "signal_frame"]
 
 def _pyplot():
     try:
@@ -147,3 +150,65 @@ def bifurcation(results: pd.DataFrame, results_map: pd.DataFrame, parameter: str
     ax.set_ylabel(f"{signal} ({unit})")
     ax.legend(loc="best", fontsize=8)
     return fig, ax
+
+
+def bifurcation_diagram(branches: pd.DataFrame, parameter: str, points: pd.DataFrame | None = None,
+                        *, signal: str = "potential", results: pd.DataFrame | None = None,
+                        results_map: pd.DataFrame | None = None,
+                        simulated: str = "V_e - V_i", after: float = 0.0, scale: float = 1e3,
+                        unit: str = "mV", ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """Equilibria against ``parameter``: stable branches solid, unstable dashed; the points of
+    :func:`csweep.bifurcations` marked (folds as squares, Hopf points as circles, each labelled
+    with its value); with ``results`` and ``results_map`` of a sweep over the same parameter,
+    the minima and maxima of its ``simulated`` signal after time ``after`` (as
+    :func:`bifurcation` draws them).
+
+    ``branches`` is :func:`csweep.equilibria`'s frame over a grid of ``parameter`` (one other
+    parameter set); ``signal`` one of its columns (default ``potential``: ``V_e - V_i`` of a
+    column). The branch is drawn in the order of ``signal``, along which the column's
+    equilibria form one curve. Returns ``(figure, axes)``.
+    """
+    plt = _pyplot()
+    for name in (parameter, signal, "stable"):
+        if name not in branches.columns:
+            raise KeyError(f"{name!r} is not a column of branches (csweep.equilibria's frame); "
+                           f"it has {', '.join(map(repr, branches.columns))}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+    else:
+        fig = ax.figure
+    curve = branches.sort_values(signal, kind="stable")
+    x = curve[parameter].to_numpy(float)
+    y = scale * curve[signal].to_numpy(float)
+    flag = curve["stable"].astype("boolean")
+    masks = {"stable equilibria": flag.fillna(False).to_numpy(bool),
+             "unstable equilibria": (~flag).fillna(False).to_numpy(bool),
+             "stability undetermined (delays)": flag.isna().to_numpy(bool)}
+    for (label, mask), style, colour in zip(masks.items(), ("-", "--", ":"),
+                                            ("0.15", "0.55", "0.4"), strict=True):
+        if not mask.any():
+            continue
+        joined = mask | np.concatenate([[False], mask[:-1]])  # meet the next branch's start
+        ax.plot(x, np.where(joined, y, np.nan), style, color=colour, lw=1.4, label=label)
+    if results is not None and results_map is not None:
+        bifurcation(results, results_map, parameter, simulated, after=after, scale=scale,
+                    unit=unit, ax=ax)
+    if points is not None and len(points):
+        _mark_points(ax, points, parameter, signal, scale)
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(f"{signal} ({unit})")
+    ax.legend(loc="best", fontsize=7)
+    return fig, ax
+
+
+def _mark_points(ax, points: pd.DataFrame, parameter: str, signal: str, scale: float) -> None:
+    for kind, marker, colour in (("fold", "s", "tab:red"), ("hopf", "o", "tab:blue")):
+        chosen = points[points["kind"] == kind]
+        if chosen.empty:
+            continue
+        px, py = chosen[parameter].to_numpy(float), scale * chosen[signal].to_numpy(float)
+        ax.plot(px, py, marker, color=colour, ms=6, mfc="none", mew=1.5,
+                label="folds" if kind == "fold" else "Hopf points")
+        for u, v in zip(px, py, strict=True):
+            ax.annotate(f"{u:.2f}", (u, v), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7, color=colour)
