@@ -5,19 +5,19 @@ returns one row per set (``SweepResult.features``), so a sweep need not keep its
 A *signal* is an output name from ``outputs`` or a linear combination of them
 (``"V_e - V_i"``, ``"0.5*V_e + 0.5*V_i"``). Built-ins:
 
-==========================  ======================================================================
-``mean(signal)``            time average over the recorded samples (after ``cutoff``)
-``std(signal)``             standard deviation (population, ``ddof=0``)
-``peak_to_peak(signal)``    max - min
-``minimum``, ``maximum``    the extremes
-``dominant_frequency``      frequency (Hz) of the largest value of the power spectral density in
-                            ``band`` (Welch's method by default, or a periodogram ``method="fft"``)
-``dominant_power``          that largest PSD value (signal units squared per Hz)
-``spectrum(signal, freqs)``  a vector feature: the PSD at each of ``freqs`` (Hz), interpolated
-                            linearly (``log=True``: its log10); ``len(freqs)`` numbers per set
-``custom(func, signal)``    ``func(x, times)`` with ``x`` of shape ``(n_samples, n_sets_in_block)``
-                            returning one number per set (``version="..."``: see below)
-==========================  ======================================================================
+==============================  ====================================================================
+``mean(signal)``                time average over the recorded samples (after ``cutoff``)
+``std(signal)``                 standard deviation (population, ``ddof=0``)
+``peak_to_peak(signal)``        max - min
+``minimum``, ``maximum``        the extremes
+``dominant_frequency``          frequency (Hz) of the largest value of the power spectral density in
+                                ``band`` (Welch's method by default, or a periodogram ``method="fft"``)
+``dominant_power``              that largest PSD value (signal units squared per Hz)
+``spectrum(signal, freqs)``     a vector feature: the PSD at each of ``freqs`` (Hz), interpolated
+                                linearly (``log=True``: its log10); ``len(freqs)`` numbers per set
+``custom(func, signal)``        ``func(x, times)`` with ``x`` of shape ``(n_samples, n_sets_in_block)``
+                                returning one number per set (``version="..."``: see below)
+==============================  ====================================================================
 
 A plain callable is also accepted: it receives the block's recorded values as an array of shape
 ``(n_samples, n_outputs, n_sets_in_block)`` (outputs in ``outputs`` order) and the sample times,
