@@ -198,3 +198,18 @@ def test_column_indexes_are_kept_for_the_same_outputs_and_sets_only():
     other = cached_column_index(OUTPUTS, labels[:4])
     assert other is not first and len(other) == 8
     assert cached_column_index({"V_e": "jrc/jrc_op/V_e"}, labels) is not first
+
+
+def test_a_network_block_counts_its_columns_as_work():
+    from csweep.engine.runner import BlockRunner
+    from csweep.engine.spec import bind_grid
+
+    column = csweep.CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
+    regions = [f"r{i}" for i in range(20)]
+    net = csweep.CircuitTemplate("net", circuits={r: column for r in regions})
+    sweep = csweep.Sweep(net, {"h": {"vars": ["rpo_e_in/h"], "nodes": [f"{r}/pc" for r in regions]}},
+                         0.05, 1e-4, outputs={"v": "r0/pc/rpo_e_in/v"}, n_threads=2)
+    spec = bind_grid(sweep._setup, {"h": np.linspace(3e-3, 4e-3, 16)}, False, store=None,
+                     resume=False, client=None, executor=None)
+    # 16 sets x 500 steps: too little for two threads as lumped columns, enough as 20 columns
+    assert BlockRunner.from_spec(spec, 2).kernel_threads(16) == 2

@@ -116,7 +116,8 @@ class BlockRunner:
         if self.settings.adaptive is not None:
             return self.threads           # adaptive steps: the work is not known in advance
         tiles = -(-n_sets // TILE)
-        by_work = n_sets * self.settings.timeline.n_steps // MIN_SET_STEPS_PER_THREAD
+        work = n_sets * self.settings.timeline.n_steps * self.prepared.work_per_step
+        by_work = int(work // MIN_SET_STEPS_PER_THREAD)
         return max(1, min(self.threads, tiles, by_work))
 
     def finish(self, out: np.ndarray, state: np.ndarray):

@@ -91,6 +91,9 @@ class PreparedSweep:
     n_sets: int
     #: why these parameters cannot run with solver="scipy", or None
     adaptive_refusal: str | None = None
+    #: the work of one set's step, in lumped columns' (JRC2's) steps: how many threads a block's
+    #: work keeps busy (csweep.engine.runner)
+    work_per_step: float = 1.0
 
     def run(self, start: int, stop: int, channels, record: np.ndarray, out: np.ndarray,
             stepping: Stepping, n_threads: int, *, y_init=None, y_final=None, stats=None) -> None:

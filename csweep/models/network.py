@@ -502,6 +502,8 @@ class _PreparedNetwork(PreparedSweep):
         self.arrays = arrays
         self.state_names = state_names
         self.n_sets = arrays["syn_coef"].shape[1]
+        # a lumped column steps four synapses; a network steps its synapses and edges
+        self.work_per_step = max(1.0, (len(arrays["syn_node"]) + arrays["n_edges"]) / 4)
 
     def _sets(self, start: int, stop: int) -> dict:
         """The kernel arrays of sets start..stop-1 (per-set arrays are (rows, n_sets))."""
