@@ -17,9 +17,11 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
         "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
     ) from exc
 from . import features, noise  # the public modules (features: csweep.analysis.features)
+from .analysis.regimes import RegimeMap, jansen_rit_regimes
 from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
+from .engine.regime_map import regime_map
 from .engine.store_check import verify_store
 from .engine.sweep import grid_search
 from .kernels.builds import kernel_info
@@ -31,4 +33,5 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = ["grid_search", "SweepResult", "DivergenceWarning", "features", "noise",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
-           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "__version__"]
+           "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "regime_map",
+           "RegimeMap", "jansen_rit_regimes", "__version__"]
