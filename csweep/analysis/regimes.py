@@ -47,7 +47,7 @@ class JansenRitRegimes:
     rest_below: float = 1e-3
     fast_from: float = 5.0
     band: tuple[float, float] = (0.5, 40.0)
-    method: str = "fft"
+    method: str = "welch"
 
     #: label -> name, for legends
     names = {-1: "diverged", 0: "rest", 1: "oscillation", 2: "slow waves"}
@@ -77,7 +77,7 @@ class JansenRitRegimes:
 
 def jansen_rit_regimes(signal: str = "V_e - V_i", *, rest_below: float = 1e-3,
                        fast_from: float = 5.0, band: tuple[float, float] = (0.5, 40.0),
-                       method: str = "fft") -> JansenRitRegimes:
+                       method: str = "welch") -> JansenRitRegimes:
     """The Jansen-Rit regimes of the module's table from the peak-to-peak amplitude (V) and
     the dominant frequency (Hz, in ``band``, by ``method`` as in
     :func:`csweep.features.dominant_frequency`) of ``signal``. Use its ``.features`` as
