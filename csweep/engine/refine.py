@@ -149,9 +149,7 @@ class Refinement:
         """Every lattice point's label: its own if evaluated, else its leaf's (see the module)."""
         out = self.labels.copy()
         fill = out == UNSET
-        if not fill.any():
-            return out
-        leaves = self.leaves
+        leaves = self.leaves[_box_sums(fill, self.leaves) > 0]    # those holding a point to fill
         counts = _count_labels(self.labels, leaves)
         for i0, i1, j0, j1 in leaves[counts == 1]:
             block = self.labels[i0:i1 + 1, j0:j1 + 1]
@@ -193,14 +191,16 @@ def _unset(labels: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The distinct points (row-major order) not yet evaluated."""
     if not len(points):
         return points.reshape(0, 2)
-    points = np.unique(points, axis=0)
-    return points[labels[points[:, 0], points[:, 1]] == UNSET]
+    flat = np.unique(points[:, 0] * labels.shape[1] + points[:, 1])
+    flat = flat[labels.ravel()[flat] == UNSET]
+    return np.stack([flat // labels.shape[1], flat % labels.shape[1]], axis=1)
 
 
 def _box_sums(mask: np.ndarray, leaves: np.ndarray) -> np.ndarray:
     """How many true points each leaf's closed rectangle holds (summed-area table)."""
-    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int64)
-    table[1:, 1:] = mask.cumsum(axis=0).cumsum(axis=1)
+    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int32)
+    np.cumsum(mask, axis=0, dtype=np.int32, out=table[1:, 1:])
+    np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
     i0, i1, j0, j1 = leaves.T
     return table[i1 + 1, j1 + 1] - table[i0, j1 + 1] - table[i1 + 1, j0] + table[i0, j0]
 
