@@ -255,7 +255,7 @@ def draw(regime_map: RegimeMap, ax, show_points: bool, cmap: str):
         ax.plot(boundary.points[:, 0], boundary.points[:, 1], color="k", lw=0.6)
     if show_points:
         x, y = (regime_map.points[name] for name in regime_map.axes)
-        ax.scatter(x, y, s=0.3, color="w", alpha=0.5, linewidths=0)
+        ax.scatter(x, y, s=0.8, color="k", alpha=0.6, linewidths=0)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours]
     ax.legend(handles, [regime_map.names.get(int(v), str(v)) for v in labels], loc="upper left",
               fontsize=8, framealpha=0.8)
