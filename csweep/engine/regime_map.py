@@ -183,7 +183,7 @@ def _check(region, param_map, classify, features, resolution, max_evaluations, b
     if coarse > resolution - 1:
         raise ValueError(f"coarse ({coarse}) must be below resolution ({resolution})")
     for name, value in (tolerances or {}).items():
-        if name not in features or not isinstance(value, numbers.Real) or not value >= 0:
+        if name not in features or not isinstance(value, numbers.Real) or not float(value) >= 0:
             raise ValueError(f"tolerances[{name!r}] must name one of features ({', '.join(features)})"
                              f" and be a number >= 0; received {value!r}")
     taken = sorted(set(keywords) & set(TAKEN))
