@@ -46,7 +46,7 @@ def regime_map(circuit_template: Any, region: Mapping[str, tuple[float, float]],
                store: str | os.PathLike[str] | None = None, resume: bool = False,
                client: Any = None, progress: bool | Callable[[int, int], object] | None = True, *,
                coarse: int = 32, halo: int = 0, tolerances: Mapping[str, float] | None = None,
-               min_round: int = 256, **keywords: Any) -> RegimeMap:
+               min_round: int = 128, **keywords: Any) -> RegimeMap:
     """The regimes of a model over two parameters, evaluated where they change.
 
     Parameters
