@@ -288,6 +288,7 @@ def test_a_round_larger_than_batch_is_cut_into_equal_calls(monkeypatch):
      "integer labels"),
     (dict(classify=lambda f: np.zeros(len(f), int)), ValueError, "features: pass the features"),
     (dict(tolerances={"nope": 1.0}), ValueError, r"tolerances\['nope'\] must name one of"),
+    (dict(features={"label": csweep.features.mean("V_e")}), ValueError, "'label' is the column"),
 ])
 def test_arguments_are_checked_before_any_run(change, error, match):
     arguments = dict(region=REGION, classify=CLASSIFY)

@@ -172,6 +172,9 @@ def _check(region, param_map, classify, features, resolution, max_evaluations, b
         if features is None:
             raise ValueError("features: pass the features classify reads (this classifier has no "
                              ".features of its own)")
+    if "label" in features or "label" in region:
+        raise ValueError("'label' is the column of the map's labels; name the feature or "
+                         "parameter otherwise")
     for name, value, low in (("resolution", resolution, 2), ("batch", batch, 1),
                              ("coarse", coarse, 1), ("min_round", min_round, 0), ("halo", halo, 0)):
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
