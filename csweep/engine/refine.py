@@ -26,6 +26,8 @@ import numpy as np
 
 #: a label array's value at points not evaluated
 UNSET = np.iinfo(np.int64).min
+#: up to this many leaves are checked one by one rather than through summed-area tables
+FEW_LEAVES = 64
 
 
 class Refinement:
@@ -50,6 +52,9 @@ class Refinement:
         i1, j1 = np.meshgrid(cuts[0][1:], cuts[1][1:], indexing="ij")
         self.leaves = np.stack([i0.ravel(), i1.ravel(), j0.ravel(), j1.ravel()], axis=1)
         first = np.stack(np.meshgrid(cuts[0], cuts[1], indexing="ij"), axis=-1).reshape(-1, 2)
+        # what changed since leaves were last checked: points added, leaves made
+        self._fresh = np.zeros(shape, dtype=bool)
+        self._new = np.ones(len(self.leaves), dtype=bool)
         self._pending: np.ndarray | None = self._within_budget(first)
         self.finished = False
 
@@ -74,6 +79,7 @@ class Refinement:
         """Record the labels (and the watched features) of evaluated lattice points."""
         indices = np.asarray(indices, dtype=np.int64).reshape(-1, 2)
         self.labels[indices[:, 0], indices[:, 1]] = labels
+        self._fresh[indices[:, 0], indices[:, 1]] = True
         for name, values in (features or {}).items():
             if name in self.features:
                 self.features[name][indices[:, 0], indices[:, 1]] = values
@@ -85,10 +91,16 @@ class Refinement:
         return (leaves[:, 1] - leaves[:, 0] > 1) | (leaves[:, 3] - leaves[:, 2] > 1)
 
     def _to_split(self) -> np.ndarray:
-        """Which leaves to split this round, largest first within the budget."""
-        mixed = _count_labels(self.labels, self.leaves) > 1
+        """Which leaves to split this round. Only a leaf made, or given a point, since the last
+        check can have become mixed: the others were uniform then (or could not be split)."""
+        dirty = self._new | (_box_sums(self._fresh, self.leaves) > 0)
+        self._fresh[:] = False
+        self._new[:] = False
+        leaves = self.leaves[dirty]
+        mixed = np.zeros(len(self.leaves), dtype=bool)
+        mixed[dirty] = _count_labels(self.labels, leaves) > 1
         for name, tolerance in self.tolerances.items():
-            mixed |= _spread(self.features[name], self.leaves) > tolerance
+            mixed[dirty] |= _spread(self.features[name], leaves) > tolerance
         split = mixed.copy()
         if self.halo and mixed.any():
             size = np.maximum(self.leaves[:, 1] - self.leaves[:, 0], self.leaves[:, 3] - self.leaves[:, 2])
@@ -121,6 +133,7 @@ class Refinement:
         keep = np.ones(len(self.leaves), dtype=bool)
         keep[order] = False
         self.leaves = np.concatenate([self.leaves[keep], children])
+        self._new = np.concatenate([self._new[keep], np.ones(len(children), dtype=bool)])
         return new
 
     def _trim(self, order: np.ndarray, depth: int):
@@ -207,6 +220,13 @@ def _box_sums(mask: np.ndarray, leaves: np.ndarray) -> np.ndarray:
 
 def _count_labels(labels: np.ndarray, leaves: np.ndarray) -> np.ndarray:
     """The number of distinct labels among the evaluated points of each leaf."""
+    if len(leaves) <= FEW_LEAVES:    # cheaper one by one than through whole-lattice tables
+        counts = np.empty(len(leaves), dtype=np.int64)
+        for k, (i0, i1, j0, j1) in enumerate(leaves.tolist()):
+            block = labels[i0:i1 + 1, j0:j1 + 1]
+            block = block[block != UNSET]
+            counts[k] = 1 + int(block.min() != block.max())    # 1 or "more than one"
+        return counts
     counts = np.zeros(len(leaves), dtype=np.int64)
     for value in np.unique(labels[labels != UNSET]):
         counts += _box_sums(labels == value, leaves) > 0
