@@ -7,7 +7,8 @@ csweep.jansen_rit_regimes (rest / oscillation at 5 Hz or more / slower large wav
 Measured in one run, A B A B, medians:
   map   regime_map(resolution=R): its evaluations, wall time, and its own overhead (the time
         outside the batches' grid_search calls: choosing points, classifying, filling the grid)
-  same  one grid_search of exactly the map's sets: the map's wall time over this one's
+  same  one grid_search of exactly the map's sets: the map's wall time over this one's, and
+        the same for CPU time (steadier than wall time where other jobs share the cores)
 With --uniform, once: the uniform R x R grid (R**2 sets) in one grid_search: its wall time,
 and the map's agreement with it (all cells, and the cells within two cells of a boundary).
 --reference FILE keeps the uniform labels (.npy) so a second run need not sweep them again.
@@ -62,20 +63,21 @@ def timed_map(classify, resolution: int, step: float, **options):
 
     module._evaluate = evaluate
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         m = csweep.regime_map("JRC2", REGION, PARAM_MAP, classify, resolution=resolution,
                               progress=False, **run_options(step), **options)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         module._evaluate = real
-    return m, wall, inside[0]
+    return m, wall, cpu, inside[0]
 
 
-def one_sweep(classify, grid: pd.DataFrame, step: float) -> float:
-    started = time.perf_counter()
+def one_sweep(classify, grid: pd.DataFrame, step: float) -> tuple[float, float]:
+    """Wall and CPU time (this process's, all threads) of one grid_search of ``grid``."""
+    started, cpu = time.perf_counter(), time.process_time()
     csweep.grid_search("JRC2", param_grid=grid, param_map=PARAM_MAP, features=classify.features,
                        keep_timeseries=False, progress=False, **run_options(step))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def uniform_labels(classify, resolution: int, step: float, reference: Path | None):
@@ -106,17 +108,23 @@ def main() -> None:
     args = parser.parse_args()
     classify = csweep.jansen_rit_regimes(method=args.method)
     n = args.resolution
-    maps, sweeps, overheads = [], [], []
+    maps, sweeps, overheads, map_cpu, sweep_cpu = [], [], [], [], []
     for _ in range(args.repeats):
-        m, wall, inside = timed_map(classify, n, args.step)
+        m, wall, cpu, inside = timed_map(classify, n, args.step)
         maps.append(wall)
+        map_cpu.append(cpu)
         overheads.append(wall - inside)
-        sweeps.append(one_sweep(classify, m.points[list(REGION)], args.step))
+        wall, cpu = one_sweep(classify, m.points[list(REGION)], args.step)
+        sweeps.append(wall)
+        sweep_cpu.append(cpu)
     print(f"regime map {n}x{n}: {m.n_evaluations} sets = {m.cost:.2%} of the uniform grid's "
           f"{n * n}, in {m.n_batches} batches")
     print(f"  wall time (median of {args.repeats}): map {statistics.median(maps):.2f} s, one "
           f"grid_search of the same sets {statistics.median(sweeps):.2f} s, ratio "
           f"{statistics.median(maps) / statistics.median(sweeps):.3f}")
+    print(f"  CPU time (this process, all threads; steadier on a shared machine): map "
+          f"{statistics.median(map_cpu):.2f} s, one grid_search {statistics.median(sweep_cpu):.2f} s,"
+          f" ratio {statistics.median(map_cpu) / statistics.median(sweep_cpu):.3f}")
     print(f"  the refinement's own overhead (outside grid_search): "
           f"{statistics.median(overheads):.2f} s; per-call overhead included in the batches")
     if args.uniform or (args.reference is not None and args.reference.exists()):
