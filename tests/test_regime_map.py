@@ -308,3 +308,29 @@ def test_the_built_in_classifier():
         csweep.jansen_rit_regimes(rest_below=0)
     with pytest.raises(KeyError, match="needs the feature 'frequency'"):
         CLASSIFY(table[["amplitude"]])
+
+
+def test_max_evaluations_caps_the_map_and_every_cell_still_has_a_label():
+    whole = quick_map(resolution=32, coarse=4)
+    capped = quick_map(resolution=32, coarse=4, max_evaluations=whole.n_evaluations // 2)
+    assert capped.n_evaluations <= whole.n_evaluations // 2
+    grid = capped.to_grid()
+    assert set(np.unique(grid)) <= set(np.unique(whole.to_grid()))
+    # the same rounds until the budget runs out, then part of the next: a subset of the sets
+    # of the whole map (the largest cells' first), with the same features and labels
+    merged = capped.points.merge(whole.points, on=["u", "C"], suffixes=("", "_whole"))
+    assert len(merged) == capped.n_evaluations
+    for column in ("amplitude", "frequency", "label"):
+        np.testing.assert_array_equal(merged[column], merged[column + "_whole"])
+
+
+def test_the_callers_arguments_are_left_as_they_were():
+    import copy
+    region = {"u": [0.0, 400.0], "C": [60.0, 700.0]}
+    param_map = copy.deepcopy(PARAM_MAP)
+    outputs = dict(OUTPUTS)
+    features = dict(CLASSIFY.features)
+    before = copy.deepcopy((region, param_map, outputs, features))
+    csweep.regime_map("JRC2", region, param_map, CLASSIFY, features=features, resolution=16,
+                      coarse=4, **dict(QUICK, outputs=outputs))
+    assert (region, param_map, outputs, features) == before
