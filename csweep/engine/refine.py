@@ -93,7 +93,7 @@ class Refinement:
     def _to_split(self) -> np.ndarray:
         """Which leaves to split this round. Only a leaf made, or given a point, since the last
         check can have become mixed: the others were uniform then (or could not be split)."""
-        dirty = self._new | (_box_sums(self._fresh, self.leaves) > 0)
+        dirty = self._new | (_edge_sums(self._fresh, self.leaves) > 0)
         self._fresh[:] = False
         self._new[:] = False
         leaves = self.leaves[dirty]
@@ -218,9 +218,23 @@ def _box_sums(mask: np.ndarray, leaves: np.ndarray) -> np.ndarray:
     return table[i1 + 1, j1 + 1] - table[i0, j1 + 1] - table[i1 + 1, j0] + table[i0, j0]
 
 
+def _edge_sums(mask: np.ndarray, leaves: np.ndarray) -> np.ndarray:
+    """How many true points lie on each leaf's four edges (corners counted twice), from sums
+    along rows and along columns. Every evaluated point a leaf holds is on its edges: points
+    are evaluated as corners of leaves, and leaves do not overlap."""
+    i0, i1, j0, j1 = leaves.T
+    rows = np.zeros((mask.shape[0], mask.shape[1] + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, dtype=np.int32, out=rows[:, 1:])
+    cols = np.zeros((mask.shape[1], mask.shape[0] + 1), dtype=np.int32)
+    np.cumsum(np.ascontiguousarray(mask.T), axis=1, dtype=np.int32, out=cols[:, 1:])
+    return (rows[i0, j1 + 1] - rows[i0, j0] + rows[i1, j1 + 1] - rows[i1, j0]
+            + cols[j0, i1 + 1] - cols[j0, i0] + cols[j1, i1 + 1] - cols[j1, i0]).astype(np.int64)
+
+
 def _count_labels(labels: np.ndarray, leaves: np.ndarray) -> np.ndarray:
-    """The number of distinct labels among the evaluated points of each leaf."""
-    if len(leaves) <= FEW_LEAVES:    # cheaper one by one than through whole-lattice tables
+    """The number of distinct labels among the evaluated points of each leaf (which all lie on
+    its edges, see :func:`_edge_sums`)."""
+    if len(leaves) <= FEW_LEAVES:    # cheaper one by one than through whole-lattice sums
         counts = np.empty(len(leaves), dtype=np.int64)
         for k, (i0, i1, j0, j1) in enumerate(leaves.tolist()):
             block = labels[i0:i1 + 1, j0:j1 + 1]
@@ -229,7 +243,7 @@ def _count_labels(labels: np.ndarray, leaves: np.ndarray) -> np.ndarray:
         return counts
     counts = np.zeros(len(leaves), dtype=np.int64)
     for value in np.unique(labels[labels != UNSET]):
-        counts += _box_sums(labels == value, leaves) > 0
+        counts += _edge_sums(labels == value, leaves) > 0
     return counts
 
 
