@@ -27,7 +27,7 @@ import pandas as pd
 from ..analysis.features import Feature
 from ..analysis.regimes import RegimeMap, cell_centres
 from ..circuits.fingerprint import callable_fingerprint
-from .blocks import BLOCK_MEMORY
+from .blocks import BLOCK_MEMORY, OVERLAPPED_BLOCKS
 from .refine import Refinement
 from .sweep import grid_search
 
@@ -37,6 +37,8 @@ logger = logging.getLogger("csweep")
 TAKEN = ("param_grid", "permute_grid", "keep_timeseries", "features", "store", "resume",
          "client", "progress", "initial_state", "return_final_state")
 MAP_FILE = "regime_map.json"
+#: the fewest sets in a block of a batch (see _block_size)
+MIN_BLOCK = 128
 
 
 def regime_map(circuit_template: Any, region: Mapping[str, tuple[float, float]],
@@ -144,11 +146,12 @@ def _evaluate(circuit_template, grid: pd.DataFrame, param_map, features, keyword
 
 
 def _block_size(n_sets: int, keywords: Mapping[str, Any]) -> int | None:
-    """Blocks of half a batch (at least 256 sets) within the sweep's block memory. grid_search
-    plans at least eight blocks per call, so that a block's features overlap the next block;
-    the map's batches are small calls, whose blocks would then hold a tile or two per thread
-    each, and small blocks cost about twice as much per set (measured: 1024 sets in calls of
-    128, 2.9 s in blocks of 16, 1.4 s in one block; 1.2 s in one call)."""
+    """An eighth of the batch, as grid_search plans (each block's features then overlap the
+    next block's integration, and little is left for one core after the last), but at least
+    ``MIN_BLOCK`` sets, within the sweep's block memory. The map's later batches are small
+    calls, whose eighths would hold a tile or two per thread, and tiny blocks cost far more per
+    set (measured: 1024 sets in blocks of 16, 3.1 s; of 32, 2.0 s; of 64, 1.4 s; of 128 to
+    1024, 1.2-1.3 s)."""
     try:
         step = float(keywords.get("sampling_step_size") or keywords["step_size"])
         span = float(keywords["simulation_time"]) - float(keywords.get("cutoff") or 0.0)
@@ -156,7 +159,7 @@ def _block_size(n_sets: int, keywords: Mapping[str, Any]) -> int | None:
         per_set = max(1, round(span / step)) * 8 * (2 * n_outputs + 2)
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None     # grid_search explains what is wrong
-    size = min(n_sets, max(-(-n_sets // 2), 256), BLOCK_MEMORY // per_set)
+    size = min(n_sets, max(-(-n_sets // OVERLAPPED_BLOCKS), MIN_BLOCK), BLOCK_MEMORY // per_set)
     return max(1, size)
 
 
