@@ -16,11 +16,13 @@ except ImportError as exc:  # typically: the uncompiled source tree shadows the 
         "'csweep' command, or build in place with 'python setup.py build_ext --inplace'."
     ) from exc
 from . import features, losses, noise  # the public modules (features: csweep.analysis.features)
+from .analysis.regimes import RegimeMap, jansen_rit_regimes
 from .analysis.result import DivergenceWarning, SweepResult
 from .circuits.circuit import CircuitTemplate, NodeTemplate, OperatorTemplate
 from .circuits.template_reader import TemplateError, list_templates, load_template
 from .engine.equilibria import bifurcations, equilibria
 from .engine.fit import FitResult, fit
+from .engine.regime_map import regime_map
 from .engine.single_run import clear, clear_frontend_caches, integrate
 from .engine.store import verify_store
 from .engine.sweep import Sweep, grid_search
@@ -42,4 +44,5 @@ __all__ = ["grid_search", "Sweep", "equilibria", "bifurcations", "SweepResult",
            "DivergenceWarning", "features", "noise", "fit", "FitResult", "losses",
            "list_templates", "load_template", "openmp_enabled", "kernel_info", "TemplateError",
            "CircuitTemplate", "NodeTemplate", "OperatorTemplate", "verify_store", "integrate",
-           "clear_frontend_caches", "clear", "__version__"]
+           "clear_frontend_caches", "clear", "regime_map", "RegimeMap", "jansen_rit_regimes",
+           "__version__"]
