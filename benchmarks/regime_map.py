@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 import csweep
-from csweep.engine import regime_map as module
 
 REGION = {"u": (0.0, 400.0), "C": (60.0, 700.0)}
 PARAM_MAP = {"u": {"vars": ["jrc_op/u"], "nodes": ["jrc"]},
@@ -50,25 +49,25 @@ def near_boundary(grid: np.ndarray, reach: int = 2) -> np.ndarray:
 
 
 def timed_map(classify, resolution: int, step: float, **options):
-    """The map, its wall time, and the time spent inside the batches' grid_search calls."""
+    """The map, its wall time, and the time spent inside the batches' Sweep.run calls."""
     inside = [0.0]
-    real = module._evaluate
+    real = csweep.Sweep.run
 
-    def evaluate(*args):
+    def evaluate(*args, **kwargs):
         started = time.perf_counter()
         try:
-            return real(*args)
+            return real(*args, **kwargs)
         finally:
             inside[0] += time.perf_counter() - started
 
-    module._evaluate = evaluate
+    csweep.Sweep.run = evaluate
     try:
         started, cpu = time.perf_counter(), time.process_time()
         m = csweep.regime_map("JRC2", REGION, PARAM_MAP, classify, resolution=resolution,
                               progress=False, **run_options(step), **options)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
-        module._evaluate = real
+        csweep.Sweep.run = real
     return m, wall, cpu, inside[0]
 
 
