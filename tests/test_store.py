@@ -103,7 +103,11 @@ def test_a_store_of_another_noise_stream_version_is_not_resumed(tmp_path, record
     else:
         old["inputs"]["jrc/jrc_op/u"]["stream_version"] = recorded
     group.attrs["csweep_call"] = json.dumps(old)
-    with pytest.raises(ValueError, match="differ: inputs .*generator and stream version"):
+    drawn = ("version 1 \\(splitmix64; the store records no version\\)" if recorded is None
+             else f"version {recorded} \\(philox4x32-10\\)")
+    with pytest.raises(ValueError, match="differ: inputs .*generator and stream version.*the "
+                       f"store's noise on 'jrc/jrc_op/u' was drawn by noise streams {drawn}, "
+                       "this csweep draws version 4"):
         call(store=path, resume=True)
 
 
