@@ -18,8 +18,9 @@ cdef extern from "csweep/src/philox.h":
     void csweep_philox_rows4(double *w0, double *w1, double *w2, double *w3,
                              const uint64_t *streams, Py_ssize_t n, uint64_t counter,
                              uint64_t seed, double a, double s) noexcept nogil
-    void csweep_box_muller_row(double *row0, double *row1, Py_ssize_t n, const double *a_set,
-                               const double *b_set, double a, double b) noexcept nogil
+    void csweep_box_muller_rows(double *first0, double *first1, Py_ssize_t pair_stride,
+                                Py_ssize_t pairs, Py_ssize_t n, const double *a_set,
+                                const double *b_set, double a, double b) noexcept nogil
     double csweep_log(double x) noexcept nogil
     void csweep_sincos_turn(double u, double *c, double *s) noexcept nogil
 
@@ -64,7 +65,7 @@ cdef inline void noise_rows(const NoiseSpec* spec, const uint64_t* streams, Py_s
     # With per-set values (spec.a_set, spec.b_set), column c takes a_set[c] and b_set[c] for a
     # and b in the same arithmetic: uniform values are drawn on [0, 1) (a + 1 * u is u exactly)
     # and then mapped, a + (b - a) * u, as the vector code maps them with scalar a and b.
-    cdef Py_ssize_t j, k, c, i
+    cdef Py_ssize_t j, k, c, i, first_pair, last_pair
     cdef double* row0
     cdef double* row1
     cdef bint per_set = spec.a_set != NULL
@@ -86,11 +87,26 @@ cdef inline void noise_rows(const NoiseSpec* spec, const uint64_t* streams, Py_s
                     for c in range(n):
                         row0[c] = spec.a_set[c] + (spec.b_set[c] - spec.a_set[c]) * row0[c]
     else:
-        for j in range(first_step // 2, (first_step + n_steps - 1) // 2 + 1):
+        # Philox fills every pair's rows with (u1, u2), then the pairs wholly inside the steps
+        # asked for are transformed in one call (their rows are `stride` apart); a pair with a
+        # row outside (the first or the last, its other row in scratch) is transformed at once,
+        # before the scratch row is used again
+        first_pair = first_step // 2
+        last_pair = (first_step + n_steps - 1) // 2
+        for j in range(first_pair, last_pair + 1):
             k = 2 * j - first_step
-            # at most one of the pair is outside the steps asked for: the rows differ
             row0 = _row(out, k, n_steps, stride, scratch)
             row1 = _row(out, k + 1, n_steps, stride, scratch)
             csweep_philox_row(row0, row1, streams, n, <uint64_t>j, spec.seed, 1.0, -1.0, 0.0,
                               1.0)
-            csweep_box_muller_row(row0, row1, n, spec.a_set, spec.b_set, spec.a, spec.b)
+            if row0 == scratch or row1 == scratch:
+                csweep_box_muller_rows(row0, row1, 0, 1, n, spec.a_set, spec.b_set, spec.a,
+                                       spec.b)
+        if 2 * first_pair < first_step:
+            first_pair += 1
+        if 2 * last_pair + 1 >= first_step + n_steps:
+            last_pair -= 1
+        if last_pair >= first_pair:
+            row0 = out + (2 * first_pair - first_step) * stride
+            csweep_box_muller_rows(row0, row0 + stride, 2 * stride, last_pair - first_pair + 1,
+                                   n, spec.a_set, spec.b_set, spec.a, spec.b)

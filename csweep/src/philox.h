@@ -232,29 +232,38 @@ static CSWEEP_NOINLINE void csweep_philox_rows4(double *w0, double *w1, double *
     }
 }
 
-/* The Box-Muller pairs of a row (noise streams version 4): on entry row0[c] = u1 in (0, 1] and
-   row1[c] = u2 in [0, 1); on return, with r = b sqrt(-2 log u1), row0[c] = a + r cos(2 pi u2)
-   and row1[c] = a + r sin(2 pi u2), a and b the scalars or, when a_set is not NULL, a_set[c]
-   and b_set[c]. log and sin/cos are csweep's own (csweep/src/fastmath.h): gcc vectorises the
-   loops, and every build gives the same bits. The rows differ. */
-static CSWEEP_NOINLINE void csweep_box_muller_row(double *restrict row0, double *restrict row1,
-                              ptrdiff_t n, const double *a_set, const double *b_set, double a,
-                              double b) {
-    if (a_set != NULL) {
-        for (ptrdiff_t c = 0; c < n; c++) {
-            double cosine, sine;
-            double radius = b_set[c] * sqrt(-2.0 * csweep_log(row0[c]));
-            csweep_sincos_turn(row1[c], &cosine, &sine);
-            row0[c] = a_set[c] + radius * cosine;
-            row1[c] = a_set[c] + radius * sine;
-        }
-    } else {
-        for (ptrdiff_t c = 0; c < n; c++) {
-            double cosine, sine;
-            double radius = b * sqrt(-2.0 * csweep_log(row0[c]));
-            csweep_sincos_turn(row1[c], &cosine, &sine);
-            row0[c] = a + radius * cosine;
-            row1[c] = a + radius * sine;
+/* The Box-Muller pairs of `pairs` pairs of rows (noise streams version 4): pair p's rows are
+   row0 = first0 + p * pair_stride and row1 = first1 + p * pair_stride. On entry row0[c] = u1 in
+   (0, 1] and row1[c] = u2 in [0, 1); on return, with r = b sqrt(-2 log u1), row0[c] = a +
+   r cos(2 pi u2) and row1[c] = a + r sin(2 pi u2), for c < n, a and b the scalars or, when
+   a_set is not NULL, a_set[c] and b_set[c]. log and sin/cos are csweep's own
+   (csweep/src/fastmath.h): gcc vectorises the loops over c, and every build gives the same
+   bits. Many pairs per call keep a narrow row (a tile's 8 sets, one AVX-512 vector) from
+   waiting on each pair's long chain of dependent operations: independent pairs overlap. The
+   rows differ. */
+static CSWEEP_NOINLINE void csweep_box_muller_rows(double *restrict first0,
+                              double *restrict first1, ptrdiff_t pair_stride, ptrdiff_t pairs,
+                              ptrdiff_t n, const double *restrict a_set,
+                              const double *restrict b_set, double a, double b) {
+    for (ptrdiff_t p = 0; p < pairs; p++) {
+        double *restrict row0 = first0 + p * pair_stride;
+        double *restrict row1 = first1 + p * pair_stride;
+        if (a_set != NULL) {
+            for (ptrdiff_t c = 0; c < n; c++) {
+                double cosine, sine;
+                double radius = b_set[c] * sqrt(-2.0 * csweep_log(row0[c]));
+                csweep_sincos_turn(row1[c], &cosine, &sine);
+                row0[c] = a_set[c] + radius * cosine;
+                row1[c] = a_set[c] + radius * sine;
+            }
+        } else {
+            for (ptrdiff_t c = 0; c < n; c++) {
+                double cosine, sine;
+                double radius = b * sqrt(-2.0 * csweep_log(row0[c]));
+                csweep_sincos_turn(row1[c], &cosine, &sine);
+                row0[c] = a + radius * cosine;
+                row1[c] = a + radius * sine;
+            }
         }
     }
 }
