@@ -92,6 +92,8 @@ def fit_against_one_call(seconds: float, rounds: int, loop: int) -> None:
         per_call.append(timed(lambda row=row: csweep.grid_search(
             "JRC2", row, PARAM_MAP, inputs=inputs, features=FEATURES, keep_timeseries=False,
             progress=False, **kw))[0])
+    if not per_call:
+        return
     each = statistics.mean(per_call)
     print(f"  one candidate per call: {each * 1e3:.1f} ms per evaluation ({loop} calls), "
           f"{each * len(history):.1f} s for {len(history)}; the fit: "

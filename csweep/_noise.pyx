@@ -6,30 +6,34 @@ units do several at once (SSE2 pmuludq, AVX2/AVX-512 vpmuludq), so one row of a 
 of every set) is drawn several sets per instruction. Its key is the seed; its 128-bit counter
 holds the step quad (uniform) or pair (normal) (words 0, 1), and the set's stream (words 2, 3):
 distinct (stream, step) pairs are distinct counters, so streams never overlap. One call gives 4
-uniform values (32 bits each) or 2 normal values (a Box-Muller pair).
+uniform values (32 bits each) or 2 normal values (a Box-Muller pair, its log, cos and sin
+csweep's own, csweep/src/fastmath.h, vectorised across a row's sets).
 
 csweep.noise fills input series with it, block by block, where a kernel reads its inputs from
 memory; the JRC2 kernel's tiles draw it themselves as they step (the generator is in _philox.pxd,
 shared by both). Built with the baseline flags and again per instruction set (_noise_avx2,
 _noise_avx512, picked by csweep.kernels.builds); every build gives the same bits: integer
-arithmetic, and an exact conversion to double.
+arithmetic, an exact conversion to double, and (normal values) IEEE-rounded arithmetic only,
+without fused multiply-adds.
 """
 
 from cython.parallel cimport prange, threadid
 from cython.view cimport array as cvarray
 from libc.stdint cimport uint64_t
 
-from csweep._philox cimport (NOISE_NORMAL, NOISE_UNIFORM, NoiseSpec, csweep_noise_simd,
-                             csweep_philox4x32_10, noise_rows)
+from csweep._philox cimport (NOISE_NORMAL, NOISE_UNIFORM, NoiseSpec, csweep_log,
+                             csweep_noise_simd, csweep_philox4x32_10, csweep_sincos_turn,
+                             noise_rows)
 
 NOISE_KINDS = {"uniform": NOISE_UNIFORM, "normal": NOISE_NORMAL}
 #: the stream of a noise series shared by every set (per-set streams are the set indices)
 SHARED_STREAM = 0xFFFFFFFFFFFFFFFF
 #: the generator and the version of csweep's noise streams built on it, recorded with a store
 #: (version 1 was SplitMix64's output function on a counter, csweep 0.1 before issue 18;
-#: version 2 took 53 bits per uniform value and one Philox call per normal value)
+#: version 2 took 53 bits per uniform value and one Philox call per normal value; version 3's
+#: uniform values are version 4's, its normal values took the C library's log, cos and sin)
 GENERATOR = "philox4x32-10"
-STREAM_VERSION = 3
+STREAM_VERSION = 4
 
 # rows a thread draws at a time (fill_noise)
 cdef enum:
@@ -50,6 +54,22 @@ def philox4x32_10(counter, key):
     return (r01 >> 32, r01 & 0xFFFFFFFF, r23 >> 32, r23 & 0xFFFFFFFF)
 
 
+def log_values(const double[::1] x, double[::1] out):
+    """out[i] = log(x[i]) as the normal draw computes it (x positive, finite and normal), in
+    one loop that gcc vectorises as it does the draw's (for the accuracy tests)."""
+    cdef Py_ssize_t i
+    for i in range(min(x.shape[0], out.shape[0])):
+        out[i] = csweep_log(x[i])
+
+
+def sincos_turn_values(const double[::1] u, double[::1] cos_out, double[::1] sin_out):
+    """cos_out[i], sin_out[i] = cos(2 pi u[i]), sin(2 pi u[i]) as the normal draw computes
+    them (0 <= u[i] < 2**50; for the accuracy tests)."""
+    cdef Py_ssize_t i
+    for i in range(min(u.shape[0], cos_out.shape[0], sin_out.shape[0])):
+        csweep_sincos_turn(u[i], &cos_out[i], &sin_out[i])
+
+
 def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
                Py_ssize_t first_step, int kind, double a, double b, int n_threads,
                const double[::1] a_values=None, const double[::1] b_values=None):
@@ -65,6 +85,7 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
              Box-Muller pair of the call at counter (j, stream): with u1 = 1 - (words 0, 1) in
              (0, 1] and u2 = (words 2, 3) in [0, 1) (their top 53 bits) and
              r = b * sqrt(-2 log u1), step 2j is a + r cos(2 pi u2), step 2j + 1 a + r sin(...)
+             (log, cos and sin as log_values and sincos_turn_values compute them)
     a_values, b_values  IN (n_streams,) or None: column c's own a and b (both or neither),
              in the same arithmetic (uniform: drawn on [0, 1), then a + (b - a) * u)
     """

@@ -13,12 +13,17 @@ The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random nu
 as 1, 2, 3", SC11, 2011) keyed by the seed, its counter the stream and a step number. Each call
 gives 128 bits: four uniform values of 32 bits each (``low + (high - low) * k / 2**32`` for an
 integer ``k``; steps 4j to 4j + 3), or two normal values, the Box-Muller pair of two 53-bit
-uniforms (steps 2j and 2j + 1). These are csweep's noise streams version 3 (:data:`GENERATOR`,
-:data:`STREAM_VERSION`). Version 2 (development versions after csweep 0.1.0) took 53 bits
-per uniform value and one call per normal value, and version 1 was SplitMix64's output function
-on a counter: both drew other numbers from the same seed. A store records the generator and
-version, and refuses to resume a sweep started with another. It is not NumPy's generator
-either: a seed here gives different numbers from ``np.random.default_rng(seed)``.
+uniforms (steps 2j and 2j + 1): with ``u1`` in (0, 1], ``u2`` in [0, 1) and
+``r = std * sqrt(-2 log u1)``, ``mean + r cos(2 pi u2)`` and ``mean + r sin(2 pi u2)``, the log,
+cos and sin csweep's own (vectorised, within 2 ulp, the same bits on every build). These are
+csweep's noise streams version 4 (:data:`GENERATOR`, :data:`STREAM_VERSION`). Version 3 drew
+the same uniform values and took the C library's log, cos and sin for normal values (which
+differ from version 4's in their last bits); version 2 (development versions after csweep
+0.1.0) took 53 bits per uniform value and one call per normal value, and version 1 was
+SplitMix64's output function on a counter: both drew other numbers from the same seed. A
+store records the generator and version, and refuses to resume a sweep started with another.
+It is not NumPy's generator either: a seed here gives different numbers from
+``np.random.default_rng(seed)``.
 """
 
 from __future__ import annotations

@@ -104,9 +104,11 @@ def test_run_a_sweep_file_writes_the_features(tmp_path, capsys):
     ("cutoff: 0.2\n", "cutof: 0.2\n", "unknown key(s) cutof"),
     ("high: 320, seed: 0", "seed: 0", "uniform noise takes low, high, seed and per_set"),
     ("seed: 0, per_set: true", "seed: 0, per_set: true, stream_version: 1",
-     "asks for noise streams version 1 (philox4x32-10); this csweep draws version 3"),
+     "asks for noise streams version 1 (philox4x32-10); this csweep draws version 4"),
     ("seed: 0, per_set: true", "seed: 0, per_set: true, stream_version: 2",
-     "asks for noise streams version 2 (philox4x32-10); this csweep draws version 3"),
+     "asks for noise streams version 2 (philox4x32-10); this csweep draws version 4"),
+    ("seed: 0, per_set: true", "seed: 0, per_set: true, stream_version: 3",
+     "asks for noise streams version 3 (philox4x32-10); this csweep draws version 4"),
     ("band: [1, 40]", "band: [40, 1]", "band must be (low, high)"),
     ("{linspace: [60, 1400, 40]}", "{linspace: [60, 1400, 4.5]}", "linspace's third value"),
 ])

@@ -1,5 +1,6 @@
-"""csweep's noise streams (version 3): Philox4x32-10 as published, every build drawing the same
-bits, and each value the documented function of (seed, stream, step)."""
+"""csweep's noise streams (version 4): Philox4x32-10 as published, every build drawing the same
+bits, and each value the documented function of (seed, stream, step). (csweep's own log and
+sin/cos of the normal draw: tests/test_noise_fastmath.py.)"""
 
 import importlib
 
@@ -71,6 +72,12 @@ def test_each_value_is_the_documented_function_of_seed_stream_and_step():
                     trig = np.cos if step % 2 == 0 else np.sin
                     expected = mean + std * np.sqrt(-2.0 * np.log(u1)) * trig(2 * np.pi * u2)
                     assert g[k, c] == pytest.approx(expected, rel=1e-14, abs=1e-14)
+                    # bit for bit, with csweep's own log and sin/cos (version 4)
+                    log_u1, cos_sin = np.empty(1), (np.empty(1), np.empty(1))
+                    _noise.log_values(np.array([u1]), log_u1)
+                    _noise.sincos_turn_values(np.array([u2]), *cos_sin)
+                    radius = std * np.sqrt(-2.0 * log_u1[0])
+                    assert g[k, c] == mean + radius * cos_sin[step % 2][0], (build.simd(), step)
 
 
 def test_uniform_values_cover_their_range_evenly():
@@ -113,4 +120,4 @@ def test_the_selected_build_is_the_widest_the_cpu_runs():
 def test_describe_names_the_generator_and_stream_version():
     described = noise.uniform(120, 320, seed=3).describe()
     assert described["generator"] == "philox4x32-10" == noise.GENERATOR
-    assert described["stream_version"] == 3 == noise.STREAM_VERSION
+    assert described["stream_version"] == 4 == noise.STREAM_VERSION

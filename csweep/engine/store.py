@@ -181,7 +181,8 @@ class SweepStore:
             named = [f"{k} ({FINGERPRINT_NAMES[k]})" if k in FINGERPRINT_NAMES else k
                      for k in differ]
             raise ValueError(f"resume=True: store {path!r} was written by a different call; "
-                             f"these arguments differ: {', '.join(named)}. Use the same arguments, model "
+                             f"these arguments differ: {', '.join(named)}"
+                             f"{_noise_versions_differ(stored, call)}. Use the same arguments, model "
                              "and features, or another store path to start a new sweep")
         _refuse_damaged_metadata(zarr, path, group, "resume=True")
         n_blocks = int(group.attrs["csweep_n_blocks"])
@@ -513,6 +514,27 @@ def _int_or(value, default: int = 0) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def _noise_versions_differ(stored, call) -> str:
+    """'; the store's noise on X was drawn by noise streams version N ...' for each generated
+    noise whose generator or stream version differs between two calls' fingerprints, or ''."""
+    notes = []
+    stored_inputs, inputs = stored.get("inputs"), call.get("inputs")
+    if not isinstance(stored_inputs, dict) or not isinstance(inputs, dict):
+        return ""
+    for name, now in sorted(inputs.items()):
+        before = stored_inputs.get(name)
+        if not (isinstance(now, dict) and isinstance(before, dict) and "noise" in before):
+            continue
+        then = (before.get("generator"), before.get("stream_version"))
+        if then != (now.get("generator"), now.get("stream_version")):
+            drawn = ("version 1 (splitmix64; the store records no version)" if then == (None, None)
+                     else f"version {then[1]} ({then[0]})")
+            notes.append(f"; the store's noise on {name!r} was drawn by noise streams {drawn}, "
+                         f"this csweep draws version {now.get('stream_version')} "
+                         f"({now.get('generator')})")
+    return "".join(notes)
 
 
 def _refuse_damaged_metadata(zarr, path: str, group, what: str) -> None:

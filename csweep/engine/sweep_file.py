@@ -51,7 +51,7 @@ KEYS = {
     "outputs": "output name -> node/op/var",
     "inputs": "node/op/var -> {noise: uniform, low, high, seed, per_set} or "
               "{noise: normal, mean, std, seed, per_set}, each value a number or a grid key "
-              "(optionally stream_version: 3, "
+              f"(optionally stream_version: {noise_module.STREAM_VERSION}, "
               "refused by a csweep that draws another version)",
     "step_size": "integration step, s",
     "simulation_time": "duration, s",

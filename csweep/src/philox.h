@@ -2,9 +2,12 @@
 #ifndef CSWEEP_PHILOX_H
 #define CSWEEP_PHILOX_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "fastmath.h"
 
 /* Philox4x32-10 of (counter c0..c3, key k0, k1), as Random123's philox4x32 with 10 rounds:
    each round multiplies words 0 and 2 by the Philox constants, xors the high halves with
@@ -226,6 +229,42 @@ static CSWEEP_NOINLINE void csweep_philox_rows4(double *w0, double *w1, double *
         w1[c] = a + s * csweep_unit32((uint32_t)r01);
         w2[c] = a + s * csweep_unit32((uint32_t)(r23 >> 32));
         w3[c] = a + s * csweep_unit32((uint32_t)r23);
+    }
+}
+
+/* The Box-Muller pairs of `pairs` pairs of rows (noise streams version 4): pair p's rows are
+   row0 = first0 + p * pair_stride and row1 = first1 + p * pair_stride. On entry row0[c] = u1 in
+   (0, 1] and row1[c] = u2 in [0, 1); on return, with r = b sqrt(-2 log u1), row0[c] = a +
+   r cos(2 pi u2) and row1[c] = a + r sin(2 pi u2), for c < n, a and b the scalars or, when
+   a_set is not NULL, a_set[c] and b_set[c]. log and sin/cos are csweep's own
+   (csweep/src/fastmath.h): gcc vectorises the loops over c, and every build gives the same
+   bits. Many pairs per call keep a narrow row (a tile's 8 sets, one AVX-512 vector) from
+   waiting on each pair's long chain of dependent operations: independent pairs overlap. The
+   rows differ. */
+static CSWEEP_NOINLINE void csweep_box_muller_rows(double *restrict first0,
+                              double *restrict first1, ptrdiff_t pair_stride, ptrdiff_t pairs,
+                              ptrdiff_t n, const double *restrict a_set,
+                              const double *restrict b_set, double a, double b) {
+    for (ptrdiff_t p = 0; p < pairs; p++) {
+        double *restrict row0 = first0 + p * pair_stride;
+        double *restrict row1 = first1 + p * pair_stride;
+        if (a_set != NULL) {
+            for (ptrdiff_t c = 0; c < n; c++) {
+                double cosine, sine;
+                double radius = b_set[c] * sqrt(-2.0 * csweep_log(row0[c]));
+                csweep_sincos_turn(row1[c], &cosine, &sine);
+                row0[c] = a_set[c] + radius * cosine;
+                row1[c] = a_set[c] + radius * sine;
+            }
+        } else {
+            for (ptrdiff_t c = 0; c < n; c++) {
+                double cosine, sine;
+                double radius = b * sqrt(-2.0 * csweep_log(row0[c]));
+                csweep_sincos_turn(row1[c], &cosine, &sine);
+                row0[c] = a + radius * cosine;
+                row1[c] = a + radius * sine;
+            }
+        }
     }
 }
 
