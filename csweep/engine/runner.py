@@ -135,23 +135,6 @@ class BlockRunner:
                     if self.features else {})
         return features, diverged
 
-    def finish_in_parts(self, out: np.ndarray, state: np.ndarray, worker=None):
-        """:meth:`finish` of a block split into parts computed at once, one here and the others
-        on ``worker`` (a pool of the kernel's threads): a sweep's last block, whose features
-        nothing else overlaps. A set's features do not depend on the sets beside it, so the
-        parts give the block's numbers."""
-        n_sets = out.shape[-1]
-        parts = 1 if worker is None else min(self.threads, n_sets // TILE)
-        if parts <= 1:
-            return self.finish(out, state)
-        cuts = [n_sets * k // parts for k in range(parts + 1)]
-        others = [worker.submit(self.finish, out[:, :, a:b], state[:, a:b])
-                  for a, b in zip(cuts[1:-1], cuts[2:], strict=True)]
-        found = [self.finish(out[:, :, :cuts[1]], state[:, :cuts[1]])]
-        found += [future.result() for future in others]
-        return ({name: np.concatenate([f[0][name] for f in found]) for name in found[0][0]},
-                np.concatenate([f[1] for f in found]))
-
     def subset(self, start: int, stop: int, leave_out=()) -> BlockRunner:
         """Sets start..stop-1 as a run of their own, holding copies of only their values: what
         a block task sends to another process. Channels in ``leave_out`` (indices of arrays
@@ -243,9 +226,7 @@ class BlockRunner:
                 state = self.integrate(start, stop, out,
                                        None if kept.final is None else kept.final[:, start:stop])
                 collect(finishing)
-                last = turn == len(bounds) - 1     # no kernel beside its features: split them
-                finishing = (_done(self.finish_in_parts, out, state, worker) if last
-                             or worker is None else worker.submit(self.finish, out, state),
-                             start, stop)
+                finishing = (_done(self.finish, out, state) if len(bounds) == 1 or worker is None
+                             else worker.submit(self.finish, out, state), start, stop)
             collect(finishing)
         return kept.features, kept.final, kept.diverged

@@ -330,7 +330,7 @@ class Sweep:
             with self._cache.scratch() as scratch:
                 results, computed, final, diverged = _execute(
                     spec, run, pool, block, slots, arguments["progress"],
-                    (self._cache.worker(run.threads), scratch))
+                    (self._cache.worker(), scratch))
         finally:
             if pool is not None:
                 pool.close()
@@ -359,11 +359,9 @@ class _RunCache:
         self._scratch: list = [None, None]
         self._scratch_lock = threading.Lock()
 
-    def worker(self, threads: int) -> ThreadPoolExecutor:
-        """The features' threads: one beside the kernel, or a sweep's last block split over
-        the kernel's ``threads``."""
+    def worker(self) -> ThreadPoolExecutor:
         if self._worker is None:
-            self._worker = ThreadPoolExecutor(max(1, threads), thread_name_prefix="csweep-features")
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="csweep-features")
         return self._worker
 
     @contextlib.contextmanager
