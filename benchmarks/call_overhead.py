@@ -53,6 +53,14 @@ def alternate(calls: dict, repeats: int) -> dict[str, list[float]]:
     return times
 
 
+def print_medians(times: dict[str, list[float]]) -> dict[str, float]:
+    """Print each call's median and best time; return the medians."""
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    for name, median in medians.items():
+        print(f"  {name:<36} median {median * 1e3:9.3f} ms  best {min(times[name]) * 1e3:9.3f} ms")
+    return medians
+
+
 def small_and_large(repeats: int) -> None:
     small_grid = {"C": np.linspace(100, 200, 8)}
     large_grid = {"C": np.linspace(100, 200, 64)}
@@ -67,9 +75,7 @@ def small_and_large(repeats: int) -> None:
         "grid_search 64 sets x 10,000 steps": lambda: grid_search(
             "JRC2", large_grid, simulation_time=1.0, **common),
     }, repeats)
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    for name, median in medians.items():
-        print(f"  {name:<36} median {median * 1e3:8.3f} ms  best {min(times[name]) * 1e3:8.3f} ms")
+    medians = print_medians(times)
     names = list(medians)
     print(f"  Sweep.run small / large: {medians[names[0]] / medians[names[1]]:.3f} "
           "(target <= 0.2)")
@@ -176,9 +182,7 @@ def networks(repeats: int) -> None:
             net, {"h": h16}, {"h": {"vars": ["rpo_e_in/h"], "nodes": regions}},
             simulation_time=0.5, outputs={"v": "r0/pc/rpo_e_in/v"}, **common),
     }, repeats)
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    for name, median in medians.items():
-        print(f"  {name:<30} median {median * 1e3:9.2f} ms  best {min(times[name]) * 1e3:9.2f} ms")
+    medians = print_medians(times)
     names = list(medians)
     print(f"  JRC / JRC2 (whole calls): {medians[names[1]] / medians[names[0]]:.2f} "
           "(target <= 1.5)")
