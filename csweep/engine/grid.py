@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..models.memory import check_memory
 
-#: bytes a parameter set costs besides its records, about (measured: make_spec holds 188 bytes a
+#: bytes a parameter set costs besides its records, about (measured: bind_grid holds 188 bytes a
 #: set at its peak for one column; the frames and features built after it add to that)
 BYTES_PER_SET = 512
 #: the largest integer magnitude from which float64 holds every integer exactly
