@@ -213,3 +213,16 @@ def test_a_network_block_counts_its_columns_as_work():
                      resume=False, client=None, executor=None)
     # 16 sets x 500 steps: too little for two threads as lumped columns, enough as 20 columns
     assert BlockRunner.from_spec(spec, 2).kernel_threads(16) == 2
+
+
+def test_the_records_divergence_check_reads_rows_or_strides_alike():
+    from csweep.engine.runner import _records_finite
+
+    out = np.random.default_rng(1).normal(size=(50, 3, 7)).astype(np.float32)
+    out[10, 2, 1], out[49, 0, 4], out[0, 1, 6] = np.inf, np.nan, -np.inf
+    want = np.array([True, False, True, True, False, True, False])
+    np.testing.assert_array_equal(_records_finite(out), want)                  # contiguous
+    wide = np.zeros((50, 3, 9), dtype=np.float32)
+    wide[:, :, 1:8] = out
+    assert not wide[:, :, 1:8].flags.c_contiguous
+    np.testing.assert_array_equal(_records_finite(wide[:, :, 1:8]), want)     # strided
