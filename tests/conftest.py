@@ -46,6 +46,21 @@ def need(module: str):
     return pytest.importorskip(module, reason=_EXTRAS[module.split(".")[0]])
 
 
+def noise_builds() -> list:
+    """Every build of the noise generator this CPU can run (baseline first, widest last)."""
+    import importlib
+
+    from csweep import _noise, _runtime
+    found = [_noise]
+    for name, has in (("avx2", _runtime.cpu_has_avx2), ("avx512", _runtime.cpu_has_avx512)):
+        if has():
+            try:
+                found.append(importlib.import_module(f"csweep._noise_{name}"))
+            except ImportError:     # built without it (CSWEEP_NO_AVX2, a non-x86 machine)
+                pass
+    return found
+
+
 @pytest.fixture(autouse=True)
 def _pyrates_template_cache():
     """Every test starts without the circuits ``CircuitTemplate.from_yaml`` cached (PyRates'

@@ -8,13 +8,12 @@ of a double), with sin and cos given the exactly reduced argument pi/2 f (4u = q
 double), so that they stay accurate near the zeros of sin and cos; a few thousand points are
 checked against mpmath at 40 digits too, when mpmath is installed."""
 
-import importlib
 
 import numpy as np
 import pytest
-from conftest import need
+from conftest import need, noise_builds
 
-from csweep import _noise, _runtime
+from csweep import _noise
 
 LONG_DOUBLE = np.finfo(np.longdouble).nmant >= 63
 long_double_only = pytest.mark.skipif(not LONG_DOUBLE,
@@ -24,16 +23,6 @@ long_double_only = pytest.mark.skipif(not LONG_DOUBLE,
 #: allow 2 ulp
 ULP = 2.0
 
-
-def _builds():
-    found = [_noise]
-    for name, has in (("avx2", _runtime.cpu_has_avx2), ("avx512", _runtime.cpu_has_avx512)):
-        if has():
-            try:
-                found.append(importlib.import_module(f"csweep._noise_{name}"))
-            except ImportError:
-                pass
-    return found
 
 
 def _log(x, build=_noise):
@@ -127,7 +116,7 @@ def test_log_and_sincos_agree_with_mpmath():
 def test_every_build_computes_the_same_bits():
     x, u = _log_points(), _turn_points()
     log0, (cos0, sin0) = _log(x), _sincos(u)
-    for build in _builds()[1:]:
+    for build in noise_builds()[1:]:
         np.testing.assert_array_equal(_log(x, build), log0, err_msg=build.simd())
         c, s = _sincos(u, build)
         np.testing.assert_array_equal(c, cos0, err_msg=build.simd())

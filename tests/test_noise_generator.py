@@ -2,12 +2,12 @@
 bits, and each value the documented function of (seed, stream, step). (csweep's own log and
 sin/cos of the normal draw: tests/test_noise_fastmath.py.)"""
 
-import importlib
 
 import numpy as np
 import pytest
+from conftest import noise_builds
 
-from csweep import _noise, _runtime, noise
+from csweep import _noise, noise
 from csweep.kernels import builds as _kernel
 
 # Random123's known-answer vectors for philox4x32 with 10 rounds (its kat_vectors file):
@@ -20,21 +20,10 @@ KNOWN_ANSWERS = [
 ]
 
 
-def _builds():
-    """Every build of the generator this CPU can run."""
-    found = [_noise]
-    for name, has in (("avx2", _runtime.cpu_has_avx2), ("avx512", _runtime.cpu_has_avx512)):
-        if has():
-            try:
-                found.append(importlib.import_module(f"csweep._noise_{name}"))
-            except ImportError:     # built without it (CSWEEP_NO_AVX2, a non-x86 machine)
-                pass
-    return found
-
 
 @pytest.mark.parametrize("counter, key, expected", KNOWN_ANSWERS)
 def test_philox_gives_the_published_known_answers(counter, key, expected):
-    for build in _builds():
+    for build in noise_builds():
         assert build.philox4x32_10(counter, key) == expected, build.simd()
 
 
@@ -55,7 +44,7 @@ def test_each_value_is_the_documented_function_of_seed_stream_and_step():
     lanes and the scalar tail both)."""
     seed, low, high, mean, std = 2**63 + 12345, 120.0, 320.0, 1.5, 2.0
     streams = np.array([0, 1, 2**32 + 7, 5, 6, 7, 8, 9, 10, 11, _noise.SHARED_STREAM], np.uint64)
-    for build in _builds():
+    for build in noise_builds():
         for first in (0, 1, 2, 3, 6):
             u = np.empty((7, len(streams)))
             g = np.empty((7, len(streams)))
@@ -103,7 +92,7 @@ def test_every_build_draws_the_same_bits_for_any_block_of_steps_and_sets(kind):
     streams = np.arange(3, 40, dtype=np.uint64)
     whole = np.empty((300, len(streams)))
     _noise.fill_noise(whole, streams, 9, 0, kind, 120.0, 320.0, 1)
-    for build in _builds():
+    for build in noise_builds():
         for first, steps, sets in ((0, 300, slice(None)), (1, 1, slice(5, 6)), (7, 120, slice(2, 15)),
                                    (150, 150, slice(0, 37, 3))):
             part = np.empty((steps, len(streams[sets])))
@@ -114,7 +103,7 @@ def test_every_build_draws_the_same_bits_for_any_block_of_steps_and_sets(kind):
 
 
 def test_the_selected_build_is_the_widest_the_cpu_runs():
-    assert _kernel.noise_kernel.simd() == _builds()[-1].simd()
+    assert _kernel.noise_kernel.simd() == noise_builds()[-1].simd()
 
 
 def test_describe_names_the_generator_and_stream_version():
