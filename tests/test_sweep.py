@@ -226,3 +226,15 @@ def test_the_records_divergence_check_reads_rows_or_strides_alike():
     wide[:, :, 1:8] = out
     assert not wide[:, :, 1:8].flags.c_contiguous
     np.testing.assert_array_equal(_records_finite(wide[:, :, 1:8]), want)     # strided
+
+
+def test_tools_built_on_a_sweep_say_which_time_arguments_they_miss():
+    from csweep.engine.sweep import features_sweep
+
+    features = {"ptp": csweep.features.peak_to_peak("V_e")}
+    with pytest.raises(TypeError, match="regime_map needs simulation_time and step_size"):
+        features_sweep("JRC2", C_MAP, features, {"outputs": OUTPUTS}, "regime_map")
+    sweep, executor = features_sweep("JRC2", C_MAP, features,
+                                     {"outputs": OUTPUTS, "executor": None, **TIMES}, "fit")
+    assert executor is None and sweep.arguments["keep_timeseries"] is False
+    assert list(sweep.run({"C": [135.0]}).features.columns) == ["C", "ptp"]

@@ -48,7 +48,7 @@ from ..analysis.features import Feature
 from ..analysis.losses import FeatureLoss, SpectrumLoss
 from ..circuits.fingerprint import UnfingerprintableError, callable_fingerprint
 from .progress import make_progress
-from .sweep import Sweep
+from .sweep import Sweep, features_sweep
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -221,22 +221,18 @@ class _Call:
 
 
 def _sweep_of(circuit_template, param_map, features, keywords: dict) -> _Call:
-    """The fit's one :class:`Sweep` (features only, no time series, no progress of its own):
-    ``circuit_template`` itself when it is one, else made from grid_search's keywords."""
+    """The fit's one :class:`Sweep`: ``circuit_template`` itself (its features replaced) when it
+    is one, else made from grid_search's keywords."""
+    if not isinstance(circuit_template, Sweep):
+        return _Call(*features_sweep(circuit_template, param_map, features, keywords, "fit"))
     keywords = dict(keywords)
     executor = keywords.pop("executor", None)
-    own = {"features": dict(features), "keep_timeseries": False, "progress": False}
-    if isinstance(circuit_template, Sweep):
-        if param_map is not None or keywords:
-            given = ["param_map"] * (param_map is not None) + sorted(keywords)
-            raise TypeError(f"fit(Sweep(...), ...): the Sweep holds the call; pass "
-                            f"{', '.join(given)} to the Sweep, not to fit")
-        return _Call(circuit_template.replace(**own), executor)
-    missing = [name for name in ("simulation_time", "step_size") if name not in keywords]
-    if missing:
-        raise TypeError(f"fit needs {' and '.join(missing)} (as grid_search does)")
-    return _Call(Sweep(circuit_template, dict(param_map or {}), keywords.pop("simulation_time"),
-                       keywords.pop("step_size"), **own, **keywords), executor)
+    if param_map is not None or keywords:
+        given = ["param_map"] * (param_map is not None) + sorted(keywords)
+        raise TypeError(f"fit(Sweep(...), ...): the Sweep holds the call; pass "
+                        f"{', '.join(given)} to the Sweep, not to fit")
+    return _Call(circuit_template.replace(features=dict(features), keep_timeseries=False,
+                                          progress=False), executor)
 
 
 def _run_generation(call: _Call, grid: pd.DataFrame, store: str | None,

@@ -29,7 +29,7 @@ from ..analysis.regimes import RegimeMap, cell_centres
 from ..circuits.fingerprint import callable_fingerprint
 from .blocks import BLOCK_MEMORY
 from .refine import Refinement
-from .sweep import Sweep
+from .sweep import Sweep, features_sweep
 
 logger = logging.getLogger("csweep")
 
@@ -134,15 +134,12 @@ def regime_map(circuit_template: Any, region: Mapping[str, tuple[float, float]],
 
 def _sweep_of(circuit_template, param_map, features, keywords, batch: int,
               client) -> tuple[Sweep, Any]:
-    """The map's one :class:`Sweep` (features only, no progress of its own), which integrates
-    every batch, one call each; and the executor its runs go to, if any."""
+    """The map's one :class:`Sweep`, which integrates every batch, one call each (in one block,
+    see :func:`_block_size`); and the executor its runs go to, if any."""
     keywords = dict(keywords)
-    executor = keywords.pop("executor", None)
-    if keywords.get("block_size") is None and client is None and executor is None:
+    if keywords.get("block_size") is None and client is None and keywords.get("executor") is None:
         keywords["block_size"] = _block_size(batch, keywords)
-    return Sweep(circuit_template, param_map, keywords.pop("simulation_time", None),
-                 keywords.pop("step_size", None), keep_timeseries=False, features=features,
-                 progress=False, **keywords), executor
+    return features_sweep(circuit_template, param_map, features, keywords, "regime_map")
 
 
 def _features(result) -> pd.DataFrame:

@@ -341,6 +341,22 @@ class Sweep:
         return _result(spec, run, results, computed, final, diverged)
 
 
+def features_sweep(circuit_template, param_map, features, keywords: Mapping[str, Any],
+                   caller: str) -> tuple[Sweep, Any]:
+    """The one :class:`Sweep` of a tool that runs many grids and reads only their features (no
+    time series kept, no progress of its own: the tool reports its own), made from the rest of
+    grid_search's keywords the tool was given; and the executor those runs go to (a run's
+    keyword), if any."""
+    keywords = dict(keywords)
+    executor = keywords.pop("executor", None)
+    missing = [name for name in ("simulation_time", "step_size") if name not in keywords]
+    if missing:
+        raise TypeError(f"{caller} needs {' and '.join(missing)} (as grid_search does)")
+    return Sweep(circuit_template, dict(param_map or {}), keywords.pop("simulation_time"),
+                 keywords.pop("step_size"), features=dict(features), keep_timeseries=False,
+                 progress=False, **keywords), executor
+
+
 def _rebuild(arguments: dict[str, Any]) -> Sweep:
     return Sweep(**arguments)
 
