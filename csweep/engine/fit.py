@@ -47,7 +47,7 @@ import pandas as pd
 from ..analysis.features import Feature
 from ..analysis.losses import FeatureLoss, SpectrumLoss
 from ..circuits.fingerprint import UnfingerprintableError, callable_fingerprint
-from .progress import make_progress
+from .progress import reporting
 from .sweep import Sweep, features_sweep
 
 if TYPE_CHECKING:
@@ -199,15 +199,10 @@ def fit(circuit_template: str | os.PathLike[str] | Template, bounds: Mapping[str
     call = _sweep_of(circuit_template, param_map, features, grid_search_keywords)
     folder = None if store is None else _open_fit_store(store, resume, _fit_fingerprint(
         names, lows, highs, driver, popsize, max_evaluations, seed, repeats, loss, common_noise))
-    reporter = make_progress(progress, max_evaluations)
-    try:
-        with _dask_client(client) as dask_client:
-            call.client = dask_client
-            evaluator = _Evaluator(call, names, loss, repeats, bool(common_noise), folder,
-                                   reporter)
-            driver.run(evaluator.evaluate)
-    finally:
-        reporter.close()
+    with reporting(progress, max_evaluations) as reporter, _dask_client(client) as dask_client:
+        call.client = dask_client
+        evaluator = _Evaluator(call, names, loss, repeats, bool(common_noise), folder, reporter)
+        driver.run(evaluator.evaluate)
     return evaluator.result()
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..circuits.fingerprint import callable_fingerprint
 from ..noise import Noise
-from .progress import make_progress
+from .progress import reporting
 from .store import PROGRESS_GROUP, SweepStore, test_hook, variable_name
 
 logger = logging.getLogger("csweep")
@@ -87,20 +87,19 @@ def run_to_store(run, spec, *, block, progress, pool=None, slots=1):
                 logger.info("csweep: resuming %s: %d of %d blocks to run", path, len(pending),
                             store.n_blocks)
         done_sets = run.n_sets - sum(bounds[b][1] - bounds[b][0] for b in pending)
-        reporter = make_progress(progress, run.n_sets, initial=done_sets)
         try:
-            if pool is None:
-                _run_here(run, opened, bounds, pending, output_names, dtype, reporter, done_sets,
-                          writer)
-            else:
-                from .cluster import run_blocks  # noqa: PLC0415
+            with reporting(progress, run.n_sets, initial=done_sets) as reporter:
+                if pool is None:
+                    _run_here(run, opened, bounds, pending, output_names, dtype, reporter,
+                              done_sets, writer)
+                else:
+                    from .cluster import run_blocks  # noqa: PLC0415
 
-                run_blocks(pool, run, bounds, pending, slots=slots, store=path,
-                           store_outputs=output_names, dtype=dtype, reporter=reporter,
-                           done_sets=done_sets, on_result=lambda start, stop, result: None)
+                    run_blocks(pool, run, bounds, pending, slots=slots, store=path,
+                               store_outputs=output_names, dtype=dtype, reporter=reporter,
+                               done_sets=done_sets, on_result=lambda start, stop, result: None)
             return opened.result().read_results(list(run.features), run.want_final)
         finally:
-            reporter.close()
             if opened.exception() is None:      # waits for a store still being created
                 opened.result().close()
 
