@@ -8,7 +8,6 @@ import pandas as pd
 
 from ..circuits.real_values import real_float64
 from ..models.divergence import DivergenceWarning as DivergenceWarning
-from ..models.divergence import user_stacklevel as user_stacklevel
 
 
 class SweepResult(tuple):

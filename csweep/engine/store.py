@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..models.divergence import user_stacklevel
 from .checksums import (
     ALGORITHM,
     DIGEST_BYTES,
@@ -203,7 +204,7 @@ class SweepStore:
         if damaged:
             warnings.warn(f"csweep: store {path!r}: {_describe_damage(damaged)} no longer match "
                           "the checksums written with them; resume=True runs these blocks again",
-                          DamagedStoreWarning, stacklevel=4)
+                          DamagedStoreWarning, stacklevel=user_stacklevel())
             for index in damaged:
                 store.done[index] = 0
         return store

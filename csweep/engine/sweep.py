@@ -25,8 +25,8 @@ from ..analysis.result import (
     final_state_frame,
     results_frame,
     results_map_frame,
-    user_stacklevel,
 )
+from ..models.divergence import user_stacklevel
 from ..noise import Noise
 from .adaptive_call import STATUS as adaptive_status
 from .adaptive_call import stats_frame

@@ -583,8 +583,8 @@ def _on_distinct_values(probe, unit, values: dict, where: str, found: dict, key:
     together = found.get(key)
     if together is None:
         together = probe(unit, {n: stacked[k, first] for k, n in enumerate(names)}, where)
-        while len(found) >= PROBES_KEPT:
-            found.pop(next(iter(found)))
+        while len(found) >= PROBES_KEPT:     # another thread may trim it too
+            found.pop(next(iter(found)), None)
         found[key] = together
     spread = inverse.reshape(-1)
     if isinstance(together, dict):
