@@ -43,6 +43,21 @@ def test_a_sets_spectrum_is_the_same_alone_and_in_any_chunk(monkeypatch, method,
     np.testing.assert_array_equal(_spectrum(wide[:, ::2], 1e-3, method, segment)[1], whole)
 
 
+def test_spectra_in_threads_at_once_are_each_their_own():
+    # each thread cuts its segments into room of its own, kept between calls: two threads
+    # computing spectra at the same time (a sweep's features thread and a fit's, say) give
+    # the numbers each gives alone
+    from concurrent.futures import ThreadPoolExecutor
+
+    blocks = [signals(3000, 5, seed) for seed in range(6)]
+    alone = [_spectrum(x, 1e-3, "welch", 0.5)[1] for x in blocks]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            together = list(pool.map(lambda x: _spectrum(x, 1e-3, "welch", 0.5)[1], blocks))
+            for got, want in zip(together, alone, strict=True):
+                np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("n_samples, nperseg", [(3000, 500), (3001, 501), (999, 2), (50, 50)])
 def test_welch_of_even_and_odd_segments_matches_scipy(n_samples, nperseg):
     signal = need("scipy.signal")
