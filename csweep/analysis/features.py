@@ -42,6 +42,7 @@ is refused unless named with ``custom(func, signal, version="2")``.
 from __future__ import annotations
 
 import ast
+import functools
 import numbers
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -57,6 +58,10 @@ __all__ = ["Feature", "compute", "custom", "dominant_frequency", "dominant_power
            "maximum", "mean", "minimum", "peak_to_peak", "spectrum", "std"]
 
 SPECTRUM_METHODS = ("welch", "fft")
+#: the kinds of feature computed from a spectrum (the costly ones)
+SPECTRAL_KINDS = ("dominant_frequency", "dominant_power", "spectrum")
+#: the kinds whose function is the user's (it sees a block's sets together)
+USER_KINDS = ("callable", "custom")
 #: the size of the segments cut at a time for the FFT (a few sets' worth)
 SPECTRUM_CHUNK_BYTES = 2 << 20
 # Each thread's room for the segments, kept between calls: a fresh block of this size costs
@@ -301,7 +306,7 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
             result = cast(Callable, spec.func)(values, times)
         elif spec.kind == "custom":
             result = cast(Callable, spec.func)(signal(spec.signal), times)
-        elif spec.kind in ("dominant_frequency", "dominant_power", "spectrum"):
+        elif spec.kind in SPECTRAL_KINDS:
             key = (spec.signal, spec.method, spec.segment)
             if key not in spectra:
                 spectra[key] = _spectrum(signal(spec.signal), step, spec.method, spec.segment)
@@ -440,17 +445,29 @@ def feature_frame(results_map: pd.DataFrame, computed: dict[str, np.ndarray],
             frame[name] = column
         return frame
     columns: list[tuple] = [(str(c), "") for c in results_map.columns]
-    parts = [results_map.reset_index(drop=True)]
+    blocks = []
     for name, column in computed.items():
-        values = np.asarray(column)
+        values = np.asarray(column, dtype=np.float64).reshape(len(results_map), -1)
         spec = None if features is None else features.get(name)
-        if values.ndim == 1:
+        if np.ndim(column) == 1:
             columns.append((name, ""))
         else:
             columns += [(name, f) for f in (spec.freqs if spec is not None and spec.freqs
                                             is not None else range(values.shape[1]))]
-        parts.append(pd.DataFrame(values.reshape(len(results_map), -1)))
+        blocks.append(values)
+    header = _two_level_columns(tuple(columns))
+    if all(dtype == np.float64 for dtype in results_map.dtypes):
+        # one float block: a generation of a fit builds this frame every few milliseconds
+        return pd.DataFrame(np.hstack([results_map.to_numpy(dtype=np.float64), *blocks]),
+                            index=results_map.index, columns=header)
+    parts = [results_map.reset_index(drop=True), *map(pd.DataFrame, blocks)]
     frame = pd.concat(parts, axis=1, ignore_index=True)
-    frame.columns = pd.MultiIndex.from_tuples(columns)
+    frame.columns = header
     frame.index = results_map.index
     return frame
+
+
+@functools.lru_cache(maxsize=64)
+def _two_level_columns(columns: tuple[tuple, ...]) -> pd.MultiIndex:
+    """The features frame's two-level columns (an Index is immutable: frames share it)."""
+    return pd.MultiIndex.from_tuples(columns)
