@@ -115,4 +115,9 @@ def test_overlapped_sweeps_are_cut_into_several_blocks():
     size = blocks.plan_block_size(2000, 100_000, 200, 2, overlapped=True)
     assert size % (blocks.TILE * 2) == 0 and -(-2000 // size) >= blocks.OVERLAPPED_BLOCKS
     assert blocks.plan_block_size(2000, 100_000, 200, 2) > size
-    assert blocks.plan_block_size(20, 100_000, 200, 2, overlapped=True) == 16   # a tile a thread
+    # but never finer than two tiles a thread: a kernel call of one tile a thread waits on
+    # whichever thread the features slow down
+    two_tiles = blocks.OVERLAPPED_TILES * blocks.TILE * 2
+    assert blocks.plan_block_size(20, 100_000, 200, 2, overlapped=True) == 20
+    assert blocks.plan_block_size(2 * two_tiles + 8, 100_000, 200, 2,
+                                  overlapped=True) == two_tiles

@@ -27,6 +27,8 @@ BLOCKS_PER_SLOT = 4
 #: blocks aimed for when each block's features and store write overlap the next block's
 #: integration: what is left after the last block is then an eighth of the features and writes
 OVERLAPPED_BLOCKS = 8
+#: tiles per thread an overlapped block keeps at least (see plan_block_size)
+OVERLAPPED_TILES = 2
 
 
 def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: int,
@@ -45,7 +47,12 @@ def plan_block_size(n_sets: int, n_steps: int, bytes_per_set: int, n_threads: in
     wanted_blocks = (BLOCKS_PER_SLOT * n_slots if n_slots is not None
                      else OVERLAPPED_BLOCKS if overlapped else None)
     if wanted_blocks is not None:
-        limit = min(limit, -(-n_sets // wanted_blocks) + unit - 1)
+        # overlapped blocks keep OVERLAPPED_TILES tiles per thread: cut finer, a kernel call's
+        # threads (one tile each) wait on whichever the features thread slows, which costs more
+        # than the overlap gains (a fit's generation of 32 sets: blocks of 16 took 7% longer
+        # per set than one of 32; benchmarks/fit.py)
+        floor = OVERLAPPED_TILES * unit if n_slots is None else unit
+        limit = min(limit, max(-(-n_sets // wanted_blocks) + unit - 1, floor))
     size = max(unit, limit // unit * unit)
     return max(1, min(size, n_sets))
 
