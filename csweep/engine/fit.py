@@ -384,6 +384,7 @@ class _CMAES(_AskTell):
             es = cma.CMAEvolutionStrategy(np.full(max(2, len(lows)), 0.5), CMA_SIGMA0, options)
         super().__init__(es, len(lows), popsize, max_evaluations)
         self.name = "cmaes"
+        self.next = None      # the next generation, when tell asked it
 
     @contextlib.contextmanager
     def _private_global(self):
@@ -398,14 +399,19 @@ class _CMAES(_AskTell):
             np.random.set_state(saved)
 
     def ask(self):
-        with self._private_global():
-            asked = self.optimizer.ask()
+        asked, self.next = self.next, None
+        if asked is None:
+            with self._private_global():
+                asked = self.optimizer.ask()
         unit = np.asarray(asked, dtype=np.float64)[:, :len(self.lows)]
         return asked, self.lows + unit * self.spans
 
     def tell(self, asked, candidates, losses) -> None:
+        # the next generation asked at once, in the same swap of NumPy's global generator
+        # (a swap costs about 0.3 ms; the driver asks next in any case, before its budget check)
         with self._private_global():
             self.optimizer.tell(asked, list(losses))
+            self.next = self.optimizer.ask()
 
     def stopped(self) -> bool:
         # every generation the budget allows is run: cma's own termination criteria (flat or
