@@ -37,6 +37,20 @@ cdef extern from "csweep/src/network_lanes.h":
                           const int* order, int j) noexcept nogil
 
 
+cdef extern from "csweep/src/network_column.h":
+    # the Jansen-Rit column's shape, stepped in one pass over the lanes (see the header)
+    ctypedef struct csweep_column_t:
+        double* y[8]
+        double* dy[8]
+        const double* syn[4]
+        const double* term[5]
+        const double* input[5]
+        const double* weight[4]
+        const double* rate[3]
+    void csweep_column_euler(const csweep_column_t* column, double dt) noexcept nogil
+    void csweep_column_rhs(const csweep_column_t* column) noexcept nogil
+
+
 cdef struct Lists:
     # the network's index lists, grouped (each group in the kernel's own order, so that every
     # sum adds its terms in network_rhs's order): [start[k], start[k+1]) of items
@@ -104,6 +118,8 @@ cdef struct NetworkTile:
     int euler           # Euler reads gamma chains one step late, as PyRates 1.2.3 does
     int rates_of_y      # t.m and t.v_in are those of t.y (tile_inputs computed them): the
     #                     step's first right-hand side need not compute them again
+    int fused           # the network has the column's shape: a step is one pass over the lanes
+    csweep_column_t column  # (network_column.h) with these rows, instead of the row operations
 
 
 cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y) noexcept nogil:
@@ -182,6 +198,9 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
     # dy = f(y) for every lane (network_rhs), with this step's t.ext and t.delayed
     cdef int s
     cdef const Lists* lists = t.lists
+    if t.fused and y == t.y and dy == t.dy:
+        csweep_column_rhs(&t.column)
+        return
     tile_drive(net, t, y)
     for s in range(net.n_syn):
         csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
@@ -200,6 +219,9 @@ cdef inline void tile_euler(const Network* net, NetworkTile* t, double dt) noexc
     cdef const Lists* lists = t.lists
     cdef double* y = t.y
     cdef double* dy = t.dy
+    if t.fused:
+        csweep_column_euler(&t.column, dt)
+        return
     tile_drive(net, t, y)
     for s in range(net.n_syn):
         if t.syn_shared[s]:
