@@ -42,6 +42,7 @@ cdef extern from "csweep/src/network_column.h":
     ctypedef struct csweep_column_t:
         double* y[8]
         double* dy[8]
+        const double* potential[2]
         const double* syn[4]
         const double* term[5]
         const double* input[5]

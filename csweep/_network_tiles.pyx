@@ -64,10 +64,11 @@ def fused_calls():
 
 cdef struct ColumnPlan:
     # a network of the Jansen-Rit column's shape (network_column.h): the synapses P1, P2, E's and
-    # I's; the terms of P1 (two, in order), P2, E's and I's synapse, and the input each reads;
-    # the edges into the inputs of terms 0, 2, 3, 4 (their places in the input lists); nodes P,
-    # E, I
+    # I's; P's two in the order its potential sums them; the terms of P1 (two, in order), P2,
+    # E's and I's synapse, and the input each reads; the edges into the inputs of terms 0, 2, 3,
+    # 4 (their places in the input lists); nodes P, E, I
     int syn[4]
+    int summed[2]
     int term[5]
     int input[5]
     int edge[4]
@@ -86,9 +87,9 @@ cdef inline int _edge_from(const Network* net, const Lists* lists, int j) noexce
 
 
 cdef int _column_parts(const Network* net, const Lists* lists, ColumnPlan* p) noexcept nogil:
-    # P (the node with two synapses), its synapses in its potential's order and their terms: 1
-    # when P1 reads an input fed by one edge then one fed by none, and P2 one input fed by one
-    # edge, from two nodes other than P; E and I are those nodes
+    # P (the node with two synapses), its synapses and their terms: 1 when one of them, P1,
+    # reads an input fed by one edge then one fed by none, and the other, P2, one input fed by
+    # one edge, from two nodes other than P; E and I are those nodes
     cdef int node, k, n_p = 0, count
     for node in range(3):
         count = lists.node_syn_start[node + 1] - lists.node_syn_start[node]
@@ -100,8 +101,11 @@ cdef int _column_parts(const Network* net, const Lists* lists, ColumnPlan* p) no
     if n_p != 1:
         return 0
     k = lists.node_syn_start[p.node[0]]
-    p.syn[0] = lists.node_syn[k]
-    p.syn[1] = lists.node_syn[k + 1]
+    p.summed[0] = lists.node_syn[k]
+    p.summed[1] = lists.node_syn[k + 1]
+    k = 0 if _n_terms(lists, p.summed[0]) == 2 else 1
+    p.syn[0] = p.summed[k]
+    p.syn[1] = p.summed[1 - k]
     if _n_terms(lists, p.syn[0]) != 2 or _n_terms(lists, p.syn[1]) != 1:
         return 0
     p.term[0] = lists.syn_term[lists.syn_term_start[p.syn[0]]]
@@ -154,6 +158,8 @@ cdef void _column_rows(const ColumnPlan* p, NetworkTile* t) noexcept nogil:
         t.column.dy[2 * k + 1] = t.dy + (2 * p.syn[k] + 1) * TILE
         t.column.syn[k] = t.syn_coef + 3 * p.syn[k] * TILE
         t.column.weight[k] = t.weight + p.edge[k] * TILE
+    for k in range(2):
+        t.column.potential[k] = t.y + 2 * p.summed[k] * TILE
     for k in range(5):
         t.column.term[k] = t.term_row[p.term[k]]
         t.column.input[k] = t.ext_row[p.input[k]]

@@ -4,10 +4,11 @@
    shape (column_plan) and the row operations of network_lanes.h for every other network.
 
    The shape: three nodes and four synapses, no delays. The pyramidal node P has two synapses,
-   P1 and P2 (in the order its potential sums them); each interneuron node, E and I, has one.
+   P1 and P2 (its potential sums them in either order); each interneuron node, E and I, has one.
    P1 reads two input terms, in this order: an input with one edge, from E, and an input with no
    edge (the column's external drive u, a constant or a series). P2 reads one input, with one
-   edge from I; E's and I's synapses read one input each, with one edge from P.
+   edge from I; E's and I's synapses read one input each, with one edge from P. Edges into
+   inputs no term reads change nothing and may be there.
 
    Each lane performs exactly the operations of the row operations, in their order (network_rhs
    in _network.pxd): potentials 0 + v summed in the node's order, rates A * sigmoid(B * (v - C)),
@@ -36,6 +37,8 @@
 typedef struct {
     double* y[8];           /* state: v and x of P1, P2, E's synapse and I's, in turn */
     double* dy[8];          /* their derivatives (the multi-stage solvers' right-hand side) */
+    const double* potential[2];  /* the v rows of P1 and P2 in the order P's potential sums
+                                    them */
     const double* syn[4];   /* each synapse's rows a_v, a_x, a_0 (three rows one after another) */
     const double* term[5];  /* term coefficients: P1's two in order, P2's, E's synapse's, I's */
     const double* input[5]; /* the inputs those terms read, before edges (a constant's row, or
@@ -61,8 +64,8 @@ static inline void csweep_column_lane(const csweep_column_t* c, int i, double* d
     const double v_p1 = c->y[0][i], x_p1 = c->y[1][i], v_p2 = c->y[2][i], x_p2 = c->y[3][i];
     const double v_e = c->y[4][i], x_e = c->y[5][i], v_i = c->y[6][i], x_i = c->y[7][i];
     double pot_p = 0.0;
-    pot_p = pot_p + v_p1;
-    pot_p = pot_p + v_p2;
+    pot_p = pot_p + c->potential[0][i];
+    pot_p = pot_p + c->potential[1][i];
     const double pot_e = 0.0 + v_e, pot_i = 0.0 + v_i;
     const double m_p = csweep_column_rate(c->rate[0], i, pot_p);
     const double m_e = csweep_column_rate(c->rate[1], i, pot_e);
