@@ -33,6 +33,16 @@
 #define CSWEEP_EACH_LANE
 #endif
 
+/* the lane's step inlined into the lane loop, whatever the size of the module around it (which
+   the compiler's inlining budget counts): a call in the loop would keep it from vectorising */
+#if defined(__GNUC__)
+#define CSWEEP_COLUMN_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define CSWEEP_COLUMN_INLINE static __forceinline
+#else
+#define CSWEEP_COLUMN_INLINE static inline
+#endif
+
 /* the rows of one tile the column's step reads and writes (rows of CSWEEP_NET_TILE lanes) */
 typedef struct {
     double* y[8];           /* state: v and x of P1, P2, E's synapse and I's, in turn */
@@ -49,18 +59,18 @@ typedef struct {
 } csweep_column_t;
 
 /* the synapse's dx/dt: (a_v * v + a_x * x + a_0), then + c * input per term */
-static inline double csweep_column_syn(const double* c, int i, double v, double x) {
+CSWEEP_COLUMN_INLINE double csweep_column_syn(const double* c, int i, double v, double x) {
     return c[i] * v + c[CSWEEP_NET_TILE + i] * x + c[2 * CSWEEP_NET_TILE + i];
 }
 
 /* the node's rate A * sigmoid(B * (v - C)) */
-static inline double csweep_column_rate(const double* abc, int i, double v) {
+CSWEEP_COLUMN_INLINE double csweep_column_rate(const double* abc, int i, double v) {
     return abc[i] * csweep_sigmoid(abc[CSWEEP_NET_TILE + i]
                                    * (v - abc[2 * CSWEEP_NET_TILE + i]));
 }
 
 /* lane i's derivatives d[0..7] (the order of y) from state c->y */
-static inline void csweep_column_lane(const csweep_column_t* c, int i, double* d) {
+CSWEEP_COLUMN_INLINE void csweep_column_lane(const csweep_column_t* c, int i, double* d) {
     const double v_p1 = c->y[0][i], x_p1 = c->y[1][i], v_p2 = c->y[2][i], x_p2 = c->y[3][i];
     const double v_e = c->y[4][i], x_e = c->y[5][i], v_i = c->y[6][i], x_i = c->y[7][i];
     double pot_p = 0.0;
