@@ -39,15 +39,18 @@ cdef extern from "csweep/src/network_lanes.h":
 
 cdef extern from "csweep/src/network_column.h":
     # the Jansen-Rit column's shape, stepped in one pass over the lanes (see the header)
+    enum:
+        CSWEEP_COL_SYN
+        CSWEEP_COL_TERM
+        CSWEEP_COL_WEIGHT
+        CSWEEP_COL_RATE
+        CSWEEP_COL_ROWS
     ctypedef struct csweep_column_t:
-        double* y[8]
-        double* dy[8]
-        const double* potential[2]
-        const double* syn[4]
-        const double* term[5]
+        double* state[4]
+        double* deriv[4]
         const double* input[5]
-        const double* weight[4]
-        const double* rate[3]
+        const double* coef
+        int p2_first
     void csweep_column_euler(const csweep_column_t* column, double dt) noexcept nogil
     void csweep_column_rhs(const csweep_column_t* column) noexcept nogil
 
@@ -121,6 +124,7 @@ cdef struct NetworkTile:
     #                     step's first right-hand side need not compute them again
     int fused           # the network has the column's shape: a step is one pass over the lanes
     csweep_column_t column  # (network_column.h) with these rows, instead of the row operations
+    double* column_coef  # (CSWEEP_COL_ROWS) the rows it reads, at its fixed offsets
 
 
 cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y) noexcept nogil:

@@ -21,8 +21,9 @@ from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
 from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, EDGE_NONE, Network, NetworkArrays,
                               bind_network)
-from csweep._network_lanes cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
-                                    tile_rates)
+from csweep._network_lanes cimport (CSWEEP_COL_RATE, CSWEEP_COL_ROWS, CSWEEP_COL_SYN,
+                                    CSWEEP_COL_TERM, CSWEEP_COL_WEIGHT, TILE, Lists, NetworkTile,
+                                    csweep_row_uniform, tile_inputs, tile_rates)
 
 
 cdef extern from "csweep/src/aligned.h":
@@ -147,24 +148,30 @@ cdef int _column_plan(const Network* net, const Lists* lists, ColumnPlan* p) noe
     return 1
 
 
+cdef inline void _copy_row(const double* rows, int n, double* dest) noexcept nogil:
+    # n rows of TILE lanes
+    cdef int j
+    for j in range(n * TILE):
+        dest[j] = rows[j]
+
+
 cdef void _column_rows(const ColumnPlan* p, NetworkTile* t) noexcept nogil:
-    # the tile's rows the column's fused step reads and writes (after _share_equal_rows, whose
-    # rows it reads)
+    # the rows the column's fused step reads, copied into t.column_coef at its offsets, and the
+    # rows it reads and writes in place (after _share_equal_rows, whose rows it reads)
     cdef int k
+    cdef double* coef = t.column_coef
     for k in range(4):
-        t.column.y[2 * k] = t.y + 2 * p.syn[k] * TILE
-        t.column.y[2 * k + 1] = t.y + (2 * p.syn[k] + 1) * TILE
-        t.column.dy[2 * k] = t.dy + 2 * p.syn[k] * TILE
-        t.column.dy[2 * k + 1] = t.dy + (2 * p.syn[k] + 1) * TILE
-        t.column.syn[k] = t.syn_coef + 3 * p.syn[k] * TILE
-        t.column.weight[k] = t.weight + p.edge[k] * TILE
-    for k in range(2):
-        t.column.potential[k] = t.y + 2 * p.summed[k] * TILE
+        t.column.state[k] = t.y + 2 * p.syn[k] * TILE
+        t.column.deriv[k] = t.dy + 2 * p.syn[k] * TILE
+        _copy_row(t.syn_coef + 3 * p.syn[k] * TILE, 3, coef + (CSWEEP_COL_SYN + 3 * k) * TILE)
+        _copy_row(t.weight + p.edge[k] * TILE, 1, coef + (CSWEEP_COL_WEIGHT + k) * TILE)
     for k in range(5):
-        t.column.term[k] = t.term_row[p.term[k]]
+        _copy_row(t.term_row[p.term[k]], 1, coef + (CSWEEP_COL_TERM + k) * TILE)
         t.column.input[k] = t.ext_row[p.input[k]]
     for k in range(3):
-        t.column.rate[k] = t.rate_abc + 3 * p.node[k] * TILE
+        _copy_row(t.rate_abc + 3 * p.node[k] * TILE, 3, coef + (CSWEEP_COL_RATE + 3 * k) * TILE)
+    t.column.coef = coef
+    t.column.p2_first = p.summed[0] == p.syn[1]
     t.fused = 1
 
 
@@ -352,6 +359,7 @@ cdef TileSize _carve(const Network* net, const Histories* h, NetworkTile* t, dou
     t.chain_last = _doubles(block, &size, n_edges * TILE)
     t.mixed = _doubles(block, &size, n_edges * TILE)
     t.history = _doubles(block, &size, h.rows * TILE)
+    t.column_coef = _doubles(block, &size, CSWEEP_COL_ROWS * TILE)
     t.weight_shared = _doubles(block, &size, n_edges)
     t.coef_shared = _doubles(block, &size, 3 * net.n_syn + 3 * net.n_nodes)
     t.order = _ints(ints, &size, n_edges * TILE)
