@@ -5,7 +5,9 @@
 # on the tile it is in, nor on its width, nor on the build. A value every lane of a tile shares
 # (a weight, a rate's or an Euler synapse's coefficients) is broadcast instead of read as a row:
 # the same operations on the same numbers, less data per step. The row operations are C, in
-# csweep/src/network_lanes.h; the tile's layout and right-hand side are below.
+# csweep/src/network_lanes.h; the tile's layout and right-hand side are below. A tile of a network
+# of the Jansen-Rit column's shape (t.fused) is stepped instead in one pass over its lanes,
+# csweep/src/network_column.h: the same operations in the same order.
 
 from csweep._common cimport csweep_sigmoid
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, Network

@@ -4,6 +4,8 @@ _network_tiles8 build, for sweeps of few sets) stepped together as the JRC2 kern
 (the tile's layout and right-hand side: _network_lanes.pxd). OpenMP distributes tiles over
 threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build and
 the width); every build computes each set's numbers bitwise as a single set's scalar steps would.
+A network of the Jansen-Rit column's shape (_column_plan) is stepped in one pass over a tile's
+lanes (csweep/src/network_column.h), bitwise the row operations' numbers (fuse_columns).
 
 Discrete delays read each source node's rate history (one per node, as long as its longest
 delay): the state that initial_state / return_final_state exchange keeps one history per edge
