@@ -4,20 +4,23 @@
     python benchmarks/network_speed.py --sets 512 --repeats 9 --threads 2
     python benchmarks/network_speed.py --columns 500 --density 0.05   # a larger connectome
 
-Three workloads, each the kernel call that ``csweep.grid_search`` makes (captured from a real
+Four workloads, each the kernel call that ``csweep.grid_search`` makes (captured from a real
 call, then timed alone, so that the sweep's set-up and frames are not counted):
 
 - ``JRC2``: the lumped column, ``--sets`` sets (``h_e`` swept over 3.0-3.5 mV), Euler,
   ``dt = 1e-4``, ``--seconds`` of simulated time, one input series ``u`` shared by all sets,
   ``V_e`` recorded every 10 ms. Unit: ns per set-step.
 - ``JRC``: the same column written as three nodes and four edges, the same sets (``h`` of
-  ``pc/rpo_e_in``) and input. Unit: ns per set-step; ratio to JRC2.
+  ``pc/rpo_e_in``) and input. Unit: ns per set-step; ratio to JRC2. The tiles step a network of
+  this shape in one pass over their lanes (``csweep/src/network_column.h``); ``JRC (row
+  operations)`` is the same call with that turned off (``fuse_columns(False)``), as every other
+  network is stepped: bitwise the same numbers.
 - ``connectome``: ``--columns`` JRC columns (68) joined by a random weight matrix
   (``--density``: 30% of pairs; weights uniform in [0, 1)) with discrete delays uniform in
   2.5-37.5 ms (``CircuitTemplate.add_edges_from_matrix``), ``--sets // 8`` sets, a quarter of the
   simulated time. Unit: ns per set-step-column; ratio to JRC2's ns per set-step.
 
-Every repeat runs the three in turn (A B C A B C ...); the figures are medians and bests of the
+Every repeat runs the four in turn (A B C D A B C D ...); the figures are medians and bests of the
 repeats. The machine's other work skews wall times: read the ratios, and the load average the
 script prints.
 """
@@ -89,6 +92,13 @@ def workloads(n_sets: int, seconds: float, threads: int, columns: int, density: 
     jrc = captured_call(NETWORK_TILES, "integrate_network", lambda: csweep.grid_search(
         JRC, {"h": h}, {"h": {"vars": ["rpo_e_in/h"], "nodes": ["pc"]}},
         outputs={"v": "pc/rpo_e_in/v"}, inputs={"pc/rpo_e_in/u": u}, **common))
+    def row_operations():       # the same call without the column's fused step
+        previous = [tiles.fuse_columns(False) for tiles in NETWORK_TILES]
+        try:
+            jrc()
+        finally:
+            for tiles, setting in zip(NETWORK_TILES, previous, strict=True):
+                tiles.fuse_columns(setting)
     net = connectome(columns, density)
     few = max(n_sets // 8, 1)
     short = dict(common, simulation_time=seconds / 4, block_size=few)
@@ -98,6 +108,7 @@ def workloads(n_sets: int, seconds: float, threads: int, columns: int, density: 
         outputs={"v": "r0/pc/rpo_e_in/v"}, **short))
     return {"JRC2": (jrc2, n_sets * steps, "ns per set-step"),
             "JRC": (jrc, n_sets * steps, "ns per set-step"),
+            "JRC (row operations)": (row_operations, n_sets * steps, "ns per set-step"),
             f"connectome {columns}": (conn, few * (steps // 4) * columns,
                                         "ns per set-step-column")}, len(net.all_edges())
 

@@ -5,7 +5,9 @@
 # on the tile it is in, nor on its width, nor on the build. A value every lane of a tile shares
 # (a weight, a rate's or an Euler synapse's coefficients) is broadcast instead of read as a row:
 # the same operations on the same numbers, less data per step. The row operations are C, in
-# csweep/src/network_lanes.h; the tile's layout and right-hand side are below.
+# csweep/src/network_lanes.h; the tile's layout and right-hand side are below. A tile of a network
+# of the Jansen-Rit column's shape (t.fused) is stepped instead in one pass over its lanes,
+# csweep/src/network_column.h: the same operations in the same order.
 
 from csweep._common cimport csweep_sigmoid
 from csweep._network cimport EDGE_DISCRETE, EDGE_GAMMA, Network
@@ -35,6 +37,24 @@ cdef extern from "csweep/src/network_lanes.h":
                                          const double* inp, double dt) noexcept nogil
     void csweep_row_stage(double* d, const double* k, const double* prev, const double* z,
                           const int* order, int j) noexcept nogil
+
+
+cdef extern from "csweep/src/network_column.h":
+    # the Jansen-Rit column's shape, stepped in one pass over the lanes (see the header)
+    enum:
+        CSWEEP_COL_SYN
+        CSWEEP_COL_TERM
+        CSWEEP_COL_WEIGHT
+        CSWEEP_COL_RATE
+        CSWEEP_COL_ROWS
+    ctypedef struct csweep_column_t:
+        double* state[4]
+        double* deriv[4]
+        const double* input[5]
+        const double* coef
+        int p2_first
+    void csweep_column_euler(const csweep_column_t* column, double dt) noexcept nogil
+    void csweep_column_rhs(const csweep_column_t* column) noexcept nogil
 
 
 cdef struct Lists:
@@ -104,6 +124,9 @@ cdef struct NetworkTile:
     int euler           # Euler reads gamma chains one step late, as PyRates 1.2.3 does
     int rates_of_y      # t.m and t.v_in are those of t.y (tile_inputs computed them): the
     #                     step's first right-hand side need not compute them again
+    int fused           # the network has the column's shape: a step is one pass over the lanes
+    csweep_column_t column  # (network_column.h) with these rows, instead of the row operations
+    double* column_coef  # (CSWEEP_COL_ROWS) the rows it reads, at its fixed offsets
 
 
 cdef inline void tile_rates(const Network* net, NetworkTile* t, const double* y) noexcept nogil:
@@ -182,6 +205,9 @@ cdef inline void tile_rhs(const Network* net, NetworkTile* t, const double* y,
     # dy = f(y) for every lane (network_rhs), with this step's t.ext and t.delayed
     cdef int s
     cdef const Lists* lists = t.lists
+    if t.fused and y == t.y and dy == t.dy:
+        csweep_column_rhs(&t.column)
+        return
     tile_drive(net, t, y)
     for s in range(net.n_syn):
         csweep_row_synapse_terms(dy + 2 * s * TILE, t.syn_coef + 3 * s * TILE, y + 2 * s * TILE,
@@ -200,6 +226,9 @@ cdef inline void tile_euler(const Network* net, NetworkTile* t, double dt) noexc
     cdef const Lists* lists = t.lists
     cdef double* y = t.y
     cdef double* dy = t.dy
+    if t.fused:
+        csweep_column_euler(&t.column, dt)
+        return
     tile_drive(net, t, y)
     for s in range(net.n_syn):
         if t.syn_shared[s]:

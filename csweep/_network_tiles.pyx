@@ -4,6 +4,8 @@ _network_tiles8 build, for sweeps of few sets) stepped together as the JRC2 kern
 (the tile's layout and right-hand side: _network_lanes.pxd). OpenMP distributes tiles over
 threads. Compiled per instruction set, as _integrate is (csweep.kernels.builds picks the build and
 the width); every build computes each set's numbers bitwise as a single set's scalar steps would.
+A network of the Jansen-Rit column's shape (_column_plan) is stepped in one pass over a tile's
+lanes (csweep/src/network_column.h), bitwise the row operations' numbers (fuse_columns).
 
 Discrete delays read each source node's rate history (one per node, as long as its longest
 delay): the state that initial_state / return_final_state exchange keeps one history per edge
@@ -19,9 +21,11 @@ from libc.string cimport memcmp
 
 from csweep._common cimport EULER, csweep_simd
 from csweep._fixed_step cimport fixed_step
-from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, Network, NetworkArrays, bind_network)
-from csweep._network_lanes cimport (TILE, Lists, NetworkTile, csweep_row_uniform, tile_inputs,
-                                    tile_rates)
+from csweep._network cimport (EDGE_DISCRETE, EDGE_GAMMA, EDGE_NONE, Network, NetworkArrays,
+                              bind_network)
+from csweep._network_lanes cimport (CSWEEP_COL_RATE, CSWEEP_COL_ROWS, CSWEEP_COL_SYN,
+                                    CSWEEP_COL_TERM, CSWEEP_COL_WEIGHT, TILE, Lists, NetworkTile,
+                                    csweep_row_uniform, tile_inputs, tile_rates)
 
 
 cdef extern from "csweep/src/aligned.h":
@@ -37,6 +41,140 @@ def simd():
 def tile_width():
     """Parameter sets one tile steps together (each thread steps whole tiles)."""
     return TILE
+
+
+cdef int _fuse_columns = 1
+cdef Py_ssize_t _fused_calls = 0
+
+
+def fuse_columns(enabled=None):
+    """Whether this build steps networks of the Jansen-Rit column's shape in one pass over a
+    tile's lanes (csweep/src/network_column.h; bitwise the row operations' numbers, which every
+    other network takes); ``enabled`` sets it (tests turn it off to compare the two). Returns the
+    setting it had."""
+    global _fuse_columns
+    previous = bool(_fuse_columns)
+    if enabled is not None:
+        _fuse_columns = 1 if enabled else 0
+    return previous
+
+
+def fused_calls():
+    """How many kernel calls of this build have stepped a network of the column's shape in one
+    pass (tests check that a comparison of the two paths did take the fused one)."""
+    return _fused_calls
+
+
+cdef struct ColumnPlan:
+    # a network of the Jansen-Rit column's shape (network_column.h): the synapses P1, P2, E's and
+    # I's; P's two in the order its potential sums them; the terms of P1 (two, in order), P2,
+    # E's and I's synapse, and the input each reads; the edges into the inputs of terms 0, 2, 3,
+    # 4 (their places in the input lists); nodes P, E, I
+    int syn[4]
+    int summed[2]
+    int term[5]
+    int input[5]
+    int edge[4]
+    int node[3]
+
+
+cdef inline int _n_terms(const Lists* lists, int s) noexcept nogil:
+    return lists.syn_term_start[s + 1] - lists.syn_term_start[s]
+
+
+cdef inline int _edge_from(const Network* net, const Lists* lists, int j) noexcept nogil:
+    # the source node of input j's one edge; -1 when it has none or several
+    if lists.in_edge_start[j + 1] - lists.in_edge_start[j] != 1:
+        return -1
+    return net.edge_src[lists.in_edge[lists.in_edge_start[j]]]
+
+
+cdef int _column_parts(const Network* net, const Lists* lists, ColumnPlan* p) noexcept nogil:
+    # P (the node with two synapses), its synapses and their terms: 1 when one of them, P1,
+    # reads an input fed by one edge then one fed by none, and the other, P2, one input fed by
+    # one edge, from two nodes other than P; E and I are those nodes
+    cdef int node, k, n_p = 0, count
+    for node in range(3):
+        count = lists.node_syn_start[node + 1] - lists.node_syn_start[node]
+        if count == 2:
+            p.node[0] = node
+            n_p += 1
+        elif count != 1:
+            return 0
+    if n_p != 1:
+        return 0
+    k = lists.node_syn_start[p.node[0]]
+    p.summed[0] = lists.node_syn[k]
+    p.summed[1] = lists.node_syn[k + 1]
+    k = 0 if _n_terms(lists, p.summed[0]) == 2 else 1
+    p.syn[0] = p.summed[k]
+    p.syn[1] = p.summed[1 - k]
+    if _n_terms(lists, p.syn[0]) != 2 or _n_terms(lists, p.syn[1]) != 1:
+        return 0
+    p.term[0] = lists.syn_term[lists.syn_term_start[p.syn[0]]]
+    p.term[1] = lists.syn_term[lists.syn_term_start[p.syn[0]] + 1]
+    p.term[2] = lists.syn_term[lists.syn_term_start[p.syn[1]]]
+    k = net.term_in[p.term[1]]
+    if lists.in_edge_start[k + 1] != lists.in_edge_start[k]:
+        return 0
+    p.node[1] = _edge_from(net, lists, net.term_in[p.term[0]])
+    p.node[2] = _edge_from(net, lists, net.term_in[p.term[2]])
+    return (p.node[1] >= 0 and p.node[2] >= 0 and p.node[1] != p.node[0]
+            and p.node[2] != p.node[0] and p.node[1] != p.node[2])
+
+
+cdef int _column_plan(const Network* net, const Lists* lists, ColumnPlan* p) noexcept nogil:
+    # 1 when the network has the column's shape (network_column.h), with p its parts; else 0.
+    # Terms whose input has edges other than these, delays, gamma chains: not the shape.
+    cdef int e, k, s
+    if net.n_nodes != 3 or net.n_syn != 4 or net.n_chain != 0 or net.n_ring != 0:
+        return 0
+    for e in range(net.n_edges):
+        if net.edge_kind[e] != EDGE_NONE:
+            return 0
+    if not _column_parts(net, lists, p):
+        return 0
+    for k in range(2):      # E's synapse and I's: one term each, its input fed by P alone
+        s = lists.node_syn[lists.node_syn_start[p.node[1 + k]]]
+        if _n_terms(lists, s) != 1:
+            return 0
+        p.syn[2 + k] = s
+        p.term[3 + k] = lists.syn_term[lists.syn_term_start[s]]
+        if _edge_from(net, lists, net.term_in[p.term[3 + k]]) != p.node[0]:
+            return 0
+    for k in range(5):
+        p.input[k] = net.term_in[p.term[k]]
+    p.edge[0] = lists.in_edge_start[p.input[0]]
+    for k in range(1, 4):
+        p.edge[k] = lists.in_edge_start[p.input[k + 1]]
+    return 1
+
+
+cdef inline void _copy_row(const double* rows, int n, double* dest) noexcept nogil:
+    # n rows of TILE lanes
+    cdef int j
+    for j in range(n * TILE):
+        dest[j] = rows[j]
+
+
+cdef void _column_rows(const ColumnPlan* p, NetworkTile* t) noexcept nogil:
+    # the rows the column's fused step reads, copied into t.column_coef at its offsets, and the
+    # rows it reads and writes in place (after _share_equal_rows, whose rows it reads)
+    cdef int k
+    cdef double* coef = t.column_coef
+    for k in range(4):
+        t.column.state[k] = t.y + 2 * p.syn[k] * TILE
+        t.column.deriv[k] = t.dy + 2 * p.syn[k] * TILE
+        _copy_row(t.syn_coef + 3 * p.syn[k] * TILE, 3, coef + (CSWEEP_COL_SYN + 3 * k) * TILE)
+        _copy_row(t.weight + p.edge[k] * TILE, 1, coef + (CSWEEP_COL_WEIGHT + k) * TILE)
+    for k in range(5):
+        _copy_row(t.term_row[p.term[k]], 1, coef + (CSWEEP_COL_TERM + k) * TILE)
+        t.column.input[k] = t.ext_row[p.input[k]]
+    for k in range(3):
+        _copy_row(t.rate_abc + 3 * p.node[k] * TILE, 3, coef + (CSWEEP_COL_RATE + 3 * k) * TILE)
+    t.column.coef = coef
+    t.column.p2_first = p.summed[0] == p.syn[1]
+    t.fused = 1
 
 
 cdef struct Histories:
@@ -223,6 +361,7 @@ cdef TileSize _carve(const Network* net, const Histories* h, NetworkTile* t, dou
     t.chain_last = _doubles(block, &size, n_edges * TILE)
     t.mixed = _doubles(block, &size, n_edges * TILE)
     t.history = _doubles(block, &size, h.rows * TILE)
+    t.column_coef = _doubles(block, &size, CSWEEP_COL_ROWS * TILE)
     t.weight_shared = _doubles(block, &size, n_edges)
     t.coef_shared = _doubles(block, &size, 3 * net.n_syn + 3 * net.n_nodes)
     t.order = _ints(ints, &size, n_edges * TILE)
@@ -265,6 +404,7 @@ cdef void _lay_out(const Network* net, const Histories* h, const Lists* lists, N
     for i in range(net.n_nodes):
         t.slot[i] = 0
     t.rates_of_y = 0
+    t.fused = 0
     t.history_len = h.node_len
     t.history_offset = h.node_offset
 
@@ -329,7 +469,7 @@ cdef void _edge_rows(const Network* net, NetworkTile* t, const double** source, 
 
 
 cdef int _network_tile(const Network* net, const Histories* h, const Lists* lists,
-                       const int[::1] record,
+                       const ColumnPlan* column, const int[::1] record,
                        floating[:, :, :] out, const double[:, :] y_init, double[:, :] y_final,
                        Py_ssize_t start, Py_ssize_t width, Py_ssize_t every, Py_ssize_t first,
                        Py_ssize_t n_steps, int solver, double dt) noexcept nogil:
@@ -369,6 +509,8 @@ cdef int _network_tile(const Network* net, const Histories* h, const Lists* list
         t.shared_weights = t.shared_weights and csweep_row_uniform(t.weight + j * TILE)
     _copy_rows(net.edge_rate, net.n_sets, n_edges, start, width, t.rate)
     _edge_rows(net, &t, source, start, width)
+    if column != NULL:
+        _column_rows(column, &t)
     if y_init.shape[0] > 0:
         _load_tile(net, h, &t, y_init, start, width)
     # one pass per record, and one more to reach n_steps when the final state is wanted
@@ -439,9 +581,12 @@ def integrate_network(NetworkArrays network, const int[::1] record, floating[:, 
     The state holds the synapse and gamma-stage states, each edge's previous chain output
     (Euler's one-step lag) and the discrete delays' rate histories (see network_save_state).
     """
+    global _fused_calls
     cdef Network net
     cdef Histories h
     cdef Lists lists
+    cdef ColumnPlan plan
+    cdef const ColumnPlan* column = NULL
     cdef Py_ssize_t t, n_tiles
     cdef int failed = 0
     bind_network(&net, network)
@@ -463,9 +608,12 @@ def integrate_network(NetworkArrays network, const int[::1] record, floating[:, 
     lists.in_edge = &in_edge[0]
     lists.syn_term_start = &syn_term_start[0]
     lists.syn_term = &syn_term[0]
+    if _fuse_columns and _column_plan(&net, &lists, &plan):
+        _fused_calls += 1
+        column = &plan
     n_tiles = (net.n_sets + TILE - 1) // TILE
     for t in prange(n_tiles, nogil=True, schedule="dynamic", num_threads=n_threads):
-        if _network_tile(&net, &h, &lists, record, out, y_init, y_final, t * TILE,
+        if _network_tile(&net, &h, &lists, column, record, out, y_init, y_final, t * TILE,
                          min(TILE, net.n_sets - t * TILE), every, first, n_steps, solver,
                          dt) != 0:
             failed += 1      # a reduction: every thread's failures reach the check below

@@ -33,6 +33,11 @@ SWEEPS = textwrap.dedent("""
                                   simulation_time=0.3, outputs={"v": "jrc2/pc/rpo_e_in/v"},
                                   solver=solver, float_precision="float64")
         arrays["network_" + solver] = r.to_numpy()
+        r, _ = csweep.grid_search("JRC", {"h": list(np.linspace(3e-3, 3.5e-3, 21))},
+                                  {"h": {"vars": ["rpo_e_in/h"], "nodes": ["pc"]}}, step_size=1e-4,
+                                  simulation_time=0.3, outputs={"v": "pc/rpo_e_in/v", "e": "ein/rpo_e/v"},
+                                  inputs={"pc/rpo_e_in/u": u}, solver=solver, float_precision="float64")
+        arrays["column_" + solver] = r.to_numpy()     # the column's fused step (network_column.h)
     np.savez(sys.argv[1], kernel=csweep.kernel_info()["simd"],
              network_kernel=csweep.kernel_info()["simd_network"], **arrays)
 """)
