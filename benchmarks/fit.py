@@ -100,7 +100,9 @@ def fit_against_one_call(seconds: float, rounds: int, loop: int) -> None:
           f"{statistics.median(fits) / len(history) * 1e3:.1f} ms per evaluation")
 
 
-def inference(seconds: float, n_sets: int, rounds: int) -> None:
+def inference_cases(seconds: float, n_sets: int) -> dict:
+    """The inference data set's cases (name -> a call to time), the bar's first, the shared
+    array last (benchmarks/noise_v4_v5.py times them too)."""
     kw = common(seconds)
     rng = np.random.default_rng(0)
     grid = pd.DataFrame({"C": rng.uniform(100, 400, n_sets), "mu": rng.uniform(100, 300, n_sets),
@@ -130,6 +132,11 @@ def inference(seconds: float, n_sets: int, rounds: int) -> None:
             "JRC2", grid[["C"]], PARAM_MAP, inputs={U: shared}, features=FEATURES,
             keep_timeseries=False, progress=False, **kw),
     }
+    return cases
+
+
+def inference(seconds: float, n_sets: int, rounds: int) -> None:
+    cases = inference_cases(seconds, n_sets)
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(rounds):                 # A B C D, A B C D
         for name, case in cases.items():
