@@ -19,8 +19,8 @@ A child measures:
    ``--sets`` sets of 8 s with normal noise of per-set mean and std, the 33-value log-spectrum
    feature, into a Zarr store, no time series kept; the same with uniform noise of per-set
    bounds; the same sets in memory driven by one shared input array. Each child gives the
-   ratios of the two noises' times to the shared array's (after one untimed round of 16 sets:
-   a child's first calls import and load).
+   ratios of the two noises' wall and CPU times (every thread) to the shared array's (after
+   one untimed round of 16 sets: a child's first calls import and load).
 Medians of the repeats; the load average before and after.
 """
 
@@ -90,7 +90,9 @@ def child(sets):
         warm[name]()
     cases = fit.inference_cases(8.0, sets)
     for name in names:
+        started = time.process_time()
         figures[name] = fit.timed(cases[name])[0]
+        figures[f"{name} cpu"] = time.process_time() - started
     print(json.dumps(figures))
 
 
@@ -112,9 +114,11 @@ def report(runs):
         for key in ("normal noise, mean and std per set, store",
                     "uniform noise, bounds per set, store"):
             ratio = [f[key] / f[shared] for f in figures]
+            cpu = [f[f"{key} cpu"] / f[f"{shared} cpu"] for f in figures]
             print(f"  {key}: {statistics.median([f[key] for f in figures]):.2f} s, ratio to "
                   f"the shared array median {statistics.median(ratio):.2f} "
-                  f"(runs {', '.join(f'{r:.2f}' for r in ratio)})")
+                  f"(runs {', '.join(f'{r:.2f}' for r in ratio)}); CPU time (every thread): "
+                  f"{statistics.median(cpu):.2f} (runs {', '.join(f'{r:.2f}' for r in cpu)})")
         print(f"  {shared}: {statistics.median([f[shared] for f in figures]):.2f} s")
 
 
