@@ -11,8 +11,10 @@
    uniformly (per-set noise parameters), the 33-value log-spectrum feature, written to a Zarr
    store, no time series kept; against the same sets in memory driven by one shared input
    array (the features only), and, to tell the costs apart, the same store with one normal
-   noise for every set and with uniform noise of per-set bounds. Rounds of A B C D;
-   simulations per second.
+   noise for every set and with uniform noise of per-set bounds. After an untimed warm-up of
+   each case on 16 sets (imports, the template's loading), rounds of A B C D, B C D A, ...;
+   simulations per second; the CPU time of each case (every thread) against the shared
+   array's, which other jobs on the same cores sway less than the wall time.
 
 Every simulation lasts ``--time`` seconds at dt = 1e-4 s, recorded every 1e-3 s after a 1 s
 cutoff. Timings only, never pass/fail.
@@ -100,7 +102,9 @@ def fit_against_one_call(seconds: float, rounds: int, loop: int) -> None:
           f"{statistics.median(fits) / len(history) * 1e3:.1f} ms per evaluation")
 
 
-def inference(seconds: float, n_sets: int, rounds: int) -> None:
+def inference_cases(seconds: float, n_sets: int) -> dict:
+    """The inference data set's cases (name -> a call to time), the bar's first, the shared
+    array last (benchmarks/noise_v4_v5.py times them too)."""
     kw = common(seconds)
     rng = np.random.default_rng(0)
     grid = pd.DataFrame({"C": rng.uniform(100, 400, n_sets), "mu": rng.uniform(100, 300, n_sets),
@@ -130,17 +134,42 @@ def inference(seconds: float, n_sets: int, rounds: int) -> None:
             "JRC2", grid[["C"]], PARAM_MAP, inputs={U: shared}, features=FEATURES,
             keep_timeseries=False, progress=False, **kw),
     }
+    return cases
+
+
+def inference(seconds: float, n_sets: int, rounds: int) -> None:
+    # one untimed call of each case on 16 sets first: the first call imports zarr and loads the
+    # template, which would otherwise fall on the first case timed (the bar's)
+    for case in inference_cases(seconds, 16).values():
+        case()
+    cases = inference_cases(seconds, n_sets)
     times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(rounds):                 # A B C D, A B C D
-        for name, case in cases.items():
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
+    # round r starts at case r (A B C D, B C D A, ...), so that no case keeps the first place
+    # of a round: in a fixed order the first case took 0.1 more of the shared array's time
+    # than the same case in another place (2026-12-07; the cause was not found)
+    names = list(cases)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            case = cases[name]
+            started = time.process_time()   # every thread of this process
             times[name].append(timed(case)[0])
+            cpu[name].append(time.process_time() - started)
     base = statistics.median(times["one shared input array, in memory"])
+    cpu_base = statistics.median(cpu["one shared input array, in memory"])
     print(f"inference data set: {n_sets} sets of {seconds:g} s, the 33-value log-spectrum, no "
           "time series")
     for name, runs in times.items():
         median = statistics.median(runs)
         print(f"  {name}: {median:.2f} s (runs {', '.join(f'{t:.2f}' for t in runs)}), "
               f"{n_sets / median:.0f} simulations/s, ratio to the shared array {median / base:.2f}")
+    # CPU seconds are less swayed than wall time by other jobs on the same cores: where the
+    # wall-time ratios scatter, these say what each case costs
+    print("  CPU time of every thread, median, and its ratio to the shared array's:")
+    for name, runs in cpu.items():
+        median = statistics.median(runs)
+        print(f"    {name}: {median:.2f} s (runs {', '.join(f'{t:.2f}' for t in runs)}), "
+              f"ratio {median / cpu_base:.2f}")
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from csweep._common cimport csweep_exp, csweep_expf, csweep_simd, real
 from csweep._fixed_step cimport Jrc2Tile, fixed_step
 from csweep._jrc2 cimport (B_DY, B_K, B_M, B_SIZE, B_U, B_Y, N_PARAMS, N_STATES, TILE,
                            jrc2_coefficients, jrc2_lane, jrc2_rate)
-from csweep._philox cimport NO_NOISE, NoiseSpec, noise_rows
+from csweep._philox cimport NO_NOISE, NOISE_SCRATCH_ROWS, NoiseSpec, noise_rows
 
 # Row order of the ``params`` argument, state order and recordable order of the JRC2 kernel.
 # csweep.models.jrc2_column reads these names: they are the one definition of the layout.
@@ -99,7 +99,7 @@ cdef void _jrc2_tile(real precision, const double[:, :] params, const double[:, 
     cdef real b[B_SIZE]
     cdef double drawn_u[DRAWN_ROWS * TILE]
     cdef double drawn_m[DRAWN_ROWS * TILE]
-    cdef double spare[TILE]
+    cdef double spare[NOISE_SCRATCH_ROWS * TILE]
     cdef uint64_t lanes[TILE]
     cdef Jrc2Tile model
     cdef real y0[N_STATES * TILE]

@@ -4,9 +4,9 @@ The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random nu
 as 1, 2, 3", SC11, 2011): ten rounds of two 32x32->64-bit multiplies and xors, which vector
 units do several at once (SSE2 pmuludq, AVX2/AVX-512 vpmuludq), so one row of a block (a step
 of every set) is drawn several sets per instruction. Its key is the seed; its 128-bit counter
-holds the step quad (uniform) or pair (normal) (words 0, 1), and the set's stream (words 2, 3):
-distinct (stream, step) pairs are distinct counters, so streams never overlap. One call gives 4
-uniform values (32 bits each) or 2 normal values (a Box-Muller pair, its log, cos and sin
+holds the step quad (words 0, 1) and the set's stream (words 2, 3): distinct (stream, step)
+pairs are distinct counters, so streams never overlap. One call gives 4 uniform values (32 bits
+each) or 4 normal values (two Box-Muller pairs of 32-bit uniforms, its log, cos and sin
 csweep's own, csweep/src/fastmath.h, vectorised across a row's sets).
 
 csweep.noise fills input series with it, block by block, where a kernel reads its inputs from
@@ -21,9 +21,9 @@ from cython.parallel cimport prange, threadid
 from cython.view cimport array as cvarray
 from libc.stdint cimport uint64_t
 
-from csweep._philox cimport (NOISE_NORMAL, NOISE_UNIFORM, NoiseSpec, csweep_log,
-                             csweep_noise_simd, csweep_philox4x32_10, csweep_sincos_turn,
-                             noise_rows)
+from csweep._philox cimport (NOISE_NORMAL, NOISE_SCRATCH_ROWS, NOISE_UNIFORM, NoiseSpec,
+                             csweep_log, csweep_noise_simd, csweep_philox4x32_10,
+                             csweep_sincos_turn, noise_rows)
 
 NOISE_KINDS = {"uniform": NOISE_UNIFORM, "normal": NOISE_NORMAL}
 #: the stream of a noise series shared by every set (per-set streams are the set indices)
@@ -31,9 +31,13 @@ SHARED_STREAM = 0xFFFFFFFFFFFFFFFF
 #: the generator and the version of csweep's noise streams built on it, recorded with a store
 #: (version 1 was SplitMix64's output function on a counter, csweep 0.1 before issue 18;
 #: version 2 took 53 bits per uniform value and one Philox call per normal value; version 3's
-#: uniform values are version 4's, its normal values took the C library's log, cos and sin)
+#: uniform values are version 4's, its normal values took the C library's log, cos and sin;
+#: version 4's uniform values are version 5's, its normal values took one Philox call per
+#: Box-Muller pair, u1 and u2 of 53 bits each, where version 5 draws two pairs per call from
+#: 32-bit u1 and u2: half the generator's work per value, and tails that stop at
+#: sqrt(-2 log 2^-32) = 6.66 standard deviations instead of 8.57)
 GENERATOR = "philox4x32-10"
-STREAM_VERSION = 4
+STREAM_VERSION = 5
 
 # rows a thread draws at a time (fill_noise)
 cdef enum:
@@ -81,11 +85,13 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
     kind     NOISE_KINDS value:
              uniform on [a, b): steps 4j .. 4j + 3 take output words 0 .. 3 of the Philox
              call at counter (j, stream), 32 bits each: a + (b - a) * (word / 2^32);
-             normal with mean a and standard deviation b: steps 2j and 2j + 1 take the
-             Box-Muller pair of the call at counter (j, stream): with u1 = 1 - (words 0, 1) in
-             (0, 1] and u2 = (words 2, 3) in [0, 1) (their top 53 bits) and
-             r = b * sqrt(-2 log u1), step 2j is a + r cos(2 pi u2), step 2j + 1 a + r sin(...)
-             (log, cos and sin as log_values and sincos_turn_values compute them)
+             normal with mean a and standard deviation b: steps 4j .. 4j + 3 take two
+             Box-Muller pairs of the call at counter (j, stream), steps 4j and 4j + 1 from
+             words 0 and 1, steps 4j + 2 and 4j + 3 from words 2 and 3: with
+             u1 = 1 - word / 2^32 in (0, 1] (words 0, 2), u2 = word / 2^32 in [0, 1)
+             (words 1, 3) and r = b * sqrt(-2 log u1), a pair's first step is
+             a + r cos(2 pi u2), its second a + r sin(2 pi u2) (log, cos and sin as
+             log_values and sincos_turn_values compute them); |value - a| <= 6.66 b
     a_values, b_values  IN (n_streams,) or None: column c's own a and b (both or neither),
              in the same arithmetic (uniform: drawn on [0, 1), then a + (b - a) * u)
     """
@@ -104,9 +110,9 @@ def fill_noise(double[:, ::1] out, const uint64_t[::1] streams, uint64_t seed,
             raise ValueError(f"fill_noise: a_values and b_values need {n} values (one per "
                              f"stream); received {a_values.shape[0]} and {b_values.shape[0]}")
         spec.a_set, spec.b_set = &a_values[0], &b_values[0]
-    # each thread's scratch row: the half of an edge pair outside its rows (uniform), or the
-    # second uniforms (normal)
-    cdef double[:, ::1] scratch = cvarray(shape=(threads, n), itemsize=8, format="d")
+    # each thread's scratch rows: the steps of its first and last groups of 4 outside its rows
+    cdef double[:, ::1] scratch = cvarray(shape=(threads, NOISE_SCRATCH_ROWS * n), itemsize=8,
+                                          format="d")
     for task in prange(n_tasks, nogil=True, schedule="static", num_threads=threads):
         first = task * ROWS_PER_TASK
         noise_rows(&spec, &streams[0], n, first_step + first,

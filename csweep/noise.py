@@ -11,17 +11,22 @@ columns with a 0..n-1 index); it gets the same input and so the same trace. Noth
 
 The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy
 as 1, 2, 3", SC11, 2011) keyed by the seed, its counter the stream and a step number. Each call
-gives 128 bits: four uniform values of 32 bits each (``low + (high - low) * k / 2**32`` for an
-integer ``k``; steps 4j to 4j + 3), or two normal values, the Box-Muller pair of two 53-bit
-uniforms (steps 2j and 2j + 1): with ``u1`` in (0, 1], ``u2`` in [0, 1) and
-``r = std * sqrt(-2 log u1)``, ``mean + r cos(2 pi u2)`` and ``mean + r sin(2 pi u2)``, the log,
-cos and sin csweep's own (vectorised, within 2 ulp, the same bits on every build). These are
-csweep's noise streams version 4 (:data:`GENERATOR`, :data:`STREAM_VERSION`). Version 3 drew
-the same uniform values and took the C library's log, cos and sin for normal values (which
-differ from version 4's in their last bits); version 2 (development versions after csweep
-0.1.0) took 53 bits per uniform value and one call per normal value, and version 1 was
-SplitMix64's output function on a counter: both drew other numbers from the same seed. A
-store records the generator and version, and refuses to resume a sweep started with another.
+gives 128 bits, four words of 32 bits, for steps 4j to 4j + 3: four uniform values
+(``low + (high - low) * k / 2**32`` for an integer ``k``), or four normal values, two
+Box-Muller pairs of 32-bit uniforms (steps 4j and 4j + 1 from words 0 and 1, steps 4j + 2 and
+4j + 3 from words 2 and 3): with ``u1 = 1 - k1 / 2**32`` in (0, 1], ``u2 = k2 / 2**32`` in
+[0, 1) and ``r = std * sqrt(-2 log u1)``, ``mean + r cos(2 pi u2)`` and
+``mean + r sin(2 pi u2)``, the log, cos and sin csweep's own (vectorised, within 2 ulp, the same
+bits on every build). A normal value therefore lies within ``sqrt(-2 log 2**-32) = 6.66``
+standard deviations of the mean: the normal law's tails beyond (a probability of 2.7e-11 per
+value) are not drawn. These are csweep's noise streams version 5 (:data:`GENERATOR`,
+:data:`STREAM_VERSION`). Version 4 drew the same uniform values, and each normal pair from a
+call of its own, with 53-bit ``u1`` and ``u2`` (tails to 8.57 standard deviations, twice the
+generator's work per value); version 3 took the C library's log, cos and sin for those pairs
+(which differ from version 4's in their last bits); version 2 (development versions after
+csweep 0.1.0) took 53 bits per uniform value and one call per normal value, and version 1 was
+SplitMix64's output function on a counter: each drew other numbers from the same seed. A store
+records the generator and version, and refuses to resume a sweep started with another.
 It is not NumPy's generator either: a seed here gives different numbers from
 ``np.random.default_rng(seed)``.
 """
@@ -207,6 +212,10 @@ def normal(mean: float | str, std: float | str, *, seed: int = 0,
     key, which then sets it per set (``normal("mu", "sigma")``; no ``param_map`` entry needed):
     ``mean + (std * r) * cos(...)`` of the same Box-Muller draw, bit for bit the numbers scalar
     values give; a set whose ``std`` is 0 receives exactly its ``mean``.
+
+    The values are Box-Muller pairs of 32-bit uniforms (noise streams version 5), so none lies
+    beyond ``sqrt(-2 log 2**-32) = 6.66`` standard deviations of the mean (the normal law puts
+    2.7e-11 of its mass there).
     """
     return Noise("normal", mean, std, seed, per_set)
 

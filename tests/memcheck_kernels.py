@@ -167,11 +167,17 @@ def direct_calls():
     derivatives = _integrate.jrc2_derivatives(params, y, u[0], np.zeros(11))
     assert derivatives.shape == (9, 11) and np.isfinite(derivatives).all()
     streams = np.array([0, 1, _noise.SHARED_STREAM], np.uint64)
+    per_set = (np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]))
     for module in {_noise, _kernel.noise_kernel}:
         for kind in (0, 1):
             out = np.empty((N_STEPS, 3))
             module.fill_noise(out, streams, 7, 10, kind, 1.0, 2.0, 2)
             assert np.isfinite(out).all()
+            # fills starting and stopping inside a group of 4 steps (up to 3 scratch rows)
+            for first, steps in ((1, 1), (5, 2), (6, 7), (3, 70)):
+                out = np.empty((steps, 3))
+                module.fill_noise(out, streams, 7, first, kind, 1.0, 2.0, 2, *per_set)
+                assert np.isfinite(out).all()
 
 
 def report(path: str) -> int:

@@ -4,7 +4,7 @@ Each case below is a short grid_search call (each solver, precision, template an
 noise, features, blocks and threads, a store, an executor). Its outputs' bytes (recorded values,
 parameter map, features, final state, solver statistics, divergence labels) are hashed and
 compared with ``data/bitwise.json``, recorded from csweep as it was at commit 37b8ee1 (the cases
-with generated noise re-recorded for noise streams versions 2, 3 and 4, see data/README.md). Any change
+with generated noise re-recorded for noise streams versions 2 to 5, see data/README.md). Any change
 of a single bit in any output fails the case. The file is rewritten only when a change of numbers
 is intended and explained: ``python tests/record_bitwise.py`` (see data/README.md).
 

@@ -1,7 +1,8 @@
-"""The normal draw of noise streams version 4: csweep's own log and sin/cos (csweep/src/fastmath.h)
+"""The normal draw of noise streams version 5: csweep's own log and sin/cos (csweep/src/fastmath.h)
 are accurate to within 2 ulp, give the same bits on every build, and the normal values they make
-pass a Kolmogorov-Smirnov test, moment and tail checks on a million draws, with the cos and sin
-halves of each Box-Muller pair independent of each other.
+pass Kolmogorov-Smirnov and chi-square tests, moment and tail checks on a million draws, stay
+within the tail bound of 32-bit uniforms (6.66 standard deviations), with the cos and sin halves
+of each Box-Muller pair, and the two pairs of one Philox call, independent of each other.
 
 The references are the C library's long double logl, sinl and cosl (64-bit mantissas: 2^-11 ulp
 of a double), with sin and cos given the exactly reduced argument pi/2 f (4u = q + f exactly in
@@ -18,9 +19,9 @@ from csweep import _noise
 LONG_DOUBLE = np.finfo(np.longdouble).nmant >= 63
 long_double_only = pytest.mark.skipif(not LONG_DOUBLE,
                                       reason="the references need an 80-bit long double")
-#: the largest errors measured on these points (2026-12-07): log 0.81 ulp (0.26 on average),
-#: cos 1.50 ulp and sin 1.47 ulp (0.32 on average, 1.3% of the points above 1 ulp); the tests
-#: allow 2 ulp
+#: the largest errors measured on these points (2026-12-07, with version 5's 32-bit points):
+#: log 0.83 ulp (0.26 on average), cos 1.50 ulp and sin 1.48 ulp (0.32 on average, 1.3% of the
+#: points above 1 ulp); the tests allow 2 ulp
 ULP = 2.0
 
 
@@ -45,11 +46,16 @@ def _ulps(values, reference):
 
 def _log_points():
     rng = np.random.default_rng(27)
-    # the draw's u1: k 2^-53 for k in 1 .. 2^53, uniform and near 1 and near 2^-53
+    # the draw's u1: k 2^-32 for k in 1 .. 2^32 (version 5), uniform and near 1 and near 2^-32,
+    # and k 2^-53 (version 4's 53-bit u1)
     k = rng.integers(1, 2**53, 2_000_000, dtype=np.uint64, endpoint=True)
     near_one = 2**53 - np.arange(0, 5000, dtype=np.uint64)
     small = np.arange(1, 5000, dtype=np.uint64)
     u1 = np.concatenate([k, near_one, small]).astype(np.float64) * 2.0**-53
+    k32 = rng.integers(1, 2**32, 1_000_000, dtype=np.uint64, endpoint=True)
+    ends = np.concatenate([2**32 - np.arange(0, 5000, dtype=np.uint64),
+                           np.arange(1, 5000, dtype=np.uint64)])
+    u1 = np.concatenate([u1, np.concatenate([k32, ends]).astype(np.float64) * 2.0**-32])
     # and positive normal numbers of every exponent, the edges of the reduction (sqrt(2)/2)
     wide = 2.0 ** rng.uniform(-1021, 1023, 200_000)
     edges = np.ldexp(np.nextafter(np.sqrt(0.5), [0.0, 2.0]), np.arange(-60, 61)[:, None]).ravel()
@@ -59,8 +65,10 @@ def _log_points():
 def _turn_points():
     rng = np.random.default_rng(28)
     u2 = rng.integers(0, 2**53, 1_000_000, dtype=np.uint64).astype(np.float64) * 2.0**-53
+    u2_32 = rng.integers(0, 2**32, 500_000, dtype=np.uint64).astype(np.float64) * 2.0**-32
     quarters = (np.arange(0, 8)[:, None] / 8 + np.arange(-200, 201)[None, :] * 2.0**-53).ravel()
-    return np.concatenate([u2, quarters[quarters >= 0], [0.0, 2.0**-53, 1 - 2.0**-53]])
+    return np.concatenate([u2, u2_32, quarters[quarters >= 0],
+                           [0.0, 2.0**-53, 1 - 2.0**-53, 2.0**-32, 1 - 2.0**-32]])
 
 
 @long_double_only
@@ -125,19 +133,25 @@ def test_every_build_computes_the_same_bits():
 
 def test_a_million_normal_values_are_standard_normal():
     """10^6 values (250,000 steps of 4 streams; the cos and sin halves of each pair checked apart):
-    Kolmogorov-Smirnov distance under its 0.1% critical value 1.95 / sqrt(n), mean, std,
-    skewness and excess kurtosis within 4 standard errors, the counts beyond 2, 3 and 4 standard
-    deviations within 4 binomial standard errors of the normal law's, and the halves (and their
-    squares) uncorrelated (|r| < 4 / sqrt(n))."""
+    Kolmogorov-Smirnov distance under its 0.1% critical value 1.95 / sqrt(n), chi-square of 100
+    equiprobable bins under its 0.1% critical value (148.2 for 99 degrees of freedom), mean,
+    std, skewness and excess kurtosis within 4 standard errors, the counts beyond 2, 3 and 4
+    standard deviations within 4 binomial standard errors of the normal law's, no value beyond
+    sqrt(-2 log 2^-32) = 6.66 (32-bit u1), and the halves (and their squares) uncorrelated
+    (|r| < 4 / sqrt(n)), as are the two pairs of one Philox call (steps 4j, 4j + 1 against
+    4j + 2, 4j + 3)."""
     special = need("scipy").special
     values = np.empty((250_000, 4))
     _noise.fill_noise(values, np.arange(4, dtype=np.uint64), 3, 0, 1, 0.0, 1.0, 2)
+    assert np.abs(values).max() <= np.sqrt(-2.0 * np.log(2.0**-32))
     for sample in (values.ravel(), values[0::2].ravel(), values[1::2].ravel()):
         n = sample.size
         ordered = np.sort(sample)
         cdf = special.ndtr(ordered)
         distance = max((np.arange(1, n + 1) / n - cdf).max(), (cdf - np.arange(n) / n).max())
         assert distance < 1.95 / np.sqrt(n)
+        counts = np.bincount(np.minimum((cdf * 100).astype(np.int64), 99), minlength=100)
+        assert ((counts - n / 100) ** 2 / (n / 100)).sum() < 148.2
         mean, std = sample.mean(), sample.std()
         z = (sample - mean) / std
         assert abs(mean) < 4 / np.sqrt(n) and abs(std - 1) < 4 * np.sqrt(0.5 / n)
@@ -147,7 +161,9 @@ def test_a_million_normal_values_are_standard_normal():
             p = 2 * special.ndtr(-limit)
             count = np.count_nonzero(np.abs(sample) > limit)
             assert abs(count - n * p) < 4 * np.sqrt(n * p * (1 - p)), limit
-    cos_half, sin_half = values[0::2].ravel(), values[1::2].ravel()
-    bound = 4 / np.sqrt(cos_half.size)
-    assert abs(np.corrcoef(cos_half, sin_half)[0, 1]) < bound
-    assert abs(np.corrcoef(cos_half**2, sin_half**2)[0, 1]) < bound
+    for first, second in ((values[0::2], values[1::2]), (values[0::4], values[2::4]),
+                          (values[1::4], values[3::4])):
+        first, second = first.ravel(), second.ravel()
+        bound = 4 / np.sqrt(first.size)
+        assert abs(np.corrcoef(first, second)[0, 1]) < bound
+        assert abs(np.corrcoef(first**2, second**2)[0, 1]) < bound

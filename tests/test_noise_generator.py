@@ -1,6 +1,7 @@
-"""csweep's noise streams (version 4): Philox4x32-10 as published, every build drawing the same
-bits, and each value the documented function of (seed, stream, step). (csweep's own log and
-sin/cos of the normal draw: tests/test_noise_fastmath.py.)"""
+"""csweep's noise streams (version 5): Philox4x32-10 as published, every build drawing the same
+bits, and each value the documented function of (seed, stream, step), whatever steps a fill
+starts and stops at. (csweep's own log and sin/cos of the normal draw, and the normal values'
+statistics: tests/test_noise_fastmath.py.)"""
 
 
 import numpy as np
@@ -32,16 +33,26 @@ def _words(seed, counter, stream):
                                  stream >> 32), (seed & 0xFFFFFFFF, seed >> 32))
 
 
-def _unit(high, low):
-    return ((high << 32 | low) >> 11) * 2.0 ** -53
+def _normal(seed, step, stream, mean, std):
+    """Step `step` of a normal stream as version 5 defines it, with csweep's own log and sin/cos:
+    the pair (4j, 4j + 1) from words 0 and 1 of the call at (j, stream), (4j + 2, 4j + 3) from
+    words 2 and 3, u1 = 1 - word / 2**32, u2 = word / 2**32."""
+    w = _words(seed, step // 4, stream)
+    pair = (step % 4) // 2
+    u1, u2 = 1.0 - w[2 * pair] * 2.0**-32, w[2 * pair + 1] * 2.0**-32
+    log_u1, cos_sin = np.empty(1), (np.empty(1), np.empty(1))
+    _noise.log_values(np.array([u1]), log_u1)
+    _noise.sincos_turn_values(np.array([u2]), *cos_sin)
+    exact = mean + std * np.sqrt(-2.0 * np.log(u1)) * (np.cos, np.sin)[step % 2](2 * np.pi * u2)
+    return mean + std * np.sqrt(-2.0 * log_u1[0]) * cos_sin[step % 2][0], exact
 
 
 def test_each_value_is_the_documented_function_of_seed_stream_and_step():
     """Uniform: steps 4j .. 4j + 3 take output words 0 .. 3 (32 bits each) of the call at counter
-    (j, stream); normal: steps 2j and 2j + 1 the Box-Muller pair (cos, sin) of
-    (1 - words 0-1, words 2-3) of the call at (j, stream). Checked in Python for first steps at
-    every offset in a quad, the shared stream and a 64-bit seed, on every build (the vector
-    lanes and the scalar tail both)."""
+    (j, stream); normal: steps 4j and 4j + 1 the Box-Muller pair (cos, sin) of (1 - word 0,
+    word 1) / 2**32 of the call at (j, stream), steps 4j + 2 and 4j + 3 that of (1 - word 2,
+    word 3). Checked in Python for first steps at every offset in a quad, the shared stream and
+    a 64-bit seed, on every build (the vector lanes and the scalar tail both)."""
     seed, low, high, mean, std = 2**63 + 12345, 120.0, 320.0, 1.5, 2.0
     streams = np.array([0, 1, 2**32 + 7, 5, 6, 7, 8, 9, 10, 11, _noise.SHARED_STREAM], np.uint64)
     for build in noise_builds():
@@ -56,17 +67,45 @@ def test_each_value_is_the_documented_function_of_seed_stream_and_step():
                     w = _words(seed, step // 4, stream)
                     expected = low + (high - low) * (w[step % 4] * 2.0 ** -32)
                     assert u[k, c] == expected, (build.simd(), step, stream)
-                    w = _words(seed, step // 2, stream)
-                    u1, u2 = 1.0 - _unit(w[0], w[1]), _unit(w[2], w[3])
-                    trig = np.cos if step % 2 == 0 else np.sin
-                    expected = mean + std * np.sqrt(-2.0 * np.log(u1)) * trig(2 * np.pi * u2)
-                    assert g[k, c] == pytest.approx(expected, rel=1e-14, abs=1e-14)
-                    # bit for bit, with csweep's own log and sin/cos (version 4)
-                    log_u1, cos_sin = np.empty(1), (np.empty(1), np.empty(1))
-                    _noise.log_values(np.array([u1]), log_u1)
-                    _noise.sincos_turn_values(np.array([u2]), *cos_sin)
-                    radius = std * np.sqrt(-2.0 * log_u1[0])
-                    assert g[k, c] == mean + radius * cos_sin[step % 2][0], (build.simd(), step)
+                    ours, exact = _normal(seed, step, stream, mean, std)
+                    assert g[k, c] == pytest.approx(exact, rel=1e-14, abs=1e-14)
+                    # bit for bit, with csweep's own log and sin/cos
+                    assert g[k, c] == ours, (build.simd(), step, stream)
+
+
+@pytest.mark.parametrize("kind", [0, 1])
+def test_fills_starting_and_stopping_inside_a_group_of_four_steps(kind):
+    """A fill may start and stop at any step: a group of 4 steps (one Philox call, two normal
+    pairs) straddling either end, or both, has up to 3 rows outside the fill, each of which
+    (normal) its pair's other value needs. Every first step mod 4 (0 .. 7) and every length 1 ..
+    9, on every build and thread count, with scalar and per-set values, equal a long fill's
+    rows bit for bit."""
+    streams = np.array([3, 4, 5, 6, 7, 8, 9, 10, 11, 2**40 + 1, 12], np.uint64)
+    a_values = np.linspace(-3.0, 5.0, len(streams))
+    b_values = np.linspace(0.0, 4.0, len(streams)) + (a_values if kind == 0 else 0.0)
+    for per_set in ((None, None), (a_values, b_values)):
+        whole = np.empty((20, len(streams)))
+        _noise.fill_noise(whole, streams, 77, 0, kind, 1.0, 3.0, 1, *per_set)
+        for build in noise_builds():
+            for first in range(8):
+                for length in range(1, 10):
+                    for threads in (1, 2):
+                        part = np.full((length, len(streams)), np.nan)
+                        build.fill_noise(part, streams, 77, first, kind, 1.0, 3.0, threads,
+                                         *per_set)
+                        np.testing.assert_array_equal(
+                            part, whole[first:first + length],
+                            err_msg=f"{build.simd()} first={first} length={length}")
+
+
+def test_normal_values_stop_at_the_tail_of_32_bit_uniforms():
+    """The largest radius of a pair is sqrt(-2 log 2**-32) = 6.66 standard deviations (u1 =
+    2**-32, the smallest 32-bit u1), reached by no smaller u1; and u1 = 1 gives the mean."""
+    log = np.empty(2)
+    _noise.log_values(np.array([2.0**-32, 1.0]), log)
+    bound = np.sqrt(-2.0 * log[0])
+    assert bound == pytest.approx(np.sqrt(64 * np.log(2.0)), rel=1e-15)
+    assert 6.66 < bound < 6.661 and log[1] == 0.0
 
 
 def test_uniform_values_cover_their_range_evenly():
@@ -109,4 +148,4 @@ def test_the_selected_build_is_the_widest_the_cpu_runs():
 def test_describe_names_the_generator_and_stream_version():
     described = noise.uniform(120, 320, seed=3).describe()
     assert described["generator"] == "philox4x32-10" == noise.GENERATOR
-    assert described["stream_version"] == 4 == noise.STREAM_VERSION
+    assert described["stream_version"] == 5 == noise.STREAM_VERSION

@@ -85,16 +85,17 @@ def test_an_existing_store_is_not_overwritten_and_resume_checks_the_call(tmp_pat
     np.testing.assert_array_equal(again.features["freq"].to_numpy(), first["freq"].values)
 
 
-@pytest.mark.parametrize("recorded", [None, 2, 3])
+@pytest.mark.parametrize("recorded", [None, 2, 3, 4])
 def test_a_store_of_another_noise_stream_version_is_not_resumed(tmp_path, recorded):
     """A store records its noise's generator and stream version; one written with version 1
     (SplitMix64, before Philox4x32-10, which recorded neither), version 2 (53 bits per uniform
-    value) or version 3 (the C library's log and sin/cos in the normal draw) would finish with
-    other numbers, so resume refuses it."""
+    value), version 3 (the C library's log and sin/cos in the normal draw) or version 4 (one
+    Box-Muller pair per Philox call, 53-bit u1 and u2) would finish with other numbers, so
+    resume refuses it."""
     path = tmp_path / "s.zarr"
     call(store=path)
     attrs = json.loads(xr.open_zarr(path).attrs["inputs"])["jrc/jrc_op/u"]
-    assert (attrs["generator"], attrs["stream_version"]) == ("philox4x32-10", 4)
+    assert (attrs["generator"], attrs["stream_version"]) == ("philox4x32-10", 5)
     group = zarr.open_group(path)
     old = json.loads(group.attrs["csweep_call"])
     if recorded is None:
@@ -107,7 +108,7 @@ def test_a_store_of_another_noise_stream_version_is_not_resumed(tmp_path, record
              else f"version {recorded} \\(philox4x32-10\\)")
     with pytest.raises(ValueError, match="differ: inputs .*generator and stream version.*the "
                        f"store's noise on 'jrc/jrc_op/u' was drawn by noise streams {drawn}, "
-                       "this csweep draws version 4"):
+                       "this csweep draws version 5"):
         call(store=path, resume=True)
 
 

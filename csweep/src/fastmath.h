@@ -1,4 +1,4 @@
-/* csweep's own log and sin/cos for the normal noise draw (noise streams version 4; see
+/* csweep's own log and sin/cos for the normal noise draw (noise streams versions 4 and 5; see
    csweep/_philox.pxd and csweep/noise.py). Written so that gcc vectorises them across a row's
    lanes: no library calls, no data-dependent branches (selections are bit masks), no integer
    <-> double conversions (AVX2 has none for 64-bit integers; the bits are moved instead).
@@ -8,9 +8,14 @@
 
    The polynomials are near-minimax fits of our own (mpmath's chebyfit, degree 6, at 60
    digits; benchmarks/fastmath_fit.py prints them), their coefficients rounded to double.
-   Largest errors measured (tests/test_noise_fastmath.py: 2.2 million points against long double
-   logl, a million turns against sinl and cosl of the exactly reduced argument, a few thousand
-   against mpmath): csweep_log 0.81 ulp, csweep_sincos_turn 1.50 ulp (cos) and 1.47 ulp (sin). */
+   Largest errors measured (tests/test_noise_fastmath.py: 3.2 million points against long double
+   logl, 1.5 million turns against sinl and cosl of the exactly reduced argument, a few thousand
+   against mpmath): csweep_log 0.83 ulp, csweep_sincos_turn 1.50 ulp (cos) and 1.48 ulp (sin).
+   Version 5 gives them 32-bit inputs (multiples of 2^-32), for which nothing here is cheaper:
+   the reductions are exact for any double and the polynomials' degrees are set by the output's
+   precision. (A table reduction, log m = log c + log(m c) with m c exact for a 32-bit m and a
+   21-bit c, would spare the log its division, but gcc does not vectorise its table loads: a
+   prototype drew 1.84 ns per value against 1.71, Philox included, AVX-512, one thread.) */
 #ifndef CSWEEP_FASTMATH_H
 #define CSWEEP_FASTMATH_H
 
@@ -44,7 +49,7 @@ static inline double csweep_double(uint64_t b) {
 /* the bits of sqrt(2) / 2, 0x1.6a09e667f3bcdp-1 */
 #define CSWEEP_SQRT_HALF_BITS 0x3FE6A09E667F3BCDull
 
-/* The natural log of a positive, finite, normal x (the draw's x is in [2^-53, 1]).
+/* The natural log of a positive, finite, normal x (the draw's x is in [2^-32, 1]).
    x = 2^k m with m in [sqrt(2)/2, sqrt(2)) (k and m from x's bits, without a branch), then
    log x = k ln 2 + log(1 + f), f = m - 1 (exact). */
 static inline double csweep_log(double x) {

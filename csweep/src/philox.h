@@ -32,18 +32,6 @@ static inline void csweep_philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, u
     *r23 = ((uint64_t)c2 << 32) | c3;
 }
 
-/* (v >> 11) * 2^-53, a double in [0, 1) from the top 53 bits of v, exactly, without an
-   integer-to-double conversion (AVX2 has none for 64-bit integers): the top 52 bits as the
-   mantissa of a number in [1, 2), minus 1, plus the 53rd bit as 2^-53 (each step exact). */
-static inline double csweep_unit53(uint64_t v) {
-    uint64_t high = 0x3FF0000000000000ull | (v >> 12);
-    uint64_t low = (0 - ((v >> 11) & 1)) & 0x3CA0000000000000ull;
-    double h, l;
-    memcpy(&h, &high, 8);
-    memcpy(&l, &low, 8);
-    return (h - 1.0) + l;
-}
-
 /* w * 2^-32, a double in [0, 1) from the 32 bits of w, exactly */
 static inline double csweep_unit32(uint32_t w) {
     return (double)w * 2.3283064365386962890625e-10;
@@ -62,9 +50,7 @@ typedef __m512d csweep_vd;
 #define CSWEEP_SET1(x) _mm512_set1_epi64((long long)(x))
 #define CSWEEP_MUL32(x, y) _mm512_mul_epu32(x, y)
 #define CSWEEP_XOR(x, y) _mm512_xor_si512(x, y)
-#define CSWEEP_AND(x, y) _mm512_and_si512(x, y)
 #define CSWEEP_OR(x, y) _mm512_or_si512(x, y)
-#define CSWEEP_SUB(x, y) _mm512_sub_epi64(x, y)
 #define CSWEEP_SRL(x, n) _mm512_srli_epi64(x, n)
 #define CSWEEP_SLL(x, n) _mm512_slli_epi64(x, n)
 #define CSWEEP_LOAD(p) _mm512_loadu_si512((const void *)(p))
@@ -82,9 +68,7 @@ typedef __m256d csweep_vd;
 #define CSWEEP_SET1(x) _mm256_set1_epi64x((long long)(x))
 #define CSWEEP_MUL32(x, y) _mm256_mul_epu32(x, y)
 #define CSWEEP_XOR(x, y) _mm256_xor_si256(x, y)
-#define CSWEEP_AND(x, y) _mm256_and_si256(x, y)
 #define CSWEEP_OR(x, y) _mm256_or_si256(x, y)
-#define CSWEEP_SUB(x, y) _mm256_sub_epi64(x, y)
 #define CSWEEP_SRL(x, n) _mm256_srli_epi64(x, n)
 #define CSWEEP_SLL(x, n) _mm256_slli_epi64(x, n)
 #define CSWEEP_LOAD(p) _mm256_loadu_si256((const __m256i *)(p))
@@ -102,9 +86,7 @@ typedef __m128d csweep_vd;
 #define CSWEEP_SET1(x) _mm_set1_epi64x((long long)(x))
 #define CSWEEP_MUL32(x, y) _mm_mul_epu32(x, y)
 #define CSWEEP_XOR(x, y) _mm_xor_si128(x, y)
-#define CSWEEP_AND(x, y) _mm_and_si128(x, y)
 #define CSWEEP_OR(x, y) _mm_or_si128(x, y)
-#define CSWEEP_SUB(x, y) _mm_sub_epi64(x, y)
 #define CSWEEP_SRL(x, n) _mm_srli_epi64(x, n)
 #define CSWEEP_SLL(x, n) _mm_slli_epi64(x, n)
 #define CSWEEP_LOAD(p) _mm_loadu_si128((const __m128i *)(p))
@@ -119,17 +101,6 @@ typedef __m128d csweep_vd;
 #endif
 
 #if CSWEEP_LANES > 1
-/* csweep_unit53 of every lane, then offset + scale * u, as the scalar code computes it */
-static inline csweep_vd csweep_unit53_lanes(csweep_vi v, double offset, double scale) {
-    csweep_vi high = CSWEEP_OR(CSWEEP_SRL(v, 12), CSWEEP_SET1(0x3FF0000000000000ull));
-    csweep_vi bit = CSWEEP_AND(CSWEEP_SRL(v, 11), CSWEEP_SET1(1));
-    csweep_vi low = CSWEEP_AND(CSWEEP_SUB(CSWEEP_SET1(0), bit),
-                               CSWEEP_SET1(0x3CA0000000000000ull));
-    csweep_vd u = CSWEEP_ADDD(CSWEEP_SUBD(CSWEEP_AS_DOUBLE(high), CSWEEP_SET1D(1.0)),
-                              CSWEEP_AS_DOUBLE(low));
-    return CSWEEP_ADDD(CSWEEP_SET1D(offset), CSWEEP_MULD(CSWEEP_SET1D(scale), u));
-}
-
 /* csweep_unit32 of every lane's low 32 bits, then offset + scale * u, as the scalar code
    computes it: those bits as the top of the mantissa of a number in [1, 2), minus 1 */
 static inline csweep_vd csweep_unit32_lanes(csweep_vi v, double offset, double scale) {
@@ -163,8 +134,7 @@ static inline void csweep_philox_lanes(uint32_t t0, uint32_t t1, csweep_vi strea
 #endif
 
 /* (n and the loop counters are ptrdiff_t, the width of Cython's Py_ssize_t, so that this header
-   needs no Python.h.) One Philox call per set c < n, counter (counter, streams[c]), key seed:
-   w01[c] = a01 + s01 * u(words 0, 1), w23[c] = a23 + s23 * u(words 2, 3) */
+   needs no Python.h.) */
 #if defined(__GNUC__)
 #define CSWEEP_NOINLINE __attribute__((noinline))
 #define CSWEEP_UNUSED __attribute__((unused))
@@ -173,41 +143,16 @@ static inline void csweep_philox_lanes(uint32_t t0, uint32_t t1, csweep_vi strea
 #define CSWEEP_UNUSED
 #endif
 
-/* Not inlined: a call draws a row of every lane (and a tile calls it once per two steps),
-   and a tile need not carry a copy of it. */
-static CSWEEP_NOINLINE void csweep_philox_row(double *restrict w01, double *restrict w23,
-                              const uint64_t *restrict streams, ptrdiff_t n,
-                              uint64_t counter, uint64_t seed,
-                              double a01, double s01, double a23, double s23) {
-    uint32_t t0 = (uint32_t)counter, t1 = (uint32_t)(counter >> 32);
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    ptrdiff_t c = 0;
-#if CSWEEP_LANES > 1
-    const csweep_vi low32 = CSWEEP_SET1(0xFFFFFFFFu);
-    for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
-        csweep_vi x0, x1, x2, x3;
-        csweep_philox_lanes(t0, t1, CSWEEP_LOAD(streams + c), k0, k1, &x0, &x1, &x2, &x3);
-        csweep_vi v01 = CSWEEP_OR(CSWEEP_SLL(x0, 32), CSWEEP_AND(x1, low32));
-        csweep_vi v23 = CSWEEP_OR(CSWEEP_SLL(x2, 32), CSWEEP_AND(x3, low32));
-        CSWEEP_STORED(w01 + c, csweep_unit53_lanes(v01, a01, s01));
-        CSWEEP_STORED(w23 + c, csweep_unit53_lanes(v23, a23, s23));
-    }
-#endif
-    for (; c < n; c++) {
-        uint64_t r01, r23;
-        csweep_philox4x32_10(t0, t1, (uint32_t)streams[c], (uint32_t)(streams[c] >> 32),
-                             k0, k1, &r01, &r23);
-        w01[c] = a01 + s01 * csweep_unit53(r01);
-        w23[c] = a23 + s23 * csweep_unit53(r23);
-    }
-}
-
-/* One Philox call per set c < n, counter (counter, streams[c]), key seed:
-   w<i>[c] = a + s * u(word i) for the output words i = 0..3. The rows may be one and the
-   same (rows outside a caller's steps all go to one scratch row). */
+/* One Philox call per set c < n, counter (counter, streams[c]), key seed: w<i>[c] = a02 +
+   s02 * u(word i) for the output words i = 0 and 2, a13 + s13 * u(word i) for i = 1 and 3,
+   u(w) = w / 2^32 (uniform values: the same a and s for all four; normal values: u1 = 1 - u
+   and u2 = u of two Box-Muller pairs). Not inlined: a call draws a row of every lane (and a
+   tile calls it once per four steps), and a tile need not carry a copy of it. The rows may
+   be one and the same (a caller may send rows it does not keep to one scratch row). */
 static CSWEEP_NOINLINE void csweep_philox_rows4(double *w0, double *w1, double *w2,
                               double *w3, const uint64_t *restrict streams, ptrdiff_t n,
-                              uint64_t counter, uint64_t seed, double a, double s) {
+                              uint64_t counter, uint64_t seed, double a02, double s02,
+                              double a13, double s13) {
     uint32_t t0 = (uint32_t)counter, t1 = (uint32_t)(counter >> 32);
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
     ptrdiff_t c = 0;
@@ -215,28 +160,28 @@ static CSWEEP_NOINLINE void csweep_philox_rows4(double *w0, double *w1, double *
     for (; c + CSWEEP_LANES <= n; c += CSWEEP_LANES) {
         csweep_vi x0, x1, x2, x3;
         csweep_philox_lanes(t0, t1, CSWEEP_LOAD(streams + c), k0, k1, &x0, &x1, &x2, &x3);
-        CSWEEP_STORED(w0 + c, csweep_unit32_lanes(x0, a, s));
-        CSWEEP_STORED(w1 + c, csweep_unit32_lanes(x1, a, s));
-        CSWEEP_STORED(w2 + c, csweep_unit32_lanes(x2, a, s));
-        CSWEEP_STORED(w3 + c, csweep_unit32_lanes(x3, a, s));
+        CSWEEP_STORED(w0 + c, csweep_unit32_lanes(x0, a02, s02));
+        CSWEEP_STORED(w1 + c, csweep_unit32_lanes(x1, a13, s13));
+        CSWEEP_STORED(w2 + c, csweep_unit32_lanes(x2, a02, s02));
+        CSWEEP_STORED(w3 + c, csweep_unit32_lanes(x3, a13, s13));
     }
 #endif
     for (; c < n; c++) {
         uint64_t r01, r23;
         csweep_philox4x32_10(t0, t1, (uint32_t)streams[c], (uint32_t)(streams[c] >> 32),
                              k0, k1, &r01, &r23);
-        w0[c] = a + s * csweep_unit32((uint32_t)(r01 >> 32));
-        w1[c] = a + s * csweep_unit32((uint32_t)r01);
-        w2[c] = a + s * csweep_unit32((uint32_t)(r23 >> 32));
-        w3[c] = a + s * csweep_unit32((uint32_t)r23);
+        w0[c] = a02 + s02 * csweep_unit32((uint32_t)(r01 >> 32));
+        w1[c] = a13 + s13 * csweep_unit32((uint32_t)r01);
+        w2[c] = a02 + s02 * csweep_unit32((uint32_t)(r23 >> 32));
+        w3[c] = a13 + s13 * csweep_unit32((uint32_t)r23);
     }
 }
 
-/* The Box-Muller pairs of `pairs` pairs of rows (noise streams version 4): pair p's rows are
+/* The Box-Muller pairs of `pairs` pairs of rows (noise streams version 5): pair p's rows are
    row0 = first0 + p * pair_stride and row1 = first1 + p * pair_stride. On entry row0[c] = u1 in
-   (0, 1] and row1[c] = u2 in [0, 1); on return, with r = b sqrt(-2 log u1), row0[c] = a +
-   r cos(2 pi u2) and row1[c] = a + r sin(2 pi u2), for c < n, a and b the scalars or, when
-   a_set is not NULL, a_set[c] and b_set[c]. log and sin/cos are csweep's own
+   (0, 1] and row1[c] = u2 in [0, 1) (multiples of 2^-32); on return, with r = b sqrt(-2 log
+   u1), row0[c] = a + r cos(2 pi u2) and row1[c] = a + r sin(2 pi u2), for c < n, a and b the
+   scalars or, when a_set is not NULL, a_set[c] and b_set[c]. log and sin/cos are csweep's own
    (csweep/src/fastmath.h): gcc vectorises the loops over c, and every build gives the same
    bits. Many pairs per call keep a narrow row (a tile's 8 sets, one AVX-512 vector) from
    waiting on each pair's long chain of dependent operations: independent pairs overlap. The
