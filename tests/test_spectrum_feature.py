@@ -86,6 +86,19 @@ def test_the_last_blocks_spectra_computed_in_halves_are_the_sets_own(monkeypatch
                                   got.features["s"].to_numpy()[:2])
 
 
+def test_a_custom_feature_keeps_the_signal_it_was_given():
+    # built-in features work in arrays each thread keeps from block to block; a user's
+    # function may keep what it receives, so beside one every signal is an array of its own
+    received = []
+    features = {"s": F.spectrum("V_e", FREQS),
+                "kept": F.custom(lambda x, t: (received.append(x), x[-1])[1], "V_e")}
+    got = call(features=features, block_size=2)
+    assert len(received) == 2 and not np.shares_memory(received[0], received[1])
+    series = got.results["V_e"].to_numpy()
+    np.testing.assert_array_equal(received[0], series[:, :2])
+    np.testing.assert_array_equal(received[1], series[:, 2:])
+
+
 def test_store_resume_and_executor_carry_it(in_memory, tmp_path):
     features = {"s": F.spectrum("V_e - V_i", FREQS, log=True)}
     want = in_memory.features["s"].to_numpy()

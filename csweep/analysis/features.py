@@ -64,10 +64,15 @@ SPECTRAL_KINDS = ("dominant_frequency", "dominant_power", "spectrum")
 USER_KINDS = ("callable", "custom")
 #: the size of the segments cut at a time for the FFT (a few sets' worth)
 SPECTRUM_CHUNK_BYTES = 2 << 20
-# Each thread's room for the segments, kept between calls: a fresh block of this size costs
-# more in page faults than the FFT costs (a 16-set block of 7,000 samples: 2.8 ms against
-# 0.66 ms, benchmarks/fit.py's spectra).
-_segment_room = threading.local()
+#: the largest working array a thread keeps between blocks (see _room)
+ROOM_BYTES = 64 << 20
+# Each thread's working arrays (a block's signals, its segments and their FFT), kept between
+# blocks: a fresh array of a few MB costs more in page faults than the arithmetic done in it
+# (a fit's 32-set generation of 7,000 samples: its features took 4.9 ms, 2.2 ms with kept
+# arrays; benchmarks/fit.py).
+_rooms = threading.local()
+# NumPy 2's FFT writes into a given array
+_FFT_TAKES_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 @dataclass(frozen=True)
@@ -292,9 +297,15 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
     step = float(times[1] - times[0]) if len(times) > 1 else np.nan
     n_sets = values.shape[2]
 
+    # the built-in features only read their signals here: those go to kept room (one per
+    # signal); a user's function may keep what it is given, so then every signal is new
+    kept = not any(spec.kind in USER_KINDS for spec in features.values())
+
     def signal(text):
         if text not in signals:
-            total = np.zeros((values.shape[0], n_sets))
+            shape = (values.shape[0], n_sets)
+            total = _room(f"signal {len(signals)}", shape) if kept else np.empty(shape)
+            total[...] = 0.0
             for name, factor in parse_signal(text).items():
                 total += factor * values[:, output_names.index(name), :]
             signals[text] = total
@@ -360,24 +371,32 @@ def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
     # a few sets at a time, their segments contiguous for the FFT and small enough to stay in
     # cache (_features.pyx); a set's spectrum is the same in any chunk
     chunk = max(1, min(n_sets, SPECTRUM_CHUNK_BYTES // (n_segments * length * 8)))
-    segments = _segments_room(chunk * n_segments * length).reshape(chunk, n_segments, length)
+    segments = _room("segments", (chunk, n_segments, length))
+    transformed = (_room("spectra", (chunk, n_segments, length // 2 + 1), np.complex128)
+                   if _FFT_TAKES_OUT else None)
     for first in range(0, n_sets, chunk):
-        cut = segments[:min(chunk, n_sets - first)]
+        n_cut = min(chunk, n_sets - first)
+        cut = segments[:n_cut]
         _features.windowed_segments(x, first, hop, window, cut)
-        spectra = np.ascontiguousarray(np.fft.rfft(cut, axis=-1))   # already so: not copied
-        _features.mean_power(spectra, denominator, length % 2 == 0, psd, first)
+        spectra = (np.fft.rfft(cut, axis=-1) if transformed is None
+                   else np.fft.rfft(cut, axis=-1, out=transformed[:n_cut]))
+        _features.mean_power(np.ascontiguousarray(spectra), denominator, length % 2 == 0, psd,
+                             first)
     return np.fft.rfftfreq(length, step), psd
 
 
-def _segments_room(size: int) -> np.ndarray:
-    """``size`` doubles of this thread's kept room for segments (a fresh array when ``size``
-    is past the chunk size: one set's segments alone outgrew it, and are not kept)."""
-    if size * 8 > SPECTRUM_CHUNK_BYTES:
-        return np.empty(size)
-    room = getattr(_segment_room, "array", None)
-    if room is None or room.size < size:
-        room = _segment_room.array = np.empty(size)
-    return room[:size]
+def _room(name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+    """An array of ``shape`` in this thread's kept room ``name``, its values left as they were
+    (a fresh array when it is past ``ROOM_BYTES``: not kept). Only what is read within the call
+    that asked for it goes there, never a value handed back or to the user's functions."""
+    size = int(np.prod(shape))
+    if size * np.dtype(dtype).itemsize > ROOM_BYTES:
+        return np.empty(shape, dtype)
+    rooms = _rooms.__dict__
+    room = rooms.get(name)
+    if room is None or room.dtype != dtype or room.size < size:
+        room = rooms[name] = np.empty(size, dtype)
+    return room[:size].reshape(shape)
 
 
 def _at_frequencies(freqs, psd, wanted, log: bool) -> np.ndarray:
