@@ -45,17 +45,30 @@ def _file_digest(path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _definition(value):
-    """A template as nested plain data, without the ``file`` fields (paths differ by machine)."""
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A template class's fields but ``file``."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name != "file")
+
+
+def _definition(value, seen: dict | None = None):
+    """A template as nested plain data, without the ``file`` fields (paths differ by machine).
+    ``seen``: the plain data of each template object already met in this walk, by identity (a
+    connectome holds one column's definition many times: it is walked once)."""
+    seen = {} if seen is None else seen
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # a template's built-in kind (what its class was named when stores were first written)
-        return (getattr(type(value), "kind", type(value).__name__),
-                tuple((f.name, _definition(getattr(value, f.name)))
-                      for f in dataclasses.fields(value) if f.name != "file"))
+        if id(value) not in seen:
+            # a template's built-in kind (what its class was named when stores were first
+            # written); the object is kept beside its data, so that its id stays its own
+            seen[id(value)] = (value, (
+                getattr(type(value), "kind", type(value).__name__),
+                tuple((name, _definition(getattr(value, name), seen))
+                      for name in _field_names(type(value)))))
+        return seen[id(value)][1]
     if isinstance(value, dict):
-        return tuple((k, _definition(v)) for k, v in value.items())
+        return tuple((k, _definition(v, seen)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return tuple(_definition(v) for v in value)
+        return tuple(_definition(v, seen) for v in value)
     return value
 
 
