@@ -145,6 +145,62 @@ def test_a_templates_fingerprint_names_its_parts_by_their_pyrates_kinds():
     assert _definition(csweep.CircuitTemplate.from_yaml("JRC2")) == read
 
 
+def test_a_part_held_many_times_is_fingerprinted_as_its_copies_are():
+    """A connectome holds one column's definition once per region: the fingerprint walks it
+    once, and gives what distinct copies of it give (and another model something else)."""
+    import copy
+
+    from csweep import CircuitTemplate
+    from csweep.circuits.fingerprint import template_fingerprint
+
+    column = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
+    regions = ["a", "b", "c"]
+
+    def network(circuits, weight=1.0):
+        net = CircuitTemplate("net", circuits=circuits)
+        net.add_edges_from_matrix("pc/pro/m", "pc/rpo_e_in/m_in", regions,
+                                  weight=np.full((3, 3), weight) - np.eye(3) * weight,
+                                  edge_attr={"delay": np.full((3, 3), 2e-3)})
+        return net
+
+    shared = template_fingerprint(network({r: column for r in regions}), [])
+    copies = template_fingerprint(network({r: copy.deepcopy(column) for r in regions}), [])
+    assert shared == copies
+    assert template_fingerprint(network({r: column for r in regions}, 0.5), []) != shared
+
+
+def delayed_network(spread: bool):
+    """Three JRC columns joined by delayed edges: discrete (a rate history each) or with a
+    spread (gamma stages)."""
+    from csweep import CircuitTemplate
+
+    column = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
+    regions = ["a", "b", "c"]
+    net = CircuitTemplate("net", circuits={r: column for r in regions})
+    attr = {"delay": np.full((3, 3), 2e-3)}
+    if spread:
+        attr["spread"] = np.full((3, 3), 1e-3)
+    net.add_edges_from_matrix("pc/pro/m", "pc/rpo_e_in/m_in", regions,
+                              weight=np.ones((3, 3)) - np.eye(3), edge_attr=attr)
+    return net
+
+
+@pytest.mark.parametrize("spread, part", [(False, "rate_history"), (True, "stage")])
+def test_a_networks_state_is_counted_without_naming_it(spread, part):
+    """A network counts its state rows (delay histories, gamma stages) without making their
+    names, which it makes when asked, the same number of them."""
+    from csweep.models.recognise import compiled_model
+
+    model = compiled_model(delayed_network(spread))
+    values = np.array([list(model.parameters.values())]).T
+    prepared = model.prepare(values.repeat(3, axis=1), 1e-4)
+    n_state = prepared.n_state
+    assert prepared._named is None
+    assert n_state == len(prepared.state_names) > 3 * 8 + 6
+    assert any(part in name for name in prepared.state_names)
+    assert prepared.subset(0, 2).n_state == n_state
+
+
 def test_fingerprints_follow_helpers_and_classes_but_name_installed_libraries(monkeypatch):
     from csweep.circuits.fingerprint import callable_fingerprint
 

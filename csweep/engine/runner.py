@@ -111,7 +111,7 @@ class BlockRunner:
         channels = block_channels(self.channels, start, stop, t.n_steps, threads,
                                   self.streams, self.shared_noise,
                                   self.prepared.draws_noise(settings.stepping))
-        state = final if final is not None else np.empty((len(self.prepared.state_names),
+        state = final if final is not None else np.empty((self.prepared.n_state,
                                                           stop - start))
         self.prepared.run(
             start, stop, channels, settings.record, out, settings.stepping, threads,
@@ -206,7 +206,7 @@ class BlockRunner:
         """Room for the final state of ``n_sets`` sets, when it is wanted."""
         if not self.want_final:
             return None
-        return np.zeros((len(self.prepared.state_names), n_sets))
+        return np.zeros((self.prepared.n_state, n_sets))
 
     def in_memory(self, values, block, progress, dtype, worker=None, scratch=None):
         """Every block in turn; records into ``values`` (or a scratch block when None). Block

@@ -197,10 +197,11 @@ def bind_grid(setup: SweepSetup, param_grid, permute_grid, *, store, resume, cli
     prepared = model.prepare(params, setup.settings.dt)
     if setup.solver == "scipy" and prepared.adaptive_refusal:
         raise ValueError(prepared.adaptive_refusal)
-    y_init = with_initial_values(
+    starts = initial_values(mapped, pmap, initial_state_given=setup.initial_state is not None)
+    # the state's names only where a start is given (a network names them when asked)
+    y_init = (None if setup.initial_state is None and not starts else with_initial_values(
         initial_state_array(setup.initial_state, prepared.state_names, len(grid)),
-        prepared.state_names,
-        initial_values(mapped, pmap, initial_state_given=setup.initial_state is not None))
+        prepared.state_names, starts))
     return SweepSpec(
         template=setup.template, model=model, grid=grid, labels=labels,
         param_map=setup.param_map, outputs=setup.outputs, inputs=setup.inputs,

@@ -405,10 +405,10 @@ def _plan(spec: SweepSpec, pool, n_threads, block_size) -> tuple[BlockRunner, in
         check_fits(series_bytes * n_sets, f"the results frame of {n_sets} sets x "
                    f"{n_records} samples x {n_outputs} outputs ({spec.values_dtype})")
     # a set's state (its start, its steps, its end; a gamma chain's stages are states too)
-    state_bytes = 3 * 8 * len(spec.prepared.state_names)
+    state_bytes = 3 * 8 * spec.prepared.n_state
     if spec.return_final_state:
         check_fits(state_bytes // 3 * n_sets * 2, f"the final state of {n_sets} sets x "
-                   f"{len(spec.prepared.state_names)} state variables (float64)")
+                   f"{spec.prepared.n_state} state variables (float64)")
     noise_bytes = state_bytes + (0 if spec.prepared.draws_noise(spec.settings.stepping) else
                                  8 * timeline.n_steps * sum(isinstance(c, Noise) and c.per_set
                                                             for c in spec.channels))

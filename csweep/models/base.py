@@ -89,6 +89,13 @@ class PreparedSweep:
 
     state_names: tuple[str, ...]
     n_sets: int
+
+    @property
+    def n_state(self) -> int:
+        """The rows of a set's full state, ``len(state_names)`` (which a model may name only
+        when asked: a connectome's delay histories have hundreds of thousands of rows)."""
+        return len(self.state_names)
+
     #: why these parameters cannot run with solver="scipy", or None
     adaptive_refusal: str | None = None
     #: the work of one set's step, in lumped columns' (JRC2's) steps: how many threads a block's

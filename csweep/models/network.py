@@ -20,6 +20,8 @@ delay), as in PyRates.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -479,28 +481,44 @@ class _NetworkLayout:
 
     def prepare(self, params: np.ndarray, dt: float) -> _PreparedNetwork:
         arrays = self.arrays(params, dt)
-        synapse_states = [f"{s.node}/{s.op_name}/{state}" for s in self.synapses
-                          for state in (s.v, s.x)]
         # the kernel's state layout (see network_save_state in _network.pyx): synapse states and
         # gamma stages, each edge's previous chain output, then the discrete edges' rate histories
         kinds = arrays["edge_kind"].tolist()
         # a gamma edge's chain has its longest order over the sets; a discrete edge's ring holds
         # its longest delay plus this step
         longest = arrays["edge_order"].max(axis=1).tolist() if self.edges else []
-        stages = [f"{edge.key}/stage{k}" for e, edge in enumerate(self.edges)
-                  if kinds[e] == EDGE_GAMMA for k in range(longest[e])]
-        previous = [f"{edge.key}/previous_output" for edge in self.edges]
-        histories = [f"{edge.key}/rate_history{k}" for e, edge in enumerate(self.edges)
-                     if kinds[e] == EDGE_DISCRETE for k in range(longest[e] + 1)]
-        return _PreparedNetwork(arrays, (*synapse_states, *stages, *previous, *histories))
+        n_state = (2 * len(self.synapses) + len(self.edges)
+                   + sum(n for kind, n in zip(kinds, longest, strict=True) if kind == EDGE_GAMMA)
+                   + sum(n + 1 for kind, n in zip(kinds, longest, strict=True)
+                         if kind == EDGE_DISCRETE))
+        synapse_states = [f"{s.node}/{s.op_name}/{state}" for s in self.synapses
+                          for state in (s.v, s.x)]
+        names = functools.partial(_state_names, synapse_states, [e.key for e in self.edges],
+                                  kinds, longest)
+        return _PreparedNetwork(arrays, names, n_state)
+
+
+def _state_names(synapse_states: list[str], edges: list[str], kinds: list[int],
+                 longest: list[int]) -> tuple[str, ...]:
+    """A network's state names, in the kernel's state layout (plain data in, so that a block
+    task carries the recipe rather than the names)."""
+    stages = [f"{edge}/stage{k}" for e, edge in enumerate(edges)
+              if kinds[e] == EDGE_GAMMA for k in range(longest[e])]
+    previous = [f"{edge}/previous_output" for edge in edges]
+    histories = [f"{edge}/rate_history{k}" for e, edge in enumerate(edges)
+                 if kinds[e] == EDGE_DISCRETE for k in range(longest[e] + 1)]
+    return (*synapse_states, *stages, *previous, *histories)
 
 
 class _PreparedNetwork(PreparedSweep):
-    """A network sweep: its kernel arrays, built once for every set, sliced per block."""
+    """A network sweep: its kernel arrays, built once for every set, sliced per block. Its state
+    names are made when first asked for (a connectome's delay histories have hundreds of
+    thousands of rows, more work than a short sweep)."""
 
-    def __init__(self, arrays: dict, state_names: tuple[str, ...]):
+    def __init__(self, arrays: dict, names: Callable[[], tuple[str, ...]], n_state: int):
         self.arrays = arrays
-        self.state_names = state_names
+        self._names, self._n_state = names, n_state
+        self._named: tuple[str, ...] | None = None
         self.n_sets = arrays["syn_coef"].shape[1]
         # a lumped column steps four synapses; a network steps its synapses and edges
         self.work_per_step = max(1.0, (len(arrays["syn_node"]) + arrays["n_edges"]) / 4)
@@ -512,7 +530,17 @@ class _PreparedNetwork(PreparedSweep):
                 for key, value in self.arrays.items()}
 
     def subset(self, start: int, stop: int) -> _PreparedNetwork:
-        return _PreparedNetwork(self._sets(start, stop), self.state_names)
+        return _PreparedNetwork(self._sets(start, stop), self._names, self._n_state)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        if self._named is None:
+            self._named = self._names()
+        return self._named
+
+    @property
+    def n_state(self) -> int:
+        return self._n_state
 
     @property
     def adaptive_refusal(self) -> str | None:
