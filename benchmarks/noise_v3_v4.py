@@ -16,13 +16,12 @@ A child measures, on 2 threads:
 Medians of the repeats; the load average before and after.
 """
 
-import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
+
+import two_trees  # benchmarks/two_trees.py, beside this script
 
 
 def child(sets):
@@ -56,28 +55,9 @@ def child(sets):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", help="folder holding a built csweep package of version 3")
-    parser.add_argument("--new", default=os.path.dirname(os.path.dirname(os.path.abspath(
-        __file__))), help="folder holding this csweep, built (default: this tree)")
-    parser.add_argument("--sets", type=int, default=500)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.sets)
+    runs = two_trees.run(__doc__, 3, 500, 5, child, __file__)
+    if runs is None:
         return
-    if args.old is None:
-        parser.error("--old is required")
-    print(f"load average {os.getloadavg()} before")
-    runs = {"old": [], "new": []}
-    for _ in range(args.repeats):
-        for name, tree in (("old", args.old), ("new", args.new)):
-            env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
-            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child",
-                                  "--sets", str(args.sets)], env=env, check=True,
-                                 capture_output=True, text=True, cwd="/").stdout
-            runs[name].append(json.loads(out.strip().splitlines()[-1]))
     for name, figures in runs.items():
         print(f"{name}: noise streams version {figures[0]['version']}, {figures[0]['simd']}")
         for key in ("fill normal", "fill uniform", "sweep shared", "sweep normal",

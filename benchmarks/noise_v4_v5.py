@@ -24,13 +24,13 @@ A child measures:
 Medians of the repeats; the load average before and after.
 """
 
-import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
+
+import two_trees  # benchmarks/two_trees.py, beside this script
 
 
 def kernel_alone(rounds=5, n=256, steps=20_000):
@@ -123,28 +123,9 @@ def report(runs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", help="folder holding a built csweep package of version 4")
-    parser.add_argument("--new", default=os.path.dirname(os.path.dirname(os.path.abspath(
-        __file__))), help="folder holding this csweep, built (default: this tree)")
-    parser.add_argument("--sets", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.sets)
+    runs = two_trees.run(__doc__, 4, 2000, 3, child, __file__)
+    if runs is None:
         return
-    if args.old is None:
-        parser.error("--old is required")
-    print(f"load average {os.getloadavg()} before")
-    runs = {"old": [], "new": []}
-    for _ in range(args.repeats):
-        for name, tree in (("old", args.old), ("new", args.new)):
-            env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
-            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child",
-                                  "--sets", str(args.sets)], env=env, check=True,
-                                 capture_output=True, text=True, cwd="/").stdout
-            runs[name].append(json.loads(out.strip().splitlines()[-1]))
     report(runs)
     print(f"load average {os.getloadavg()} after")
 
