@@ -119,3 +119,17 @@ def test_mean_and_std_features_of_a_block_of_one_set_equal_those_among_others():
         assert (alone["m"][0], alone["s"][0]) == (together["m"][j], together["s"][j])
     empty = features.compute(wanted, values[:0], ["x"], np.zeros(0))
     assert np.isnan(empty["m"]).all() and np.isnan(empty["s"]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_columns_finite_is_numpys_isfinite_of_each_column(dtype):
+    rng = np.random.default_rng(3)
+    x = (rng.uniform(-0.5, 0.5, (1001, 37)) * np.finfo(dtype).max).astype(dtype)
+    x[0, 0] = np.finfo(dtype).max               # the largest finite values stay finite
+    x[1, 1] = -np.finfo(dtype).max
+    for value, row, column in ((np.nan, 5, 3), (np.inf, 1000, 7), (-np.inf, 400, 36),
+                               (np.nan, 0, 20), (np.inf, 0, 20)):
+        x[row, column] = value
+    got = _features.columns_finite(x)
+    np.testing.assert_array_equal(got, np.isfinite(x).all(axis=0))
+    assert got.dtype == bool and got.sum() == 37 - 4
