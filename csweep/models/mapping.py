@@ -68,13 +68,27 @@ def map_parameters(model: CompiledModel, grid: pd.DataFrame, pmap: ParameterMap)
             elif path in model.inputs:
                 constants[inputs.index(path)] = values
             # else a state: see initial_values
-    for path, (strict, what) in model.limits.items():
-        row = params[parameters.index(path)]
-        refuse_first_bad_set(  # the message is made at once, inside this iteration
-            row <= 0 if strict else row < 0,
-            lambda k: f"{path} must be {'> 0' if strict else '>= 0'} ({what}); "  # noqa: B023
-                      f"parameter set {grid.index[k]!r} gives {row[k]}")  # noqa: B023
+    _check_limits(model, parameters, params, grid.index)
     return params, constants
+
+
+def _check_limits(model: CompiledModel, parameters: list[str], params: np.ndarray,
+                  labels: pd.Index) -> None:
+    """Refuse the first parameter, in ``model.limits`` order, that a set gives a value outside
+    its limit, naming the first such set (every limit checked in one pass first: a call's few
+    sets would otherwise pay a pass per limited parameter)."""
+    limits = list(model.limits.items())
+    if not limits:
+        return
+    rows = params[[parameters.index(path) for path, _ in limits]]
+    strict = np.array([s for _, (s, _) in limits])[:, np.newaxis]
+    if not np.where(strict, rows <= 0, rows < 0).any():
+        return
+    for row, (path, (is_strict, what)) in zip(rows, limits, strict=True):
+        refuse_first_bad_set(  # the message is made at once, inside this iteration
+            row <= 0 if is_strict else row < 0,
+            lambda k: f"{path} must be {'> 0' if is_strict else '>= 0'} ({what}); "  # noqa: B023
+                      f"parameter set {labels[k]!r} gives {row[k]}")  # noqa: B023
 
 
 def initial_values(grid: pd.DataFrame, pmap: ParameterMap,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -86,6 +87,15 @@ def make_time_grid(simulation_time, step_size, sampling_step_size=None, cutoff=0
     check_memory(16.0 * n_samples, f"the time index of {n_samples} samples (simulation_time "
                  f"{simulation_time} s / sampling_step_size {sampling_step_size} s)",
                  "Use a shorter simulation_time or a longer sampling_step_size.")
+    return _time_grid(simulation_time, sampling_step_size, cutoff, n_steps, n_samples, every)
+
+
+@functools.lru_cache(maxsize=32)
+def _time_grid(simulation_time: float, sampling_step_size: float, cutoff: float, n_steps: int,
+               n_samples: int, every: int) -> TimeGrid:
+    """The samples of checked timing arguments, kept for the calls that repeat them (a sweep's
+    calls of a few sets pay for the linspace otherwise); the index is read-only, as it is
+    shared."""
     times = np.linspace(0.0, simulation_time, n_samples, endpoint=False)
     kept = np.flatnonzero(times >= cutoff)
     if len(kept) == 0:
@@ -93,4 +103,6 @@ def make_time_grid(simulation_time, step_size, sampling_step_size=None, cutoff=0
     if (n_samples - 1) * every > n_steps:
         raise ValueError(f"sampling_step_size {sampling_step_size} and simulation_time "
                          f"{simulation_time} ask for a sample after the last of {n_steps} steps")
-    return TimeGrid(n_steps=n_steps, every=every, first=int(kept[0]), index=times[kept])
+    index = times[kept]
+    index.flags.writeable = False
+    return TimeGrid(n_steps=n_steps, every=every, first=int(kept[0]), index=index)
