@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import csweep
 
@@ -59,3 +60,20 @@ def test_every_step_is_recorded_without_sampling_step_size():
     results, _ = csweep.grid_search(JRC2, {"c": [135.0]}, node_map("c"), step_size=1e-4,
                                     simulation_time=0.01, outputs=OUT)
     np.testing.assert_array_equal(results.index.to_numpy(), np.linspace(0, 0.01, 100, endpoint=False))
+
+
+def test_a_time_grid_seen_before_is_the_same_and_cannot_be_changed():
+    # calls repeating their timing share its time grid (a sweep's many small calls); its
+    # index is read-only, so no call (nor a custom feature given the times) can change another's
+    from csweep.models.timing import make_time_grid
+
+    first = make_time_grid(2.0, 1e-4, 1e-3, 0.5)
+    again = make_time_grid(np.float64(2.0), 1e-4, 1e-3, 0.5)
+    assert again is first and first.index[0] == 0.5 and len(first.index) == 1500
+    with pytest.raises(ValueError, match="read-only"):
+        first.index[0] = 1.0
+    assert make_time_grid(2.0, 1e-4, 1e-3, 0.0).index[0] == 0.0
+    with pytest.raises(ValueError, match="cutoff"):     # errors are not kept: raised each time
+        make_time_grid(2.0, 1e-4, 1e-3, 2.0)
+    with pytest.raises(ValueError, match="cutoff"):
+        make_time_grid(2.0, 1e-4, 1e-3, 2.0)
