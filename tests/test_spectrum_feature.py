@@ -64,21 +64,15 @@ def test_a_set_s_spectrum_does_not_depend_on_its_block(in_memory):
                                   in_memory.features["s"].to_numpy()[2])
 
 
-def test_the_last_blocks_spectra_computed_in_halves_are_the_sets_own(monkeypatch):
-    # the last block's features (nothing left to overlap them with) are computed in two halves
-    # at once; each set's numbers are those of its records alone, as from_frames computes them
-    from csweep.engine.runner import BlockRunner
-
-    halves = []
-    split = BlockRunner.finish_in_halves
-    monkeypatch.setattr(BlockRunner, "finish_in_halves",
-                        lambda self, *args: (halves.append(args[1].shape[2]), split(self, *args))[1])
+def test_a_sweeps_features_are_those_of_its_records():
+    # each set's numbers are those of its records alone, as from_frames computes them from the
+    # frames (the sweep's in kept working arrays, block by block)
     features = {"s": F.spectrum("V_e - V_i", FREQS, log=True), "m": F.mean("V_e")}
-    grid = {"c": [100.0, 135.0, 270.0, 190.0, 160.0]}      # odd: halves of 2 and 3
-    got = call(param_grid=grid, features=features)
-    assert halves == [5]                      # the one block, its 5 sets
-    whole = csweep.features.from_frames(got.results, got.results_map, features)
-    np.testing.assert_array_equal(got.features.to_numpy(), whole.to_numpy())
+    grid = {"c": [100.0, 135.0, 270.0, 190.0, 160.0]}
+    for block_size in (5, 2):
+        got = call(param_grid=grid, features=features, block_size=block_size)
+        whole = csweep.features.from_frames(got.results, got.results_map, features)
+        np.testing.assert_array_equal(got.features.to_numpy(), whole.to_numpy())
     # a parameter column that is not float64 keeps its dtype in the features frame
     ints = call(param_grid=__import__("pandas").DataFrame({"c": [100, 135]}), features=features)
     assert ints.features[("c", "")].dtype == np.int64

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import _features, _integrate
-from ..analysis.features import SPECTRAL_KINDS, USER_KINDS, allocate, compute
+from ..analysis.features import allocate, compute
 from ..kernels.builds import fork_safe_threads
 from ..models.inputs import block_channels
 from ..noise import Noise
@@ -236,33 +236,10 @@ class BlockRunner:
                 state = self.integrate(start, stop, out,
                                        None if kept.final is None else kept.final[:, start:stop])
                 collect(finishing)
-                if worker is not None and turn == len(bounds) - 1 and self.split_finish(out):
-                    # nothing left to overlap with: half here, half on the worker, at once
-                    finishing = (self.finish_in_halves(worker, out, state), start, stop)
-                elif worker is None or len(bounds) == 1:
-                    finishing = (_done(self.finish, out, state), start, stop)
-                else:
-                    finishing = (worker.submit(self.finish, out, state), start, stop)
+                # (the last block's features computed in two halves at once, on the worker and
+                # here, measured slower in a fit's generations: the two cores' threads share
+                # execution units, and the halves the GIL)
+                finishing = (_done(self.finish, out, state) if len(bounds) == 1 or worker is None
+                             else worker.submit(self.finish, out, state), start, stop)
             collect(finishing)
         return kept.features, kept.final, kept.diverged
-
-    def split_finish(self, out: np.ndarray) -> bool:
-        """Whether a block's features are worth computing in two halves at once: spectra (the
-        costly features; NumPy's FFT and the compiled passes release the GIL) of two sets or
-        more, and no custom feature (whose function sees the sets of a block together)."""
-        kinds = {spec.kind for spec in self.features.values()}
-        return (out.shape[2] >= 2 and not kinds.intersection(USER_KINDS)
-                and bool(kinds.intersection(SPECTRAL_KINDS)))
-
-    def finish_in_halves(self, worker, out: np.ndarray, state: np.ndarray) -> Future:
-        """:meth:`finish` of a block, its first half on ``worker`` while this thread does the
-        second (a set's features and flag do not depend on the sets beside it)."""
-        half = out.shape[2] // 2
-        first = worker.submit(self.finish, out[:, :, :half], state[:, :half])
-        try:
-            second_features, second_diverged = self.finish(out[:, :, half:], state[:, half:])
-        finally:
-            first_features, first_diverged = first.result()   # the worker done with `out`
-        features = {name: np.concatenate([column, second_features[name]])
-                    for name, column in first_features.items()}
-        return _done(lambda: (features, np.concatenate([first_diverged, second_diverged])))
