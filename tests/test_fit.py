@@ -196,3 +196,20 @@ def test_a_fit_of_a_sweep_is_the_fit_of_its_call(fitted, target_loss):
     with pytest.raises(TypeError, match="pass param_map, n_threads to the Sweep"):
         csweep.fit(sweep, BOUNDS, loss=target_loss, features=FEATURES, param_map=PARAM_MAP,
                    n_threads=1, progress=False)
+
+
+def test_the_spectrum_loss_reads_its_feature_and_names_what_is_wrong():
+    from csweep.analysis.features import feature_frame, mean, spectrum
+
+    freqs = np.array([2.0, 5.0, 9.0])
+    features = {"m": mean("V_e"), "s": spectrum("V_e", freqs)}
+    values = np.arange(12.0).reshape(4, 3)
+    frame = feature_frame(pd.DataFrame({"c": [1.0, 2.0, 3.0, 4.0]}),
+                          {"m": np.zeros(4), "s": values}, features)
+    target = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_array_equal(csweep.losses.spectrum(target, "s")(frame),
+                                  np.mean((values - target) ** 2, axis=1))
+    with pytest.raises(KeyError, match="no 'x'; they have 'c', 'm', 's'"):
+        csweep.losses.spectrum(target, "x")(frame)
+    with pytest.raises(ValueError, match=r"features\['m'\] has \(\) values per candidate"):
+        csweep.losses.spectrum(target, "m")(frame)

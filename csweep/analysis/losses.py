@@ -31,10 +31,15 @@ class SpectrumLoss:
     feature: str
 
     def __call__(self, frame: pd.DataFrame) -> np.ndarray:
-        if self.feature not in frame.columns.get_level_values(0):
+        try:    # the feature's columns by position (a fit calls this every generation)
+            where = frame.columns.get_loc(self.feature)
+        except KeyError:
             raise KeyError(f"loss: the features have no {self.feature!r}; they have "
-                           f"{', '.join(map(repr, dict.fromkeys(frame.columns.get_level_values(0))))}")
-        values = np.asarray(frame[self.feature], dtype=np.float64)
+                           f"{', '.join(map(repr, dict.fromkeys(frame.columns.get_level_values(0))))}"
+                           ) from None
+        values = frame.iloc[:, where].to_numpy(dtype=np.float64)
+        if values.ndim == 2 and frame.columns[where].get_level_values(1)[0] == "":
+            values = values[:, 0]       # a scalar feature's column: one number per candidate
         if values.ndim != 2 or values.shape[1] != len(self.target):
             raise ValueError(f"loss: features[{self.feature!r}] has {values.shape[1:]} values per "
                              f"candidate; the target has {len(self.target)}")
