@@ -24,7 +24,7 @@ from ..analysis.result import initial_state_array
 from ..models.adaptive import AdaptivePlan, Tolerances, held_inputs, warn_float32_overflow
 from ..models.adaptive import plan as plan_adaptive
 from ..models.base import CompiledModel, PreparedSweep, Stepping
-from ..models.inputs import align_inputs, check_inputs, mapped_grid, noise_keys, with_noise_values
+from ..models.inputs import align_inputs, check_inputs, mapped_keys, noise_keys, with_noise_values
 from ..models.mapping import ParameterMap, initial_values, map_parameters, resolve, with_initial_values
 from ..models.recognise import compiled_model
 from ..models.timing import TimeGrid, as_python_float, make_time_grid
@@ -186,9 +186,8 @@ def bind_grid(setup: SweepSetup, param_grid, permute_grid, *, store, resume, cli
     model, pmap = setup.model, setup.pmap
     grid = make_grid(param_grid, permute_grid)
     labels = set_labels(grid, model.name, from_dataframe=not isinstance(param_grid, Mapping))
-    mapped = mapped_grid(grid, setup.param_map, setup.checked_inputs)  # without noise-only keys
-    pmap.check_keys(mapped.columns)
-    params, constants = map_parameters(model, mapped, pmap)
+    pmap.check_keys(mapped_keys(grid, setup.param_map, setup.checked_inputs))
+    params, constants = map_parameters(model, grid, pmap)    # reads param_map's keys only
     channels = with_noise_values(align_inputs(setup.checked_inputs, list(model.inputs),
                                               constants, pmap.swept_inputs, len(grid)), grid)
     if setup.tolerances is not None:
@@ -197,7 +196,7 @@ def bind_grid(setup: SweepSetup, param_grid, permute_grid, *, store, resume, cli
     prepared = model.prepare(params, setup.settings.dt)
     if setup.solver == "scipy" and prepared.adaptive_refusal:
         raise ValueError(prepared.adaptive_refusal)
-    starts = initial_values(mapped, pmap, initial_state_given=setup.initial_state is not None)
+    starts = initial_values(grid, pmap, initial_state_given=setup.initial_state is not None)
     # the state's names only where a start is given (a network names them when asked)
     y_init = (None if setup.initial_state is None and not starts else with_initial_values(
         initial_state_array(setup.initial_state, prepared.state_names, len(grid)),
