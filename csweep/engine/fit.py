@@ -306,10 +306,11 @@ class _Evaluator:
 def _average(frame: pd.DataFrame, n: int, repeats: int, n_params: int) -> pd.DataFrame:
     """One row per candidate: its parameters, and its features averaged over its repeats
     (rows ``i * repeats .. (i + 1) * repeats - 1`` of ``frame``)."""
+    if repeats == 1:
+        return frame        # the run's own frame, one row per candidate already
     out = frame.iloc[::repeats].copy()
-    if repeats > 1:
-        values = frame.iloc[:, n_params:].to_numpy(dtype=np.float64)
-        out.iloc[:, n_params:] = values.reshape(n, repeats, -1).mean(axis=1)
+    values = frame.iloc[:, n_params:].to_numpy(dtype=np.float64)
+    out.iloc[:, n_params:] = values.reshape(n, repeats, -1).mean(axis=1)
     return out
 
 
