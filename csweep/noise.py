@@ -223,6 +223,10 @@ def normal(mean: float | str, std: float | str, *, seed: int = 0,
 def set_streams(index) -> np.ndarray:
     """Each set's noise stream, from its row label: an integer label is the stream itself, any
     other label is hashed (SHA-256 of its text)."""
+    values = np.asarray(index)
+    if values.dtype.kind in "iu":     # integer labels all: each its own stream, mod 2**64
+        return values.astype(np.int64 if values.dtype.kind == "i" else np.uint64).astype(
+            np.uint64, casting="unsafe")
     streams = np.empty(len(index), dtype=np.uint64)
     for i, label in enumerate(index):
         if isinstance(label, numbers.Integral) and not isinstance(label, bool):

@@ -149,3 +149,24 @@ def test_describe_names_the_generator_and_stream_version():
     described = noise.uniform(120, 320, seed=3).describe()
     assert described["generator"] == "philox4x32-10" == noise.GENERATOR
     assert described["stream_version"] == 5 == noise.STREAM_VERSION
+
+
+def test_a_sets_stream_is_its_integer_label_or_its_labels_hash():
+    # integer labels are their own streams (mod 2**64), read at once from an integer index;
+    # any other label's stream is the first 8 bytes of the SHA-256 of its text
+    import hashlib
+
+    import pandas as pd
+
+    from csweep.noise import set_streams
+
+    def hashed(label):
+        return int.from_bytes(hashlib.sha256(str(label).encode()).digest()[:8], "little")
+
+    assert set_streams(pd.RangeIndex(5, 9)).tolist() == [5, 6, 7, 8]
+    assert set_streams(pd.Index([-1, -2**63, 2**63 - 1])).tolist() == [
+        2**64 - 1, 2**63, 2**63 - 1]
+    assert set_streams(pd.Index(np.array([2**64 - 1], np.uint64))).tolist() == [2**64 - 1]
+    assert set_streams(pd.Index([2**64 + 5, 7], dtype=object)).tolist() == [5, 7]
+    assert set_streams(pd.Index(["a", 3])).tolist() == [hashed("a"), 3]
+    assert set_streams(pd.Index([True, 2.0])).tolist() == [hashed(True), hashed(2.0)]

@@ -30,7 +30,7 @@ def make_grid(param_grid, permute_grid: bool = False) -> pd.DataFrame:
         # a string such as "False" or "no" is truthy: it would mean every combination
         raise TypeError(f"permute_grid must be True or False; received {permute_grid!r}")
     if isinstance(param_grid, pd.DataFrame):
-        grid = param_grid.copy(deep=True)
+        grid = param_grid          # only read: its values are copied below, its index shared
         if permute_grid:
             raise ValueError("permute_grid=True needs param_grid as a dict of value lists; "
                              "received a DataFrame, whose rows are already the parameter sets")
