@@ -37,7 +37,9 @@ class SpectrumLoss:
             raise KeyError(f"loss: the features have no {self.feature!r}; they have "
                            f"{', '.join(map(repr, dict.fromkeys(frame.columns.get_level_values(0))))}"
                            ) from None
-        values = frame.iloc[:, where].to_numpy(dtype=np.float64)
+        # (the frame's values at once, then the columns: a features frame is one float block,
+        # so this reads it in place)
+        values = frame.to_numpy(dtype=np.float64)[:, where]
         if values.ndim == 2 and frame.columns[where].get_level_values(1)[0] == "":
             values = values[:, 0]       # a scalar feature's column: one number per candidate
         if values.ndim != 2 or values.shape[1] != len(self.target):
