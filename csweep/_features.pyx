@@ -7,6 +7,9 @@ the block, the chunk or the set's place in them. (NumPy sums a block of one set,
 column, pairwise instead: the last bit of its mean could differ from the same set's among
 others.) Built once, with the baseline flags.
 
+weighted_sum: a signal such as ``V_e - V_i`` from a block's records, NumPy's arithmetic in one
+pass without temporaries.
+
 columns_finite: whether each column of a block's records holds finite values only (the
 divergence check of float32 records), in one pass at memory speed.
 
@@ -65,6 +68,38 @@ def column_moments(const double[:, ::1] x, bint want_std):
         for j in range(n_columns):
             square[j] = sqrt(square[j] / n)
     return mean_out, std_out
+
+
+def weighted_sum(const real_t[:, :, :] values, const Py_ssize_t[::1] columns,
+                 const double[::1] factors, double[:, ::1] out):
+    """A signal from the records: NumPy's ``0.0 + f0 * values[:, c0, :] + f1 * values[:, c1, :]
+    + ...`` term by term, without its temporaries.
+
+    values   IN  (n_samples, n_outputs, n_sets) float32 or float64, any strides
+    columns  IN  (n_terms,) the output of each term
+    factors  IN  (n_terms,)
+    out      OUT (n_samples, n_sets): each product in the values' precision (float32 values:
+             float32(f) times the value, rounded to float32, as NumPy multiplies a float32 array
+             by a Python float), each sum in double, the terms added in order
+    """
+    cdef Py_ssize_t n = values.shape[0], n_sets = values.shape[2], i, j, k
+    cdef Py_ssize_t n_terms = columns.shape[0]
+    cdef real_t f
+    if out.shape[0] != n or out.shape[1] != n_sets or factors.shape[0] != n_terms:
+        raise ValueError(f"weighted_sum: out of shape ({out.shape[0]}, {out.shape[1]}) and "
+                         f"{factors.shape[0]} factors for {n_terms} terms of values of shape "
+                         f"({n}, {values.shape[1]}, {n_sets})")
+    for k in range(n_terms):
+        if not 0 <= columns[k] < values.shape[1]:
+            raise ValueError(f"weighted_sum: column {columns[k]} of {values.shape[1]} outputs")
+    with nogil:
+        for i in range(n):
+            for j in range(n_sets):
+                out[i, j] = 0.0
+            for k in range(n_terms):
+                f = <real_t>factors[k]
+                for j in range(n_sets):
+                    out[i, j] = out[i, j] + <double>(f * values[i, columns[k], j])
 
 
 def columns_finite(const real_t[:, ::1] x):

@@ -133,3 +133,24 @@ def test_columns_finite_is_numpys_isfinite_of_each_column(dtype):
     got = _features.columns_finite(x)
     np.testing.assert_array_equal(got, np.isfinite(x).all(axis=0))
     assert got.dtype == bool and got.sum() == 37 - 4
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weighted_sum_is_numpys_signal_bit_for_bit(dtype):
+    # a signal such as "0.1*V_e - V_i": NumPy's 0.0 + f * values[:, c, :] term by term (float32
+    # products in float32, the factor rounded to it; sums in double), also from strided records
+    rng = np.random.default_rng(5)
+    values = (rng.standard_normal((500, 3, 7)) * 1e-2).astype(dtype)
+    values[3, 0, 2] = -0.0
+    for terms in ([(0, 1.0), (2, -1.0)], [(1, 0.1), (0, 3.7), (1, -2.2)], [(0, -1.0)]):
+        want = np.zeros((500, 7))
+        for column, factor in terms:
+            want += factor * values[:, column, :]
+        for records in (values, np.repeat(values, 2, axis=2)[:, :, ::2]):
+            got = np.empty((500, 7))
+            _features.weighted_sum(records, np.array([c for c, _ in terms], np.intp),
+                                   np.array([f for _, f in terms]), got)
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    with pytest.raises(ValueError, match="column 3 of 3 outputs"):
+        _features.weighted_sum(values, np.array([3], np.intp), np.array([1.0]), got)

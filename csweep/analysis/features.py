@@ -305,9 +305,15 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
         if text not in signals:
             shape = (values.shape[0], n_sets)
             total = _room(f"signal {len(signals)}", shape) if kept else np.empty(shape)
-            total[...] = 0.0
-            for name, factor in parse_signal(text).items():
-                total += factor * values[:, output_names.index(name), :]
+            terms = parse_signal(text)
+            if values.dtype in (np.float32, np.float64):
+                _features.weighted_sum(
+                    values, np.array([output_names.index(name) for name in terms], np.intp),
+                    np.array(list(terms.values()), np.float64), total)
+            else:
+                total[...] = 0.0
+                for name, factor in terms.items():
+                    total += factor * values[:, output_names.index(name), :]
             signals[text] = total
         return signals[text]
 
