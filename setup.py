@@ -135,7 +135,7 @@ def simd_flags(name):
 # The kernel's modules, each built once with the baseline flags, except the tiles (_integrate:
 # JRC2, _network_tiles: networks) and the noise generator (_noise), the code that gains from wider
 # vectors, built again per instruction set below (_features: the features' mean, std and Welch
-# spectra around NumPy's FFT, for csweep.analysis.features; _runtime: OpenMP and the CPU's
+# spectra, for csweep.analysis.features; _runtime: OpenMP and the CPU's
 # instruction sets). They share inline code through the .pxd files, and C code through the
 # headers in csweep/src (included as "csweep/src/x.h", from the source tree's root).
 KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_network_tiles8", "_dopri", "_noise",
@@ -144,6 +144,10 @@ PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_network_tiles8", "_nois
 # _network_tiles8 is _network_tiles in tiles of 8 sets instead of 16 (for sweeps of few sets)
 MACROS = {"_network_tiles8": [("CSWEEP_NET_TILE", "8")]}
 INCLUDES = {"_network_tiles8": ["csweep/_network_tiles.pyx"]}
+# C++ compiled into a module beside its .pyx: pocketfft (BSD-3-Clause, the FFT of NumPy 2 and SciPy;
+# csweep/src/pocketfft) for _features' Welch spectra, called from its threads (csweep/src/spectra.h)
+SOURCES = {"_features": ["csweep/src/spectra.cpp"]}
+
 SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd", "csweep/_philox.pxd",
           "csweep/_network_lanes.pxd", "csweep/_fixed_step.pxd"] + sorted(
     f"csweep/src/{name}" for name in os.listdir(os.path.join(ROOT, "csweep", "src"))
@@ -151,7 +155,7 @@ SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd", "cswe
 
 
 def kernel_extension(name, source, extra_flags=(), depends=()):
-    return Extension(f"csweep.{name}", [source],
+    return Extension(f"csweep.{name}", [source, *SOURCES.get(name, [])],
                      extra_compile_args=compile_args + compile_openmp + list(extra_flags),
                      extra_link_args=link_openmp + link_args,
                      depends=SHARED + list(depends) + INCLUDES.get(name.rsplit("_avx", 1)[0], []),

@@ -2,13 +2,13 @@
 
     python .ci/check_wheel.py wheelhouse/csweep-*.whl [dist/csweep-*.tar.gz]
 
-- the licence is in the wheel's metadata and the sdist;
+- the licence is in the wheel's metadata and the sdist, and so is pocketfft's (compiled in);
 - every extension module (csweep/*.so, whatever their names) is stripped (no symbol table, no
   debug sections) and at most 1 MB;
 - the bundled templates and py.typed are in the wheel;
 - a Linux wheel is tagged manylinux and carries its OpenMP runtime (auditwheel's csweep.libs/);
-- the sdist holds what a wheel is built from (the .pyx, the C headers, templates, LICENSE,
-  README) and no generated C.
+- the sdist holds what a wheel is built from (the .pyx, the C headers and C++, pocketfft,
+  templates, LICENSE, README) and no generated C.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ def check_wheel(path: Path) -> list[str]:
         names = wheel.namelist()
         if not any(fnmatch.fnmatch(n, "csweep-*.dist-info/licenses/LICENSE") for n in names):
             problems.append("no LICENSE in the wheel's .dist-info/licenses/")
+        if not any(fnmatch.fnmatch(n, "csweep-*.dist-info/licenses/csweep/src/pocketfft/LICENSE.md")
+                   for n in names):
+            problems.append("no pocketfft licence (compiled into csweep._features) in the wheel")
         modules = [n for n in names if fnmatch.fnmatch(n, "csweep/*.so")
                    or fnmatch.fnmatch(n, "csweep/*.pyd")]
         if not modules:
@@ -81,7 +84,9 @@ def check_sdist(path: Path) -> list[str]:
     problems = [f"{want} is not in the sdist" for want in ("LICENSE", "README.md", "CHANGELOG.md",
                                                             "csweep/py.typed", "setup.py")
                 if want not in names]
-    for pattern in ("csweep/*.pyx", "csweep/src/*.h", "templates/*.yaml"):
+    for pattern in ("csweep/*.pyx", "csweep/src/*.h", "csweep/src/*.cpp",
+                    "csweep/src/pocketfft/pocketfft_hdronly.h", "csweep/src/pocketfft/LICENSE.md",
+                    "templates/*.yaml"):
         if not fnmatch.filter(names, pattern):
             problems.append(f"no {pattern} in the sdist")
     generated = fnmatch.filter(names, "csweep/*.c")

@@ -1,5 +1,5 @@
 """The compiled passes of csweep.analysis.features: column statistics, and Welch's power
-spectral density around NumPy's FFT.
+spectral density.
 
 Every sum runs down a column in row (time) order, as NumPy's reduction over the leading axis of
 a block of several sets does, so a set's feature depends on nothing but its own samples: not on
@@ -16,15 +16,19 @@ divergence check of float32 records), in one pass at memory speed.
 mean and std: column_moments, NumPy's arithmetic (the sum of the samples over their number; the
 square root of the mean square deviation from that mean).
 
-dominant_frequency and dominant_power take each set's spectrum from its recorded signal: the
-signal cut into segments, each with its mean removed and a window applied, then NumPy's FFT of
-every segment, then the mean of |X|^2 over segments, scaled to a one-sided density. Done in
-NumPy on a whole block at once, these were passes over arrays of tens of MB, with the FFT along
-a strided axis. Here the segments of a few sets at a time are laid out contiguous for the FFT
-(windowed_segments), and each set's power is summed as its spectra come out (mean_power).
+spectrum, dominant_frequency and dominant_power take each set's spectrum from its recorded
+signal (welch_psd): the signal cut into segments, each with its mean removed and a window
+applied, then the real FFT of every segment, then the mean of |X|^2 over segments, scaled to a
+one-sided density. The FFT is pocketfft's (BSD-3-Clause, vendored in csweep/src/pocketfft: the
+one NumPy 2 and SciPy use) through csweep/src/spectra.cpp, called without the GIL, so a block's
+sets are shared among threads: a fit's generation, one block, has its spectra computed on the
+kernel's threads as soon as the kernel is done (NumPy's FFT, called from Python, took one
+thread: 2.6 ms of a 32-set generation's 20, against 1.3 ms now; benchmarks/fit.py).
 """
 
+from cython.parallel cimport prange
 from libc.math cimport sqrt
+from libc.stdlib cimport calloc, free, malloc
 
 import numpy as np
 
@@ -119,87 +123,135 @@ def columns_finite(const real_t[:, ::1] x):
     return total_out == 0.0
 
 
-def windowed_segments(const double[:, ::1] x, Py_ssize_t first, Py_ssize_t hop,
-                      const double[::1] window, double[:, :, ::1] out):
-    """Cut columns first, first + 1, ... of x into segments, without their means, windowed.
+cdef extern from "csweep/src/spectra.h" nogil:
+    enum: CSWEEP_FFT_LANES
 
-    x       IN  (n_samples, n_columns) the signals, one per column
-    first   the first column to cut; out.shape[0] columns are cut
-    hop     samples from one segment's start to the next's
-    window  IN  (length,)
-    out     OUT (n_cut, n_segments, length):
-            out[j, g, i] = (x[g*hop + i, first + j] - m) * window[i], m the mean of
-            x[g*hop : g*hop + length, first + j] (summed in time order, then divided by length)
+    void* csweep_rfft_plan(size_t length)
+    void csweep_rfft_free(void* plan)
+    int csweep_rfft_lanes(const void* plan, double* data)
+
+
+#: columns one task of welch_psd takes: a cache line of each row of the signal, transformed
+#: CSWEEP_FFT_LANES at a time
+cdef enum:
+    COLUMNS_PER_TASK = 8
+
+
+def welch_psd(const double[:, ::1] x, Py_ssize_t length, Py_ssize_t hop,
+              const double[::1] window, double denominator, double[:, ::1] psd, int n_threads):
+    """The one-sided power spectral density of each column of x, by Welch's method.
+
+    x            IN  (n_samples, n_columns) the signals, one per column
+    length, hop  each segment's samples, and the samples from one segment's start to the next's
+                 (segments that do not fit whole are left out)
+    window       IN  (length,)
+    denominator  sampling frequency x sum of the window's squares
+    psd          OUT (length // 2 + 1, n_columns)
+    n_threads    threads (each takes COLUMNS_PER_TASK columns at a time)
+
+    Column j's segment g, x[g*hop : g*hop + length, j], has its mean removed (summed in time
+    order, then divided by length) and is multiplied by the window; X is its FFT (pocketfft's
+    real transform, NumPy's rfft up to rounding). Then psd[f, j] = (sum over g, in order, of
+    re*re + im*im of X[f]) / n_segments / denominator, doubled for every frequency but 0 and
+    (even length) Nyquist's. A column's numbers depend on its own samples only: not on the
+    columns beside it, nor on the number of threads.
     """
-    cdef Py_ssize_t n_cut = out.shape[0], n_segments = out.shape[1], length = out.shape[2]
+    cdef Py_ssize_t n = x.shape[0], n_columns = x.shape[1]
+    cdef Py_ssize_t n_freq = length // 2 + 1
     if window.shape[0] != length:
         raise ValueError(f"window has {window.shape[0]} values; expected {length}, a segment's "
                          "length")
-    if first < 0 or first + n_cut > x.shape[1]:
-        raise ValueError(f"columns {first} to {first + n_cut - 1} asked of a signal of "
-                         f"{x.shape[1]} columns")
-    if length < 1 or hop < 1 or (n_segments - 1) * hop + length > x.shape[0]:
-        raise ValueError(f"{n_segments} segments of {length} samples, {hop} apart, do not fit "
-                         f"in {x.shape[0]} samples")
-    cdef double[::1] means = np.empty(n_cut)
-    cdef Py_ssize_t g, i, j, start
-    cdef double w
-    with nogil:
-        for g in range(n_segments):
-            start = g * hop
-            # rows of x are read whole (n_cut values side by side), as NumPy's reduction reads
-            # them, so each column's sum adds its samples one after another, in time order
-            for j in range(n_cut):
-                means[j] = x[start, first + j]
-            for i in range(1, length):
-                for j in range(n_cut):
-                    means[j] += x[start + i, first + j]
-            for j in range(n_cut):
-                means[j] = means[j] / length
-            for i in range(length):
-                w = window[i]
-                for j in range(n_cut):
-                    out[j, g, i] = (x[start + i, first + j] - means[j]) * w
+    if length < 1 or hop < 1 or length > n:
+        raise ValueError(f"segments of {length} samples, {hop} apart, do not fit in {n} samples")
+    if psd.shape[0] != n_freq or psd.shape[1] != n_columns:
+        raise ValueError(f"psd of shape ({psd.shape[0]}, {psd.shape[1]}) cannot take {n_freq} "
+                         f"frequencies of {n_columns} columns")
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be at least 1; received {n_threads}")
+    if n_columns == 0:
+        return
+    cdef Py_ssize_t n_tasks = (n_columns + COLUMNS_PER_TASK - 1) // COLUMNS_PER_TASK, task
+    cdef int failed = 0
+    cdef void* plan = csweep_rfft_plan(length)
+    if plan == NULL:
+        raise MemoryError("welch_psd: no memory for the FFT's plan")
+    try:
+        for task in prange(n_tasks, nogil=True, schedule="static", num_threads=n_threads):
+            failed += _welch_lanes(&x[0, 0], n, n_columns, task * COLUMNS_PER_TASK,
+                                   min(COLUMNS_PER_TASK, n_columns - task * COLUMNS_PER_TASK),
+                                   length, hop, &window[0], denominator, plan, &psd[0, 0])
+    finally:
+        csweep_rfft_free(plan)
+    if failed:
+        raise MemoryError("welch_psd: no memory for a segment's FFT")
 
 
-def mean_power(const double complex[:, :, ::1] spectra, double denominator, bint even_length,
-               double[:, :] psd, Py_ssize_t first):
-    """The one-sided power spectral density of each cut column, from its segments' spectra.
-
-    spectra      IN  (n_cut, n_segments, n_freq) the rfft of each segment of windowed_segments
-    denominator  sampling frequency x sum of the window's squares
-    even_length  whether the segments' length is even (then the last frequency is Nyquist's,
-                 which, like frequency 0, has no negative twin and is not doubled)
-    psd          OUT (n_freq, n_columns): column first + j is
-                 psd[f, first + j] = (sum over g of |spectra[j, g, f]|^2) / n_segments
-                                     / denominator, times 2 for the frequencies doubled
-                 (|X|^2 as re*re + im*im, and the segments summed in order)
-    """
-    cdef Py_ssize_t n_cut = spectra.shape[0], n_segments = spectra.shape[1]
-    cdef Py_ssize_t n_freq = spectra.shape[2]
-    if psd.shape[0] != n_freq or first < 0 or first + n_cut > psd.shape[1]:
-        raise ValueError(f"psd of shape ({psd.shape[0]}, {psd.shape[1]}) cannot take {n_freq} frequencies "
-                         f"of columns {first} to {first + n_cut - 1}")
-    if n_segments < 1:
-        raise ValueError("spectra has no segments")
+cdef int _welch_lanes(const double* x, Py_ssize_t n, Py_ssize_t n_columns, Py_ssize_t first,
+                      Py_ssize_t n_cut, Py_ssize_t length, Py_ssize_t hop,
+                      const double* window, double denominator, const void* plan,
+                      double* psd) noexcept nogil:
+    """welch_psd of columns first .. first + n_cut - 1 (n_cut <= COLUMNS_PER_TASK; x and psd
+    row-major, n_columns wide). Column j is lane j % lanes of transform j // lanes (a segment
+    of length x lanes values, interleaved; lanes past n_cut hold zeros); 1 when memory ran out,
+    else 0."""
+    cdef Py_ssize_t lanes = CSWEEP_FFT_LANES, width = COLUMNS_PER_TASK
+    cdef Py_ssize_t n_segments = (n - length) // hop + 1, n_freq = length // 2 + 1
     # frequencies 1 .. last_doubled - 1 are doubled: every one but 0 and (even length) Nyquist
-    cdef Py_ssize_t last_doubled = n_freq - 1 if even_length else n_freq
-    cdef double[::1] total = np.empty(n_freq)
-    cdef Py_ssize_t f, g, j
-    cdef double re, im
-    with nogil:
+    cdef Py_ssize_t last_doubled = n_freq - 1 if length % 2 == 0 else n_freq
+    cdef Py_ssize_t n_transforms = (n_cut + lanes - 1) // lanes
+    cdef double* segments = <double*>calloc(n_transforms * length * lanes, sizeof(double))
+    cdef double* total = <double*>malloc(n_freq * width * sizeof(double))
+    cdef double means[COLUMNS_PER_TASK]
+    cdef double* segment
+    cdef Py_ssize_t g, i, j, f, k, start
+    cdef double w, power, re, im
+    if segments == NULL or total == NULL:
+        free(segments)
+        free(total)
+        return 1
+    for g in range(n_segments):
+        start = g * hop
+        # a row's n_cut values side by side, so each column's sum adds its samples one after
+        # another, in time order
         for j in range(n_cut):
-            # segment after segment, each one's spectrum read in order
+            means[j] = x[start * n_columns + first + j]
+        for i in range(1, length):
+            for j in range(n_cut):
+                means[j] += x[(start + i) * n_columns + first + j]
+        for j in range(n_cut):
+            means[j] = means[j] / length
+        for i in range(length):
+            w = window[i]
+            for j in range(n_cut):
+                segments[((j // lanes) * length + i) * lanes + j % lanes] = (
+                    x[(start + i) * n_columns + first + j] - means[j]) * w
+        for k in range(n_transforms):
+            if csweep_rfft_lanes(plan, segments + k * length * lanes) != 0:
+                free(segments)
+                free(total)
+                return 1
+        # X[0].re, X[1].re, X[1].im, X[2].re, ..., for an even length X[length / 2].re last
+        # (the imaginary parts of 0 and Nyquist's are 0)
+        for j in range(n_cut):
+            segment = segments + (j // lanes) * length * lanes + j % lanes
             for f in range(n_freq):
-                re = spectra[j, 0, f].real
-                im = spectra[j, 0, f].imag
-                total[f] = re * re + im * im
-            for g in range(1, n_segments):
-                for f in range(n_freq):
-                    re = spectra[j, g, f].real
-                    im = spectra[j, g, f].imag
-                    total[f] = total[f] + (re * re + im * im)
-            for f in range(n_freq):
-                psd[f, first + j] = total[f] / n_segments / denominator
-            for f in range(1, last_doubled):
-                psd[f, first + j] = psd[f, first + j] * 2
+                if f == 0:
+                    re, im = segment[0], 0.0
+                elif 2 * f == length:
+                    re, im = segment[(length - 1) * lanes], 0.0
+                else:
+                    re = segment[(2 * f - 1) * lanes]
+                    im = segment[2 * f * lanes]
+                power = re * re + im * im
+                if g == 0:
+                    total[f * width + j] = power
+                else:
+                    total[f * width + j] = total[f * width + j] + power
+    for f in range(n_freq):
+        for j in range(n_cut):
+            psd[f * n_columns + first + j] = total[f * width + j] / n_segments / denominator
+            if 1 <= f < last_doubled:
+                psd[f * n_columns + first + j] = psd[f * n_columns + first + j] * 2
+    free(segments)
+    free(total)
+    return 0

@@ -19,28 +19,37 @@ def signals(n_samples, n_sets, seed=0):
 
 
 @pytest.mark.parametrize("method, segment", [("welch", 0.5), ("welch", 0.501), ("fft", 0.5)])
-def test_a_sets_spectrum_is_the_same_alone_and_in_any_chunk(monkeypatch, method, segment):
+def test_a_sets_spectrum_is_the_same_alone_in_any_group_and_on_any_threads(method, segment):
+    # 23 sets: groups of 8, 8 and 7 columns (the compiled pass's tasks), one or two threads
     x = signals(2001, 23)
     whole = _spectrum(x, 1e-3, method, segment)[1]
-    length = x.shape[0] if method == "fft" else round(segment * 1e3)
-    hop = length - length // 2
-    set_bytes = ((x.shape[0] - length) // hop + 1) * length * 8
-    cuts = []
-    monkeypatch.setattr(_features, "windowed_segments",
-                        lambda *args, cut=_features.windowed_segments: (
-                            cuts.append(args[-1].shape[0]), cut(*args))[1])
-    # one set at a time, then 3 at a time (the last chunk of 2)
-    for chunk_bytes, chunks in ((1, [1] * 23), (3 * set_bytes + 7, [3] * 7 + [2])):
-        monkeypatch.setattr(features, "SPECTRUM_CHUNK_BYTES", chunk_bytes)
-        cuts.clear()
-        np.testing.assert_array_equal(_spectrum(x, 1e-3, method, segment)[1], whole)
-        assert cuts == chunks
-    for j in (0, 7, 22):
+    assert np.isfinite(whole).all() and (whole[1:] > 0).all()
+    np.testing.assert_array_equal(_spectrum(x, 1e-3, method, segment, threads=2)[1], whole)
+    np.testing.assert_array_equal(_spectrum(x, 1e-3, method, segment, threads=7)[1], whole)
+    for j in (0, 7, 8, 15, 22):
         np.testing.assert_array_equal(_spectrum(x[:, [j]], 1e-3, method, segment)[1][:, 0],
                                       whole[:, j])
+    # shifted by 3 columns, every set sits elsewhere in its group
+    shifted = np.hstack([signals(2001, 3, seed=9), x])
+    np.testing.assert_array_equal(_spectrum(shifted, 1e-3, method, segment, 2)[1][:, 3:], whole)
     # a strided view of the same samples gives the same numbers
     wide = np.repeat(x, 2, axis=1)
     np.testing.assert_array_equal(_spectrum(wide[:, ::2], 1e-3, method, segment)[1], whole)
+
+
+def test_the_compiled_spectrum_is_numpys_fft_up_to_rounding():
+    # pocketfft's real FFT (csweep/src/pocketfft) against NumPy's, through the same segments,
+    # window and sums
+    x = signals(3000, 6, seed=7)
+    length, hop = 500, 250
+    window = np.hanning(length + 1)[:-1]
+    starts = range(0, x.shape[0] - length + 1, hop)
+    segments = np.stack([x[s:s + length] - x[s:s + length].mean(axis=0) for s in starts])
+    power = np.abs(np.fft.rfft(segments * window[None, :, None], axis=1)) ** 2
+    want = power.mean(axis=0) / (1e3 * (window ** 2).sum())
+    want[1:-1] *= 2
+    got = _spectrum(x, 1e-3, "welch", length * 1e-3)[1]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 def test_spectra_in_threads_at_once_are_each_their_own():
@@ -79,20 +88,21 @@ def test_periodogram_of_an_odd_record_matches_scipy():
     assert psd[0].max() < 1e-20          # the mean is removed
 
 
-def test_the_passes_refuse_arrays_that_do_not_fit():
+def test_the_welch_pass_refuses_arrays_that_do_not_fit():
     x = np.zeros((100, 4))
-    out = np.empty((2, 3, 40))
+    psd = np.empty((21, 4))
     with pytest.raises(ValueError, match="window has 39 values; expected 40"):
-        _features.windowed_segments(x, 0, 20, np.ones(39), out)
-    with pytest.raises(ValueError, match="columns 3 to 4 asked of a signal of 4 columns"):
-        _features.windowed_segments(x, 3, 20, np.ones(40), out)
-    with pytest.raises(ValueError, match="3 segments of 40 samples, 40 apart, do not fit in 100"):
-        _features.windowed_segments(x, 0, 40, np.ones(40), out)
-    spectra = np.zeros((2, 3, 21), dtype=complex)
+        _features.welch_psd(x, 40, 20, np.ones(39), 1.0, psd, 1)
+    with pytest.raises(ValueError, match="segments of 101 samples, 50 apart, do not fit in 100"):
+        _features.welch_psd(x, 101, 50, np.ones(101), 1.0, np.empty((51, 4)), 1)
+    with pytest.raises(ValueError, match="segments of 40 samples, 0 apart"):
+        _features.welch_psd(x, 40, 0, np.ones(40), 1.0, psd, 1)
     with pytest.raises(ValueError, match=r"psd of shape \(20, 4\) cannot take 21 frequencies"):
-        _features.mean_power(spectra, 1.0, True, np.empty((20, 4)), 0)
-    with pytest.raises(ValueError, match="columns 3 to 4"):
-        _features.mean_power(spectra, 1.0, True, np.empty((21, 4)), 3)
+        _features.welch_psd(x, 40, 20, np.ones(40), 1.0, np.empty((20, 4)), 1)
+    with pytest.raises(ValueError, match="of 3 columns"):
+        _features.welch_psd(np.zeros((100, 3)), 40, 20, np.ones(40), 1.0, psd, 1)
+    with pytest.raises(ValueError, match="n_threads must be at least 1; received 0"):
+        _features.welch_psd(x, 40, 20, np.ones(40), 1.0, psd, 0)
 
 
 def test_a_sets_mean_and_std_are_numpys_and_the_same_alone():

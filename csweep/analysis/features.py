@@ -62,17 +62,13 @@ SPECTRUM_METHODS = ("welch", "fft")
 SPECTRAL_KINDS = ("dominant_frequency", "dominant_power", "spectrum")
 #: the kinds whose function is the user's (it sees a block's sets together)
 USER_KINDS = ("callable", "custom")
-#: the size of the segments cut at a time for the FFT (a few sets' worth)
-SPECTRUM_CHUNK_BYTES = 2 << 20
 #: the largest working array a thread keeps between blocks (see _room)
 ROOM_BYTES = 64 << 20
-# Each thread's working arrays (a block's signals, its segments and their FFT), kept between
-# blocks: a fresh array of a few MB costs more in page faults than the arithmetic done in it
+# Each thread's working arrays (a block's signals), kept between blocks: a fresh array of a few
+# MB costs more in page faults than the arithmetic done in it
 # (a fit's 32-set generation of 7,000 samples: its features took 4.9 ms, 2.2 ms with kept
 # arrays; benchmarks/fit.py).
 _rooms = threading.local()
-# NumPy 2's FFT writes into a given array
-_FFT_TAKES_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 @dataclass(frozen=True)
@@ -290,8 +286,9 @@ def _is_number(node) -> bool:
 # --------------------------------------------------------------------------------------------
 
 def compute(features: dict[str, Feature], values: np.ndarray, output_names: list[str],
-            times: np.ndarray) -> dict[str, np.ndarray]:
-    """Every feature of a block: ``values`` is ``(n_samples, n_outputs, n_sets)``."""
+            times: np.ndarray, threads: int = 1) -> dict[str, np.ndarray]:
+    """Every feature of a block: ``values`` is ``(n_samples, n_outputs, n_sets)``. Spectra are
+    computed on ``threads`` threads (the same numbers on any number)."""
     signals: dict[str, np.ndarray] = {}
     spectra: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     step = float(times[1] - times[0]) if len(times) > 1 else np.nan
@@ -326,7 +323,8 @@ def compute(features: dict[str, Feature], values: np.ndarray, output_names: list
         elif spec.kind in SPECTRAL_KINDS:
             key = (spec.signal, spec.method, spec.segment)
             if key not in spectra:
-                spectra[key] = _spectrum(signal(spec.signal), step, spec.method, spec.segment)
+                spectra[key] = _spectrum(signal(spec.signal), step, spec.method, spec.segment,
+                                         threads)
             result = (_at_frequencies(*spectra[key], spec.freqs, spec.log)
                       if spec.kind == "spectrum"
                       else _peak(*spectra[key], spec.band, spec.kind == "dominant_frequency"))
@@ -358,8 +356,9 @@ _STATISTICS = {
 }
 
 
-def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
-    """One-sided power spectral density of each column: (frequencies, (n_freq, n_sets))."""
+def _spectrum(x: np.ndarray, step: float, method: str, segment: float, threads: int = 1):
+    """One-sided power spectral density of each column: (frequencies, (n_freq, n_sets)),
+    computed on ``threads`` threads (the same numbers on any number)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     n, n_sets = x.shape
     if n < 2 or not np.isfinite(step):
@@ -371,23 +370,8 @@ def _spectrum(x: np.ndarray, step: float, method: str, segment: float):
         length = min(n, max(2, round(segment * fs)))
         window = np.hanning(length + 1)[:-1]       # periodic Hann, as scipy's get_window
         hop = length - length // 2                 # scipy's noverlap = length // 2
-    n_segments = (n - length) // hop + 1
     psd = np.empty((length // 2 + 1, n_sets))
-    denominator = fs * (window ** 2).sum()
-    # a few sets at a time, their segments contiguous for the FFT and small enough to stay in
-    # cache (_features.pyx); a set's spectrum is the same in any chunk
-    chunk = max(1, min(n_sets, SPECTRUM_CHUNK_BYTES // (n_segments * length * 8)))
-    segments = _room("segments", (chunk, n_segments, length))
-    transformed = (_room("spectra", (chunk, n_segments, length // 2 + 1), np.complex128)
-                   if _FFT_TAKES_OUT else None)
-    for first in range(0, n_sets, chunk):
-        n_cut = min(chunk, n_sets - first)
-        cut = segments[:n_cut]
-        _features.windowed_segments(x, first, hop, window, cut)
-        spectra = (np.fft.rfft(cut, axis=-1) if transformed is None
-                   else np.fft.rfft(cut, axis=-1, out=transformed[:n_cut]))
-        _features.mean_power(np.ascontiguousarray(spectra), denominator, length % 2 == 0, psd,
-                             first)
+    _features.welch_psd(x, length, hop, window, fs * (window ** 2).sum(), psd, threads)
     return np.fft.rfftfreq(length, step), psd
 
 

@@ -100,7 +100,7 @@ class BlockRunner:
         ``final`` (n_state, stop-start); return the block's features and which of its sets
         diverged (their state or records became NaN or infinite)."""
         state = self.integrate(start, stop, out, final)
-        return self.finish(out, state)
+        return self.finish(out, state, fork_safe_threads(self.threads))
 
     def integrate(self, start: int, stop: int, out: np.ndarray,
                   final: np.ndarray | None) -> np.ndarray:
@@ -131,9 +131,11 @@ class BlockRunner:
         by_work = int(work // MIN_SET_STEPS_PER_THREAD)
         return max(1, min(self.threads, tiles, by_work))
 
-    def finish(self, out: np.ndarray, state: np.ndarray):
+    def finish(self, out: np.ndarray, state: np.ndarray, threads: int = 1):
         """The part of :meth:`block` after the kernel: the block's features and divergence flags
-        from its records ``out`` and final ``state`` (NumPy only: may run on another thread)."""
+        from its records ``out`` and final ``state``, its spectra on ``threads`` threads (one
+        while the kernel runs the next block; the same numbers on any number). Releases the
+        GIL in its compiled passes: may run on another thread."""
         t, settings = self.settings.timeline, self.settings
         # a non-finite value never returns to finite, so the last state tells; float32 records
         # are checked too, for values that overflow float32 while the float64 state does not
@@ -141,7 +143,7 @@ class BlockRunner:
         if out.dtype != np.float64:
             finite &= _records_finite(out)
         diverged = ~finite
-        features = (compute(self.features, out, settings.output_names, t.index)
+        features = (compute(self.features, out, settings.output_names, t.index, threads)
                     if self.features else {})
         return features, diverged
 
@@ -236,10 +238,10 @@ class BlockRunner:
                 state = self.integrate(start, stop, out,
                                        None if kept.final is None else kept.final[:, start:stop])
                 collect(finishing)
-                # (the last block's features computed in two halves at once, on the worker and
-                # here, measured slower in a fit's generations: the two cores' threads share
-                # execution units, and the halves the GIL)
-                finishing = (_done(self.finish, out, state) if len(bounds) == 1 or worker is None
+                # a sweep of one block (a fit's generation) computes its spectra on the kernel's
+                # threads once the kernel is done; blocks overlapped with the kernel, on one
+                finishing = (_done(self.finish, out, state, fork_safe_threads(self.threads))
+                             if len(bounds) == 1 or worker is None
                              else worker.submit(self.finish, out, state), start, stop)
             collect(finishing)
         return kept.features, kept.final, kept.diverged
