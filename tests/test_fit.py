@@ -213,3 +213,16 @@ def test_the_spectrum_loss_reads_its_feature_and_names_what_is_wrong():
         csweep.losses.spectrum(target, "x")(frame)
     with pytest.raises(ValueError, match=r"features\['m'\] has \(\) values per candidate"):
         csweep.losses.spectrum(target, "m")(frame)
+
+
+def test_cmaes_candidates_stay_within_the_bounds_when_the_best_lies_on_one():
+    # a loss that falls with C: the best lies on C's lower bound, where CMA-ES asks for
+    # coordinates past it, which the bounds' transformation maps back inside
+    short = {**FIT, "simulation_time": 1.2, "max_evaluations": 160, "features": {
+        "m": F.mean("V_e - V_i")}}
+    fit = csweep.fit("JRC2", BOUNDS, loss=lambda frame: frame["C"].to_numpy() / 100.0,
+                     progress=False, **short)
+    history = fit.history
+    assert history["C"].between(100.0, 400.0).all() and history["mu"].between(100.0, 300.0).all()
+    assert fit.best["C"] < 101.0          # reached the bound
+    assert fit.loss == history["loss"].min()
