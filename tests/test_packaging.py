@@ -35,15 +35,21 @@ def test_the_extras_readme_names_exist():
 
 def test_licence_matches_the_metadata():
     project = _pyproject_section("project").splitlines()
-    assert 'license = "BSD-3-Clause"' in project and 'license-files = ["LICENSE"]' in project
+    assert 'license = "BSD-3-Clause"' in project
+    # csweep's licence, and that of pocketfft, compiled into csweep._features (also BSD-3-Clause)
+    assert 'license-files = ["LICENSE", "csweep/src/pocketfft/LICENSE.md"]' in project
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("BSD 3-Clause License") and "the csweep developers" in text
     assert "Neither the name of the copyright holder" in text
+    vendored = (ROOT / "csweep" / "src" / "pocketfft" / "LICENSE.md").read_text()
+    assert "Max-Planck-Society" in vendored and "Neither the name of the copyright holder" in vendored
 
 
 def test_the_sdist_carries_what_a_wheel_is_built_from():
     manifest = (ROOT / "MANIFEST.in").read_text().splitlines()
-    for line in ("include csweep/*.pyx csweep/*.pxd", "include csweep/src/*.h csweep/*.pyi",
+    for line in ("include csweep/*.pyx csweep/*.pxd",
+                 "include csweep/src/*.h csweep/src/*.cpp csweep/*.pyi",
+                 "include csweep/src/pocketfft/pocketfft_hdronly.h csweep/src/pocketfft/LICENSE.md",
                  "include templates/*.yaml",
                  "include LICENSE README.md CHANGELOG.md", "include csweep/py.typed",
                  "exclude csweep/*.c"):

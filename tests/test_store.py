@@ -14,6 +14,7 @@ from conftest import JRC2_MAP, JRC2_OUTPUTS, need
 import csweep
 from csweep import features as F
 from csweep import noise
+from csweep.analysis.features import SPECTRUM_FFT
 
 zarr = need("zarr")
 xr = need("xarray")
@@ -109,6 +110,22 @@ def test_a_store_of_another_noise_stream_version_is_not_resumed(tmp_path, record
     with pytest.raises(ValueError, match="differ: inputs .*generator and stream version.*the "
                        f"store's noise on 'jrc/jrc_op/u' was drawn by noise streams {drawn}, "
                        "this csweep draws version 5"):
+        call(store=path, resume=True)
+
+
+def test_a_store_of_spectra_by_another_fft_is_not_resumed(tmp_path):
+    """A spectral feature records whose FFT computed it (its last bits are that FFT's): a store
+    written before the spectra moved to pocketfft, which recorded none, would finish with
+    other bits, so resume refuses it."""
+    path = tmp_path / "s.zarr"
+    call(store=path)
+    group = zarr.open_group(path)
+    old = json.loads(group.attrs["csweep_call"])
+    assert old["features"]["freq"]["fft"] == SPECTRUM_FFT
+    assert "fft" not in old["features"]["ptp"]
+    del old["features"]["freq"]["fft"]
+    group.attrs["csweep_call"] = json.dumps(old)
+    with pytest.raises(ValueError, match="differ: features"):
         call(store=path, resume=True)
 
 

@@ -58,6 +58,8 @@ __all__ = ["Feature", "compute", "custom", "dominant_frequency", "dominant_power
            "maximum", "mean", "minimum", "peak_to_peak", "spectrum", "std"]
 
 SPECTRUM_METHODS = ("welch", "fft")
+#: the FFT of the spectra (csweep/_features.pyx), as stores record it
+SPECTRUM_FFT = "pocketfft (csweep/src/spectra.cpp)"
 #: the kinds of feature computed from a spectrum (the costly ones)
 SPECTRAL_KINDS = ("dominant_frequency", "dominant_power", "spectrum")
 #: the kinds whose function is the user's (it sees a block's sets together)
@@ -102,6 +104,9 @@ class Feature:
         if self.kind == "spectrum":
             out.update(freqs=list(self.freqs or ()), log=self.log, method=self.method,
                        segment=self.segment)
+        if self.kind in SPECTRAL_KINDS:
+            # whose FFT: its last bits are its own (a store of another's is refused on resume)
+            out["fft"] = SPECTRUM_FFT
         if self.func is not None:
             out["function"] = getattr(self.func, "__qualname__", type(self.func).__qualname__)
         if self.version is not None:
