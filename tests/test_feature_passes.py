@@ -37,6 +37,16 @@ def test_a_sets_spectrum_is_the_same_alone_in_any_group_and_on_any_threads(metho
     np.testing.assert_array_equal(_spectrum(wide[:, ::2], 1e-3, method, segment)[1], whole)
 
 
+def test_a_diverged_set_leaves_the_spectra_beside_it_alone():
+    # sets 6 and 7 share a transform (their lanes side by side): 7's NaN stays in 7
+    x = signals(2001, 9)
+    alone = _spectrum(x, 1e-3, "welch", 0.5)[1]
+    x[300:400, 7] = np.nan
+    got = _spectrum(x, 1e-3, "welch", 0.5, threads=2)[1]
+    assert np.isnan(got[:, 7]).all()
+    np.testing.assert_array_equal(np.delete(got, 7, axis=1), np.delete(alone, 7, axis=1))
+
+
 def test_the_compiled_spectrum_is_numpys_fft_up_to_rounding():
     # pocketfft's real FFT (csweep/src/pocketfft) against NumPy's, through the same segments,
     # window and sums

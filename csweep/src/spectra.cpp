@@ -6,9 +6,13 @@
 namespace {
 
 using Plan = pocketfft::detail::pocketfft_r<double>;
+#if CSWEEP_FFT_LANES > 1
 // CSWEEP_FFT_LANES doubles as one GCC/Clang vector (aligned as a double: the caller's memory
 // need not be aligned to the vector's size)
 typedef double Lanes __attribute__((vector_size(CSWEEP_FFT_LANES * sizeof(double)), aligned(8)));
+#else
+typedef double Lanes;
+#endif
 
 }  // namespace
 
