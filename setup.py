@@ -143,10 +143,12 @@ KERNEL_MODULES = ("_integrate", "_network", "_network_tiles", "_network_tiles8",
 PER_INSTRUCTION_SET = ("_integrate", "_network_tiles", "_network_tiles8", "_noise")
 # _network_tiles8 is _network_tiles in tiles of 8 sets instead of 16 (for sweeps of few sets)
 MACROS = {"_network_tiles8": [("CSWEEP_NET_TILE", "8")]}
-INCLUDES = {"_network_tiles8": ["csweep/_network_tiles.pyx"]}
 # C++ compiled into a module beside its .pyx: pocketfft (BSD-3-Clause, the FFT of NumPy 2 and SciPy;
 # csweep/src/pocketfft) for _features' Welch spectra, called from its threads (csweep/src/spectra.h)
 SOURCES = {"_features": ["csweep/src/spectra.cpp"]}
+# what a module's sources include beyond SHARED (a change rebuilds it)
+INCLUDES = {"_network_tiles8": ["csweep/_network_tiles.pyx"],
+            "_features": ["csweep/src/pocketfft/pocketfft_hdronly.h"]}
 
 SHARED = ["csweep/_common.pxd", "csweep/_jrc2.pxd", "csweep/_network.pxd", "csweep/_philox.pxd",
           "csweep/_network_lanes.pxd", "csweep/_fixed_step.pxd"] + sorted(
