@@ -380,17 +380,17 @@ def _spectrum(x: np.ndarray, step: float, method: str, segment: float, threads: 
     return np.fft.rfftfreq(length, step), psd
 
 
-def _room(name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
-    """An array of ``shape`` in this thread's kept room ``name``, its values left as they were
-    (a fresh array when it is past ``ROOM_BYTES``: not kept). Only what is read within the call
-    that asked for it goes there, never a value handed back or to the user's functions."""
+def _room(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A float64 array of ``shape`` in this thread's kept room ``name``, its values left as they
+    were (a fresh array when it is past ``ROOM_BYTES``: not kept). Only what is read within the
+    call that asked for it goes there, never a value handed back or to the user's functions."""
     size = int(np.prod(shape))
-    if size * np.dtype(dtype).itemsize > ROOM_BYTES:
-        return np.empty(shape, dtype)
+    if size * 8 > ROOM_BYTES:
+        return np.empty(shape)
     rooms = _rooms.__dict__
     room = rooms.get(name)
-    if room is None or room.dtype != dtype or room.size < size:
-        room = rooms[name] = np.empty(size, dtype)
+    if room is None or room.size < size:
+        room = rooms[name] = np.empty(size)
     return room[:size].reshape(shape)
 
 
