@@ -13,15 +13,11 @@ parameters that explain the target better, on that noise, than the true ones). N
 import argparse
 
 import pandas as pd
+from fit import FEATURES, PARAM_MAP, U, common  # benchmarks/fit.py, beside this script: its fit
 
 import csweep
-from csweep import features as F
 from csweep import noise
 
-FREQS = [2 + 38 * i / 32 for i in range(33)]
-FEATURES = {"spectrum": F.spectrum("V_e - V_i", FREQS, log=True)}
-PARAM_MAP = {"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}}
-U = "jrc/jrc_op/u"
 TARGETS = ["135,220", "200,150", "250,250", "120,180", "300,120", "170,290", "110,110"]
 
 
@@ -31,8 +27,7 @@ def main() -> None:
     parser.add_argument("--targets", nargs="+", default=TARGETS, metavar="C,MEAN",
                         help="the targets' parameters (default: seven across the box)")
     args = parser.parse_args()
-    kw = dict(step_size=1e-4, simulation_time=args.time, sampling_step_size=1e-3, cutoff=1.0,
-              outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"}, progress=False)
+    kw = dict(common(args.time), progress=False)
     inputs = {U: noise.normal("mu", 22.0, seed=1)}
     for text in args.targets:
         c, mu = (float(v) for v in text.split(","))
